@@ -1,0 +1,265 @@
+//! The `models` module of an API: one Rust item per [`TypeDef`].
+//!
+//! Shapes produced:
+//!
+//! ```text
+//! /// Doc from the schema.
+//! #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+//! pub struct JobDetails {
+//!     #[serde(rename = "jobId", skip_serializing_if = "Option::is_none")]
+//!     pub job_id: Option<String>,
+//! }
+//!
+//! pub enum Status { Pending, Done, Unknown(String) }   // + as_str, From<&str>, serde impls
+//!
+//! pub type JobList = Vec<JobDetails>;
+//! ```
+
+use super::rust::{doc_attrs, ident, type_tokens};
+use crate::ir::{Api, Field, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+use serde_json::Value;
+
+/// Tokens of the whole models module.
+pub fn models_module(api: &Api) -> TokenStream {
+    let module_doc = format!(" Models of the {} API (version {}).", api.title.trim(), api.version.trim());
+    let uses_serde = api
+        .types
+        .iter()
+        .any(|t| !matches!(t.kind, TypeKind::Alias { .. }));
+    let uses = if uses_serde {
+        quote!(use serde::{Deserialize, Serialize};)
+    } else {
+        TokenStream::new()
+    };
+    let items = api.types.iter().map(|t| type_item(t, api));
+    let defaults = api.types.iter().filter_map(|t| match &t.kind {
+        TypeKind::Struct(s) => Some(default_functions(s, api)),
+        _ => None,
+    });
+    quote! {
+        #![doc = #module_doc]
+        #uses
+        #(#items)*
+        #(#defaults)*
+    }
+}
+
+fn type_item(def: &TypeDef, api: &Api) -> TokenStream {
+    let doc = doc_attrs(def.doc.as_deref());
+    let name = ident(&def.name);
+    match &def.kind {
+        TypeKind::Alias { target } => {
+            let target = type_tokens(target);
+            quote! {
+                #doc
+                pub type #name = #target;
+            }
+        }
+        TypeKind::Struct(s) => struct_item(&name, doc, s, api),
+        TypeKind::Enum(e) => enum_item(&name, doc, e),
+    }
+}
+
+fn struct_item(name: &proc_macro2::Ident, doc: TokenStream, s: &Struct, _api: &Api) -> TokenStream {
+    let default = if s.derive_default { quote!(, Default) } else { TokenStream::new() };
+    let fields = s.fields.iter().map(field_tokens);
+    let additional = s.additional.as_ref().map(|value| {
+        let map = match value {
+            TypeRef::Json => quote!(serde_json::Map<String, serde_json::Value>),
+            other => {
+                let v = type_tokens(other);
+                quote!(std::collections::BTreeMap<String, #v>)
+            }
+        };
+        quote! {
+            /// Properties the schema does not name, kept as received.
+            #[serde(flatten)]
+            pub additional_properties: #map,
+        }
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize #default)]
+        pub struct #name {
+            #(#fields)*
+            #additional
+        }
+    }
+}
+
+/// One field and its serde attributes; the rules by presence and nullability:
+/// required → `T`; required nullable → `Option<T>` written as `null`;
+/// optional → `Option<T>` skipped when `None`; optional with a default → `T`
+/// filled in when absent; optional nullable → `Option<Option<T>>` so absent
+/// and `null` stay distinct.
+fn field_tokens(field: &Field) -> TokenStream {
+    let mut doc_text = field.doc.clone().unwrap_or_default();
+    if let Some(default) = &field.default {
+        if !doc_text.is_empty() {
+            doc_text.push_str("\n\n");
+        }
+        doc_text.push_str(&format!("Defaults to `{}` when absent.", default.value));
+    }
+    let doc = doc_attrs((!doc_text.is_empty()).then_some(doc_text.as_str()));
+    let name = ident(&field.name);
+    let ty = type_tokens(&field.ty);
+    let mut serde_args: Vec<TokenStream> = Vec::new();
+    if field.name != field.wire_name {
+        let wire = &field.wire_name;
+        serde_args.push(quote!(rename = #wire));
+    }
+    if let Some(default) = &field.default {
+        let function = &default.function;
+        serde_args.push(quote!(default = #function));
+    } else if !field.required {
+        if field.nullable {
+            serde_args.push(quote!(default, deserialize_with = "crate::support::deserialize_present"));
+        }
+        serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
+    }
+    let serde_attr = if serde_args.is_empty() {
+        TokenStream::new()
+    } else {
+        quote!(#[serde(#(#serde_args),*)])
+    };
+    quote! {
+        #doc
+        #serde_attr
+        pub #name: #ty,
+    }
+}
+
+fn default_functions(s: &Struct, api: &Api) -> TokenStream {
+    let functions = s.fields.iter().filter_map(|f| {
+        let default = f.default.as_ref()?;
+        let name = ident(&default.function);
+        let ty = type_tokens(&f.ty);
+        let value = default_expr(&f.ty, &default.value, api)?;
+        Some(quote! {
+            fn #name() -> #ty {
+                #value
+            }
+        })
+    });
+    quote!(#(#functions)*)
+}
+
+/// The Rust expression for a `default` (lowering only keeps defaults that
+/// have one).
+fn default_expr(ty: &TypeRef, value: &Value, api: &Api) -> Option<TokenStream> {
+    Some(match (ty, value) {
+        (TypeRef::String, Value::String(s)) => quote!(#s.to_owned()),
+        (TypeRef::Bool, Value::Bool(b)) => quote!(#b),
+        (TypeRef::I32, Value::Number(n)) => {
+            let lit = Literal::i32_unsuffixed(i32::try_from(n.as_i64()?).ok()?);
+            quote!(#lit)
+        }
+        (TypeRef::I64, Value::Number(n)) => {
+            let lit = Literal::i64_unsuffixed(n.as_i64()?);
+            quote!(#lit)
+        }
+        (TypeRef::F32 | TypeRef::F64, Value::Number(n)) => {
+            let lit = Literal::f64_unsuffixed(n.as_f64()?);
+            quote!(#lit)
+        }
+        (TypeRef::Vec(_), Value::Array(items)) if items.is_empty() => quote!(Vec::new()),
+        (TypeRef::Named(name), Value::String(s)) => {
+            let def = api.types.iter().find(|t| &t.name == name)?;
+            let TypeKind::Enum(e) = &def.kind else {
+                return None;
+            };
+            let ty = ident(name);
+            match e.variants.iter().find(|v| &v.wire_value == s) {
+                Some(v) => {
+                    let variant = ident(&v.name);
+                    quote!(#ty::#variant)
+                }
+                None => {
+                    let fallback = ident(&e.fallback);
+                    quote!(#ty::#fallback(#s.to_owned()))
+                }
+            }
+        }
+        _ => return None,
+    })
+}
+
+/// A string enum with a fallback variant, serialized as its wire string.
+fn enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> TokenStream {
+    let fallback = ident(&e.fallback);
+    let variants = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let doc = format!(" `{}`", v.wire_value);
+        quote! {
+            #[doc = #doc]
+            #variant,
+        }
+    });
+    let to_str = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let wire = &v.wire_value;
+        quote!(Self::#variant => #wire,)
+    });
+    let from_str = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let wire = &v.wire_value;
+        quote!(#wire => Self::#variant,)
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#variants)*
+            /// A value the spec does not list, kept as received.
+            #fallback(String),
+        }
+
+        impl #name {
+            /// The value as written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_str)*
+                    Self::#fallback(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_str)*
+                    other => Self::#fallback(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::str::FromStr for #name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl std::fmt::Display for #name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl Serialize for #name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
+    }
+}

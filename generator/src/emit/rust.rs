@@ -1,0 +1,114 @@
+//! Shared pieces of Rust emission: type expressions, identifiers, rustdoc
+//! attributes, and formatting a token stream into a finished file.
+
+use crate::error::{Error, ErrorKind};
+use crate::ir::TypeRef;
+use proc_macro2::{Ident, Span, TokenStream};
+use quote::quote;
+
+pub fn ident(name: &str) -> Ident {
+    Ident::new(name, Span::call_site())
+}
+
+/// The Rust type expression for a [`TypeRef`], as written in a models module.
+pub fn type_tokens(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(String),
+        TypeRef::I32 => quote!(i32),
+        TypeRef::I64 => quote!(i64),
+        TypeRef::F32 => quote!(f32),
+        TypeRef::F64 => quote!(f64),
+        TypeRef::Bool => quote!(bool),
+        TypeRef::DateTime => quote!(chrono::DateTime<chrono::Utc>),
+        TypeRef::Date => quote!(chrono::NaiveDate),
+        TypeRef::Uuid => quote!(uuid::Uuid),
+        TypeRef::Json => quote!(serde_json::Value),
+        TypeRef::JsonObject => quote!(serde_json::Map<String, serde_json::Value>),
+        TypeRef::Vec(inner) => {
+            let inner = type_tokens(inner);
+            quote!(Vec<#inner>)
+        }
+        TypeRef::Map(inner) => {
+            let inner = type_tokens(inner);
+            quote!(std::collections::BTreeMap<String, #inner>)
+        }
+        TypeRef::Option(inner) => {
+            let inner = type_tokens(inner);
+            quote!(Option<#inner>)
+        }
+        TypeRef::Named(name) => {
+            let name = ident(name);
+            quote!(#name)
+        }
+    }
+}
+
+/// Rustdoc lines (each with its leading space) for spec text. Fenced code
+/// without a language is marked `text` and indented blocks are unindented,
+/// so rustdoc never tries to compile an example from a spec as a doctest.
+pub fn doc_lines(doc: &str) -> Vec<String> {
+    let mut lines = Vec::new();
+    let mut in_fence = false;
+    for line in doc.lines() {
+        let trimmed = line.trim_start();
+        let line = if trimmed.starts_with("```") {
+            let opening = !in_fence;
+            in_fence = !in_fence;
+            if opening && trimmed.trim_end() == "```" {
+                "```text".to_owned()
+            } else {
+                trimmed.to_owned()
+            }
+        } else if in_fence {
+            line.to_owned()
+        } else {
+            let indent = line.len() - trimmed.len();
+            if indent >= 4 || line.starts_with('\t') {
+                trimmed.to_owned()
+            } else {
+                line.to_owned()
+            }
+        };
+        lines.push(format!(" {}", line.trim_end()));
+    }
+    if in_fence {
+        lines.push(" ```".to_owned());
+    }
+    lines
+}
+
+/// `#[doc = "..."]` attributes for spec text (see [`doc_lines`]).
+pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
+    let lines = doc.map(doc_lines).unwrap_or_default();
+    quote!(#(#[doc = #lines])*)
+}
+
+/// Formats a module's tokens with prettyplease.
+pub fn format_file(tokens: TokenStream, what: &str) -> Result<String, Error> {
+    let file = syn::parse2::<syn::File>(tokens).map_err(|e| {
+        Error::new(what, None, ErrorKind::Internal(format!("emitted code does not parse: {e}")))
+    })?;
+    Ok(space_items(&prettyplease::unparse(&file)))
+}
+
+/// Puts a blank line between top-level items (prettyplease packs them),
+/// and after the module docs, as a person would write them.
+fn space_items(code: &str) -> String {
+    let mut out = String::with_capacity(code.len() + code.len() / 16);
+    let mut previous: Option<&str> = None;
+    for line in code.lines() {
+        if let Some(prev) = previous {
+            let top_level = !line.starts_with([' ', '}', ')', ']']) && !line.is_empty();
+            let item_ended = !prev.starts_with(' ') && (prev.ends_with('}') || prev.ends_with(';'));
+            let docs_ended = prev.starts_with("//!") && !line.starts_with("//!") && !line.starts_with("#![");
+            let attrs_ended = prev.starts_with("#![") && !line.starts_with("#![");
+            if top_level && (item_ended || docs_ended || attrs_ended) {
+                out.push('\n');
+            }
+        }
+        out.push_str(line);
+        out.push('\n');
+        previous = Some(line);
+    }
+    out
+}

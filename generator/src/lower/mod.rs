@@ -1,0 +1,188 @@
+//! Lowering: `openapiv3::OpenAPI` → [`crate::ir::Api`]. Resolves `$ref`s
+//! inside the document, names every type through [`crate::naming`], and
+//! reports what it cannot express as an [`Error`] with the node's pointer.
+//!
+//! Order is deterministic: component schema names are claimed first, in
+//! document order, so a component always keeps its own name; inline types
+//! are named after their parent as they are met.
+
+mod operation;
+mod schema;
+
+use crate::error::{Error, ErrorKind, Pointer};
+use crate::ir::{Api, Example, Server, TypeDef, TypeRef};
+use crate::naming::{self, Scope};
+use crate::parse::Document;
+use serde::de::DeserializeOwned;
+use std::collections::HashMap;
+
+/// Lowers a parsed document into the IR of one API module.
+pub fn lower(file: &str, module: &str, doc: &Document) -> Result<Api, Error> {
+    let mut cx = Lowerer::new(file, doc);
+    cx.claim_component_names();
+    cx.lower_component_schemas()?;
+    let operations = cx.lower_operations()?;
+    let info = &doc.openapi.info;
+    Ok(Api {
+        module: module.to_owned(),
+        source: file.to_owned(),
+        title: info.title.clone(),
+        version: info.version.clone(),
+        description: info.description.clone(),
+        servers: doc
+            .openapi
+            .servers
+            .iter()
+            .map(|s| Server {
+                url: s.url.clone(),
+                description: s.description.clone(),
+            })
+            .collect(),
+        types: cx.types.into_iter().flatten().collect(),
+        operations,
+        examples: cx.examples,
+    })
+}
+
+/// Where a new type's name comes from.
+#[derive(Debug, Clone)]
+enum NameHint {
+    /// Already claimed (a component schema): use it as is.
+    Claimed(String),
+    /// A suggestion, claimed (with a suffix if taken) when a type is made.
+    Suggest(String),
+}
+
+impl NameHint {
+    /// The base name, for deriving child names (`Parent` + `Property`).
+    fn base(&self) -> &str {
+        match self {
+            NameHint::Claimed(n) | NameHint::Suggest(n) => n,
+        }
+    }
+
+    fn child(&self, suffix: &str) -> NameHint {
+        NameHint::Suggest(format!("{}{}", self.base(), naming::type_name(suffix)))
+    }
+}
+
+struct Lowerer<'a> {
+    file: &'a str,
+    doc: &'a Document,
+    /// Type definitions in output order; a slot is reserved before a type's
+    /// children are lowered so parents come first.
+    types: Vec<Option<TypeDef>>,
+    type_scope: Scope,
+    fn_scope: Scope,
+    /// Component schema key → Rust type name.
+    component_names: HashMap<String, String>,
+    /// Pointer of an inline schema → its lowered type, so a schema reached
+    /// twice (a shared response, a merged `allOf` part) is lowered once.
+    memo: HashMap<Pointer, TypeRef>,
+    examples: Vec<Example>,
+    depth: usize,
+}
+
+impl<'a> Lowerer<'a> {
+    fn new(file: &'a str, doc: &'a Document) -> Self {
+        Lowerer {
+            file,
+            doc,
+            types: Vec::new(),
+            type_scope: Scope::new(),
+            fn_scope: Scope::new(),
+            component_names: HashMap::new(),
+            memo: HashMap::new(),
+            examples: Vec::new(),
+            depth: 0,
+        }
+    }
+
+    fn err(&self, at: &Pointer, kind: ErrorKind) -> Error {
+        Error::new(self.file, Some(at.to_string()), kind)
+    }
+
+    fn unsupported(&self, at: &Pointer, what: impl Into<String>) -> Error {
+        self.err(at, ErrorKind::Unsupported(what.into()))
+    }
+
+    fn claim_component_names(&mut self) {
+        let Some(components) = &self.doc.openapi.components else {
+            return;
+        };
+        for key in components.schemas.keys() {
+            let name = self.type_scope.claim(naming::type_name(key));
+            self.component_names.insert(key.clone(), name);
+        }
+    }
+
+    /// Reserves the output slot for a type about to be defined.
+    fn reserve_slot(&mut self) -> usize {
+        self.types.push(None);
+        self.types.len() - 1
+    }
+
+    fn claim_type_name(&mut self, hint: &NameHint) -> String {
+        match hint {
+            NameHint::Claimed(n) => n.clone(),
+            NameHint::Suggest(n) => self.type_scope.claim(n.clone()),
+        }
+    }
+
+    /// Follows a local `$ref` (and chains of them) to the node it names,
+    /// deserialized as `T`, with the pointer where it was found.
+    fn deref<T: DeserializeOwned>(&self, reference: &str, at: &Pointer) -> Result<(T, Pointer), Error> {
+        let mut reference = reference.to_owned();
+        for _ in 0..32 {
+            let target = Pointer::from_ref(&reference).ok_or_else(|| {
+                self.unsupported(at, format!("external $ref `{reference}` (only refs inside the document are supported)"))
+            })?;
+            let value = self
+                .doc
+                .raw
+                .pointer(target.as_str())
+                .ok_or_else(|| self.err(at, ErrorKind::DanglingRef(reference.clone())))?;
+            if let Some(next) = value.get("$ref").and_then(|r| r.as_str()) {
+                reference = next.to_owned();
+                continue;
+            }
+            let parsed = serde_json::from_value(value.clone()).map_err(|e| {
+                self.err(&target, ErrorKind::Invalid(format!("target of `{reference}`: {e}")))
+            })?;
+            return Ok((parsed, target));
+        }
+        Err(self.unsupported(at, format!("$ref chain through `{reference}` is too long or circular")))
+    }
+
+    /// Resolves an `openapiv3::ReferenceOr` to an owned item and its pointer.
+    fn resolve<T: DeserializeOwned + Clone>(
+        &self,
+        item: &openapiv3::ReferenceOr<T>,
+        at: &Pointer,
+    ) -> Result<(T, Pointer), Error> {
+        match item {
+            openapiv3::ReferenceOr::Item(v) => Ok((v.clone(), at.clone())),
+            openapiv3::ReferenceOr::Reference { reference } => self.deref(reference, at),
+        }
+    }
+
+    fn record_example(&mut self, at: Pointer, ty: &TypeRef, value: &serde_json::Value) {
+        self.examples.push(Example {
+            pointer: at.to_string(),
+            ty: ty.clone(),
+            value: value.clone(),
+        });
+    }
+}
+
+/// Rustdoc from a schema's `title` and `description`.
+fn doc_of(title: Option<&str>, description: Option<&str>) -> Option<String> {
+    let title = title.map(str::trim).filter(|t| !t.is_empty());
+    let description = description.map(str::trim).filter(|d| !d.is_empty());
+    match (title, description) {
+        (Some(t), Some(d)) if t != d => Some(format!("{t}\n\n{d}")),
+        (Some(t), _) => Some(t.to_owned()),
+        (None, Some(d)) => Some(d.to_owned()),
+        (None, None) => None,
+    }
+}

@@ -1,0 +1,460 @@
+//! Schemas to Rust types. Each mapping rule says why it is what it is.
+
+use super::{doc_of, Lowerer, NameHint};
+use crate::error::{ErrorKind, Pointer};
+use crate::error::Error;
+use crate::ir::{Default, Field, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Variant};
+use crate::naming::{self, Scope};
+use openapiv3::{
+    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
+    StringFormat, Type, VariantOrUnknownOrEmpty,
+};
+use serde_json::Value;
+
+/// A schema or a reference to one, borrowed from wherever it sits.
+#[derive(Clone, Copy)]
+pub(super) enum SchemaSrc<'s> {
+    Ref(&'s str),
+    Item(&'s Schema),
+}
+
+impl<'s> From<&'s ReferenceOr<Schema>> for SchemaSrc<'s> {
+    fn from(r: &'s ReferenceOr<Schema>) -> Self {
+        match r {
+            ReferenceOr::Reference { reference } => SchemaSrc::Ref(reference),
+            ReferenceOr::Item(s) => SchemaSrc::Item(s),
+        }
+    }
+}
+
+impl<'s> From<&'s ReferenceOr<Box<Schema>>> for SchemaSrc<'s> {
+    fn from(r: &'s ReferenceOr<Box<Schema>>) -> Self {
+        match r {
+            ReferenceOr::Reference { reference } => SchemaSrc::Ref(reference),
+            ReferenceOr::Item(s) => SchemaSrc::Item(s),
+        }
+    }
+}
+
+/// The object-shaped parts of a schema, whichever `openapiv3` variant holds them.
+struct ObjectParts<'s> {
+    properties: Vec<(&'s str, SchemaSrc<'s>)>,
+    required: Vec<&'s str>,
+    additional: Option<&'s AdditionalProperties>,
+}
+
+const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
+
+impl Lowerer<'_> {
+    pub(super) fn lower_component_schemas(&mut self) -> Result<(), Error> {
+        let Some(components) = &self.doc.openapi.components else {
+            return Ok(());
+        };
+        let base = Pointer::root().push("components").push("schemas");
+        for (key, schema) in &components.schemas {
+            let at = base.push(key);
+            let name = self.component_names[key].clone();
+            let slot = self.reserve_slot();
+            let ty = self.schema_type(schema.into(), &at, &NameHint::Claimed(name.clone()))?;
+            if ty != TypeRef::Named(name.clone()) {
+                // A primitive, array, map or another name: keep the
+                // component's name as an alias so downstream code can use it.
+                let doc = match schema {
+                    ReferenceOr::Item(s) => doc_of(s.schema_data.title.as_deref(), s.schema_data.description.as_deref()),
+                    ReferenceOr::Reference { .. } => None,
+                };
+                self.types[slot] = Some(TypeDef {
+                    name: name.clone(),
+                    doc,
+                    pointer: at.to_string(),
+                    kind: TypeKind::Alias { target: ty },
+                });
+            }
+            if let ReferenceOr::Item(s) = schema {
+                if let Some(example) = &s.schema_data.example {
+                    self.record_example(at.push("example"), &TypeRef::Named(name), example);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The Rust type of a schema, defining named types as needed. `Option`
+    /// for `nullable` is added by the caller, which knows whether the value
+    /// may also be absent.
+    pub(super) fn schema_type(&mut self, src: SchemaSrc<'_>, at: &Pointer, hint: &NameHint) -> Result<TypeRef, Error> {
+        match src {
+            SchemaSrc::Ref(reference) => self.ref_type(reference, at),
+            SchemaSrc::Item(schema) => {
+                if let Some(ty) = self.memo.get(at) {
+                    return Ok(ty.clone());
+                }
+                self.depth += 1;
+                if self.depth > 64 {
+                    return Err(self.unsupported(at, "schema nesting deeper than 64 levels"));
+                }
+                let ty = self.item_type(schema, at, hint);
+                self.depth -= 1;
+                let ty = ty?;
+                self.memo.insert(at.clone(), ty.clone());
+                Ok(ty)
+            }
+        }
+    }
+
+    /// A `$ref` to a component schema is that component's type; any other
+    /// local `$ref` is lowered where it points (once, thanks to the memo).
+    fn ref_type(&mut self, reference: &str, at: &Pointer) -> Result<TypeRef, Error> {
+        if let Some(key) = reference.strip_prefix(COMPONENT_SCHEMAS) {
+            let key = key.replace("~1", "/").replace("~0", "~");
+            return match self.component_names.get(&key) {
+                Some(name) => Ok(TypeRef::Named(name.clone())),
+                None => Err(self.err(at, ErrorKind::DanglingRef(reference.to_owned()))),
+            };
+        }
+        let (schema, target) = self.deref::<Schema>(reference, at)?;
+        let last = target.as_str().rsplit('/').next().unwrap_or_default().to_owned();
+        self.schema_type(SchemaSrc::Item(&schema), &target, &NameHint::Suggest(naming::type_name(&last)))
+    }
+
+    /// Whether a schema (following refs) admits `null`.
+    pub(super) fn is_nullable(&self, src: SchemaSrc<'_>, at: &Pointer) -> bool {
+        match src {
+            SchemaSrc::Item(s) => {
+                s.schema_data.nullable
+                    || match &s.schema_kind {
+                        SchemaKind::Type(Type::String(t)) => t.enumeration.iter().any(Option::is_none),
+                        SchemaKind::AllOf { all_of } if all_of.len() == 1 => self.is_nullable((&all_of[0]).into(), at),
+                        _ => false,
+                    }
+            }
+            SchemaSrc::Ref(r) => self
+                .deref::<Schema>(r, at)
+                .map(|(s, p)| self.is_nullable(SchemaSrc::Item(&s), &p))
+                .unwrap_or(false),
+        }
+    }
+
+    fn item_type(&mut self, schema: &Schema, at: &Pointer, hint: &NameHint) -> Result<TypeRef, Error> {
+        let data = &schema.schema_data;
+        let doc = doc_of(data.title.as_deref(), data.description.as_deref());
+        match &schema.schema_kind {
+            SchemaKind::Type(Type::String(s)) => {
+                if !s.enumeration.is_empty() {
+                    let values: Vec<&str> = s.enumeration.iter().flatten().map(String::as_str).collect();
+                    return Ok(self.define_enum(&values, at, hint, doc));
+                }
+                Ok(string_type(&s.format))
+            }
+            // `integer` without a format is 64-bit: JSON does not bound it,
+            // and i64 is what servers in the wild send.
+            SchemaKind::Type(Type::Integer(i)) => Ok(match i.format {
+                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
+                _ => TypeRef::I64,
+            }),
+            SchemaKind::Type(Type::Number(n)) => Ok(match n.format {
+                VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
+                _ => TypeRef::F64,
+            }),
+            SchemaKind::Type(Type::Boolean(_)) => Ok(TypeRef::Bool),
+            SchemaKind::Type(Type::Array(a)) => self.array_type(a.items.as_ref().map(SchemaSrc::from), at, hint),
+            SchemaKind::Type(Type::Object(o)) => {
+                let parts = ObjectParts {
+                    properties: o.properties.iter().map(|(k, v)| (k.as_str(), v.into())).collect(),
+                    required: o.required.iter().map(String::as_str).collect(),
+                    additional: o.additional_properties.as_ref(),
+                };
+                self.object_type(parts, at, hint, doc)
+            }
+            SchemaKind::AllOf { all_of } => self.all_of_type(all_of, &[], at, hint, doc),
+            SchemaKind::OneOf { .. } => Err(self.unsupported(&at.push("oneOf"), "`oneOf` is not supported yet")),
+            SchemaKind::AnyOf { .. } => Err(self.unsupported(&at.push("anyOf"), "`anyOf` is not supported yet")),
+            SchemaKind::Not { .. } => Err(self.unsupported(&at.push("not"), "`not` cannot be expressed as a Rust type")),
+            SchemaKind::Any(any) => {
+                if !any.one_of.is_empty() {
+                    return Err(self.unsupported(&at.push("oneOf"), "`oneOf` is not supported yet"));
+                }
+                if !any.any_of.is_empty() {
+                    return Err(self.unsupported(&at.push("anyOf"), "`anyOf` is not supported yet"));
+                }
+                let parts = ObjectParts {
+                    properties: any.properties.iter().map(|(k, v)| (k.as_str(), v.into())).collect(),
+                    required: any.required.iter().map(String::as_str).collect(),
+                    additional: any.additional_properties.as_ref(),
+                };
+                if !any.all_of.is_empty() {
+                    return self.all_of_type(&any.all_of, &parts.properties, at, hint, doc);
+                }
+                let string_values: Option<Vec<&str>> = any.enumeration.iter().map(Value::as_str).collect();
+                match any.typ.as_deref() {
+                    _ if !parts.properties.is_empty() => self.object_type(parts, at, hint, doc),
+                    Some("object") => self.object_type(parts, at, hint, doc),
+                    Some("array") => self.array_type(any.items.as_ref().map(SchemaSrc::from), at, hint),
+                    None if any.items.is_some() => self.array_type(any.items.as_ref().map(SchemaSrc::from), at, hint),
+                    Some("string") | None if !any.enumeration.is_empty() && string_values.is_some() => {
+                        let values = string_values.unwrap_or_default();
+                        Ok(self.define_enum(&values, at, hint, doc))
+                    }
+                    Some("string") => Ok(string_type_name(any.format.as_deref())),
+                    Some("integer") => Ok(if any.format.as_deref() == Some("int32") { TypeRef::I32 } else { TypeRef::I64 }),
+                    Some("number") => Ok(if any.format.as_deref() == Some("float") { TypeRef::F32 } else { TypeRef::F64 }),
+                    Some("boolean") => Ok(TypeRef::Bool),
+                    None if parts.additional.is_some() => self.object_type(parts, at, hint, doc),
+                    // `{}` and anything without a shape: any JSON value.
+                    None => Ok(TypeRef::Json),
+                    Some(other) => Err(self.unsupported(&at.push("type"), format!("schema type `{other}`"))),
+                }
+            }
+        }
+    }
+
+    fn array_type(&mut self, items: Option<SchemaSrc<'_>>, at: &Pointer, hint: &NameHint) -> Result<TypeRef, Error> {
+        // Items without a schema can be anything.
+        let Some(items) = items else {
+            return Ok(TypeRef::Vec(Box::new(TypeRef::Json)));
+        };
+        let item_at = at.push("items");
+        let mut item = self.schema_type(items, &item_at, &hint.child("Item"))?;
+        if self.is_nullable(items, &item_at) {
+            item = item.option();
+        }
+        Ok(TypeRef::Vec(Box::new(item)))
+    }
+
+    /// Objects: known properties make a struct; none make a free-form JSON
+    /// object, or a map when `additionalProperties` gives the value schema.
+    fn object_type(&mut self, parts: ObjectParts<'_>, at: &Pointer, hint: &NameHint, doc: Option<String>) -> Result<TypeRef, Error> {
+        let additional = self.additional_type(parts.additional, at, hint)?;
+        if parts.properties.is_empty() {
+            return Ok(match additional {
+                Some(TypeRef::Json) | None => TypeRef::JsonObject,
+                Some(value) => TypeRef::Map(Box::new(value)),
+            });
+        }
+        let name = self.claim_type_name(hint);
+        let slot = self.reserve_slot();
+        let child_hint = NameHint::Claimed(name.clone());
+        let mut scope = Scope::with_reserved(additional.is_some().then_some("additional_properties"));
+        let mut fields = Vec::with_capacity(parts.properties.len());
+        for (wire, src) in &parts.properties {
+            let field_at = at.push("properties").push(wire);
+            let required = parts.required.contains(wire);
+            let nullable = self.is_nullable(*src, &field_at);
+            let ty = self.schema_type(*src, &field_at, &child_hint.child(wire))?;
+            let field_name = scope.claim(naming::field_name(wire));
+            let (doc, default_value) = match src {
+                SchemaSrc::Item(s) => (
+                    doc_of(s.schema_data.title.as_deref(), s.schema_data.description.as_deref()),
+                    s.schema_data.default.clone(),
+                ),
+                SchemaSrc::Ref(_) => (None, None),
+            };
+            // A default applies only when the property may be absent and is
+            // not nullable (null must stay distinguishable), and only for
+            // values with a plain Rust literal.
+            let default = default_value
+                .filter(|v| !required && !nullable && default_fits(&ty, v, self))
+                .map(|value| Default {
+                    function: self.fn_scope.claim(format!("default_{}_{}", naming::field_name(&name), field_name)),
+                    value,
+                });
+            // Absent and null are different on the wire: an optional
+            // nullable property is `Option<Option<T>>` (outer: present?).
+            let ty = match (required, nullable, &default) {
+                (true, false, _) | (false, false, Some(_)) => ty,
+                (true, true, _) | (false, false, None) => ty.option(),
+                (false, true, _) => TypeRef::Option(Box::new(ty.option())),
+            };
+            fields.push(Field {
+                name: field_name,
+                wire_name: (*wire).to_owned(),
+                doc,
+                ty,
+                required,
+                nullable,
+                default,
+            });
+        }
+        let derive_default = fields.iter().all(|f| matches!(f.ty, TypeRef::Option(_)) && f.default.is_none());
+        self.types[slot] = Some(TypeDef {
+            name: name.clone(),
+            doc,
+            pointer: at.to_string(),
+            kind: TypeKind::Struct(Struct {
+                fields,
+                additional,
+                derive_default,
+            }),
+        });
+        Ok(TypeRef::Named(name))
+    }
+
+    /// `additionalProperties`: absent or `false` keeps no extra map on a
+    /// struct (unknown fields are ignored on input); `true` or `{}` keeps
+    /// them as JSON; a schema keeps them typed.
+    fn additional_type(&mut self, additional: Option<&AdditionalProperties>, at: &Pointer, hint: &NameHint) -> Result<Option<TypeRef>, Error> {
+        match additional {
+            None | Some(AdditionalProperties::Any(false)) => Ok(None),
+            Some(AdditionalProperties::Any(true)) => Ok(Some(TypeRef::Json)),
+            Some(AdditionalProperties::Schema(s)) => {
+                let src: SchemaSrc<'_> = s.as_ref().into();
+                let value_at = at.push("additionalProperties");
+                let mut ty = self.schema_type(src, &value_at, &hint.child("Value"))?;
+                if self.is_nullable(src, &value_at) {
+                    ty = ty.option();
+                }
+                Ok(Some(ty))
+            }
+        }
+    }
+
+    /// `allOf`: one part is that part (the usual way to attach a description
+    /// to a `$ref`); several object parts merge into one struct, with a
+    /// property defined differently by two parts reported as a conflict.
+    fn all_of_type(
+        &mut self,
+        all_of: &[ReferenceOr<Schema>],
+        own_properties: &[(&str, SchemaSrc<'_>)],
+        at: &Pointer,
+        hint: &NameHint,
+        doc: Option<String>,
+    ) -> Result<TypeRef, Error> {
+        if all_of.len() == 1 && own_properties.is_empty() {
+            return self.schema_type((&all_of[0]).into(), &at.push("allOf").push("0"), hint);
+        }
+        let mut parts: Vec<(Schema, Pointer)> = Vec::new();
+        for (i, part) in all_of.iter().enumerate() {
+            let part_at = at.push("allOf").push(i.to_string());
+            let (schema, target) = self.resolve(part, &part_at)?;
+            parts.push((schema, target));
+        }
+        let mut merged: Vec<(String, ReferenceOr<Box<Schema>>, Pointer)> = Vec::new();
+        let mut required: Vec<String> = Vec::new();
+        let mut additional: Option<AdditionalProperties> = None;
+        for (schema, part_at) in &parts {
+            let (props, req, add) = match &schema.schema_kind {
+                SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required, &o.additional_properties),
+                SchemaKind::Any(a) if a.all_of.is_empty() && a.one_of.is_empty() && a.any_of.is_empty() => {
+                    (&a.properties, &a.required, &a.additional_properties)
+                }
+                _ => return Err(self.unsupported(part_at, "`allOf` part that is not an object schema")),
+            };
+            for (key, prop) in props {
+                let prop_at = part_at.push("properties").push(key);
+                if let Some(existing) = merged.iter().find(|(k, _, _)| k == key) {
+                    if serde_json::to_value(&existing.1).ok() != serde_json::to_value(prop).ok() {
+                        return Err(self.unsupported(&prop_at, format!("`allOf` parts define property `{key}` differently")));
+                    }
+                    continue;
+                }
+                merged.push((key.clone(), prop.clone(), prop_at));
+            }
+            required.extend(req.iter().cloned());
+            if add.is_some() {
+                additional = add.clone();
+            }
+        }
+        for (key, src) in own_properties {
+            let prop = match src {
+                SchemaSrc::Ref(r) => ReferenceOr::Reference { reference: (*r).to_owned() },
+                SchemaSrc::Item(s) => ReferenceOr::Item(Box::new((*s).clone())),
+            };
+            merged.push(((*key).to_owned(), prop, at.push("properties").push(key)));
+        }
+        self.merged_struct(merged, required, additional, at, hint, doc)
+    }
+
+    /// Defines a struct from properties gathered from several schemas; each
+    /// property is lowered at its own pointer, so shared inline types stay shared.
+    fn merged_struct(
+        &mut self,
+        merged: Vec<(String, ReferenceOr<Box<Schema>>, Pointer)>,
+        required: Vec<String>,
+        additional: Option<AdditionalProperties>,
+        at: &Pointer,
+        hint: &NameHint,
+        doc: Option<String>,
+    ) -> Result<TypeRef, Error> {
+        // Lower through `object_type` so every field rule lives in one place;
+        // property pointers are those of the parts the properties came from.
+        let name = self.claim_type_name(hint);
+        let mut fields_at = Vec::new();
+        for (key, prop, prop_at) in &merged {
+            let ty = self.schema_type(prop.into(), prop_at, &NameHint::Suggest(format!("{name}{}", naming::type_name(key))))?;
+            fields_at.push(ty);
+        }
+        let parts = ObjectParts {
+            properties: merged.iter().map(|(k, v, _)| (k.as_str(), v.into())).collect(),
+            required: required.iter().map(String::as_str).collect(),
+            additional: additional.as_ref(),
+        };
+        // Inline property types were memoized at their source pointers above;
+        // re-key them under this struct's pointers so `object_type` reuses them.
+        for ((key, _, _), ty) in merged.iter().zip(fields_at) {
+            self.memo.insert(at.push("properties").push(key), ty);
+        }
+        self.object_type(parts, at, &NameHint::Claimed(name), doc)
+    }
+
+    /// String enums keep unknown values in a fallback variant: vendors add
+    /// values, and a client must not fail on one it does not know.
+    fn define_enum(&mut self, values: &[&str], at: &Pointer, hint: &NameHint, doc: Option<String>) -> TypeRef {
+        let name = self.claim_type_name(hint);
+        let mut scope = Scope::new();
+        let mut variants: Vec<Variant> = Vec::new();
+        for value in values {
+            if variants.iter().any(|v| v.wire_value == *value) {
+                continue;
+            }
+            variants.push(Variant {
+                name: scope.claim(naming::variant_name(value)),
+                wire_value: (*value).to_owned(),
+            });
+        }
+        let fallback = ["Unknown", "Other", "UnknownValue"]
+            .into_iter()
+            .find(|n| !scope.contains(n))
+            .map_or_else(|| scope.claim("Unknown".to_owned()), str::to_owned);
+        self.types.push(Some(TypeDef {
+            name: name.clone(),
+            doc,
+            pointer: at.to_string(),
+            kind: TypeKind::Enum(StringEnum { variants, fallback }),
+        }));
+        TypeRef::Named(name)
+    }
+}
+
+/// Formats with a well-known Rust type: `date-time` and `date` through
+/// chrono (a malformed timestamp fails the body's deserialization, which the
+/// caller sees as an error holding the raw body), `uuid` through uuid.
+fn string_type(format: &VariantOrUnknownOrEmpty<StringFormat>) -> TypeRef {
+    match format {
+        VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => TypeRef::DateTime,
+        VariantOrUnknownOrEmpty::Item(StringFormat::Date) => TypeRef::Date,
+        VariantOrUnknownOrEmpty::Unknown(f) => string_type_name(Some(f)),
+        _ => TypeRef::String,
+    }
+}
+
+fn string_type_name(format: Option<&str>) -> TypeRef {
+    match format {
+        Some("date-time") => TypeRef::DateTime,
+        Some("date") => TypeRef::Date,
+        Some("uuid") => TypeRef::Uuid,
+        _ => TypeRef::String,
+    }
+}
+
+/// Whether a `default` has a plain Rust literal for the field's type.
+fn default_fits(ty: &TypeRef, value: &Value, cx: &Lowerer<'_>) -> bool {
+    match (ty, value) {
+        (TypeRef::String, Value::String(_)) | (TypeRef::Bool, Value::Bool(_)) => true,
+        (TypeRef::I32, Value::Number(n)) => n.as_i64().is_some_and(|v| i32::try_from(v).is_ok()),
+        (TypeRef::I64, Value::Number(n)) => n.as_i64().is_some(),
+        (TypeRef::F32 | TypeRef::F64, Value::Number(_)) => true,
+        (TypeRef::Vec(_), Value::Array(items)) => items.is_empty(),
+        (TypeRef::Named(name), Value::String(_)) => cx.types.iter().flatten().any(|t| &t.name == name && matches!(t.kind, TypeKind::Enum(_))),
+        _ => false,
+    }
+}

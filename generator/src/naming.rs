@@ -1,0 +1,221 @@
+//! Every Rust identifier the generator emits is made here: one way to case,
+//! sanitize and escape names, and one way to resolve collisions
+//! (first come keeps the name, later ones get `2`, `3`, ... in a
+//! deterministic order decided by the caller).
+
+use heck::{ToSnakeCase, ToUpperCamelCase};
+use std::collections::BTreeSet;
+
+/// Keywords of every edition (strict and reserved): never valid as plain
+/// identifiers. Escaped by appending `_` (raw identifiers cannot spell
+/// `self`, `super`, `crate` or `Self`, so one rule serves all).
+const KEYWORDS: &[&str] = &[
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
+    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
+    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
+    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
+    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+];
+
+/// Type names the generated code itself refers to: a schema with one of
+/// these names would shadow them, so it gets the suffix `Model`.
+const RESERVED_TYPES: &[&str] = &[
+    "Self", "String", "Option", "Some", "None", "Result", "Ok", "Err", "Vec", "Box", "Default",
+    "Clone", "Debug", "PartialEq", "Eq", "Hash", "Serialize", "Deserialize", "Serializer",
+    "Deserializer", "From", "Into", "FromStr", "Display", "ToString", "Value", "Map", "BTreeMap",
+    "DateTime", "Utc", "NaiveDate", "Uuid", "Send", "Sync", "Sized", "Copy", "Iterator",
+];
+
+/// Words for names made only of symbols (`+`, `>=`), so they stay readable.
+fn symbol_word(c: char) -> Option<&'static str> {
+    Some(match c {
+        '+' => "plus",
+        '-' => "minus",
+        '*' => "star",
+        '/' => "slash",
+        '\\' => "backslash",
+        '<' => "lt",
+        '>' => "gt",
+        '=' => "eq",
+        '!' => "not",
+        '.' => "dot",
+        '@' => "at",
+        '#' => "hash",
+        '$' => "dollar",
+        '%' => "percent",
+        '&' => "and",
+        '|' => "pipe",
+        '~' => "tilde",
+        '^' => "caret",
+        ':' => "colon",
+        '?' => "question",
+        ',' => "comma",
+        _ => return None,
+    })
+}
+
+/// Splits a wire name into ASCII words that heck can case: non-ASCII letters
+/// become `u` + hex code point, other symbols separate words.
+fn words(raw: &str) -> String {
+    let has_alnum = raw.chars().any(char::is_alphanumeric);
+    let mut out = String::with_capacity(raw.len());
+    for c in raw.chars() {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if c.is_alphanumeric() {
+            out.push_str(&format!(" u{:04x} ", c as u32));
+        } else if !has_alnum {
+            if let Some(w) = symbol_word(c) {
+                out.push(' ');
+                out.push_str(w);
+                out.push(' ');
+            }
+        } else {
+            out.push(' ');
+        }
+    }
+    out
+}
+
+/// `UpperCamelCase` type name, never empty, never a keyword or reserved name.
+pub fn type_name(raw: &str) -> String {
+    let mut name = words(raw).to_upper_camel_case();
+    if name.is_empty() {
+        name = "Unnamed".to_owned();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'T');
+    }
+    if RESERVED_TYPES.contains(&name.as_str()) {
+        name.push_str("Model");
+    }
+    name
+}
+
+/// `UpperCamelCase` enum variant name.
+pub fn variant_name(raw: &str) -> String {
+    let mut name = words(raw).to_upper_camel_case();
+    if name.is_empty() {
+        name = "Empty".to_owned();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, 'V');
+    }
+    if name == "Self" {
+        name.push('_');
+    }
+    name
+}
+
+/// `snake_case` field, function or parameter name.
+pub fn field_name(raw: &str) -> String {
+    let mut name = words(raw).to_snake_case();
+    if name.is_empty() {
+        name = "value".to_owned();
+    }
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert(0, '_');
+    }
+    if KEYWORDS.contains(&name.as_str()) {
+        name.push('_');
+    }
+    name
+}
+
+/// `snake_case` module name.
+pub fn module_name(raw: &str) -> String {
+    field_name(raw)
+}
+
+/// `kebab-case` crate name.
+pub fn crate_name(raw: &str) -> String {
+    let snake = words(raw).to_snake_case();
+    if snake.is_empty() {
+        "api".to_owned()
+    } else {
+        snake.replace('_', "-")
+    }
+}
+
+/// One namespace (the types of a module, the fields of a struct, the
+/// variants of an enum). Names are claimed in the caller's deterministic
+/// order; a taken name gets the smallest free numeric suffix.
+#[derive(Debug, Default, Clone)]
+pub struct Scope {
+    used: BTreeSet<String>,
+}
+
+impl Scope {
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// A scope where `names` are already taken.
+    pub fn with_reserved<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
+        Scope {
+            used: names.into_iter().map(str::to_owned).collect(),
+        }
+    }
+
+    /// Claims `base`, or `base2`, `base3`, ... if taken. Snake-case names
+    /// get `_2` so they stay snake case.
+    pub fn claim(&mut self, base: String) -> String {
+        if self.used.insert(base.clone()) {
+            return base;
+        }
+        let sep = if base.contains('_') || base.starts_with(|c: char| c.is_ascii_lowercase()) {
+            "_"
+        } else {
+            ""
+        };
+        let stem = base.trim_end_matches('_');
+        (2..)
+            .map(|n| format!("{stem}{sep}{n}"))
+            .find(|candidate| self.used.insert(candidate.clone()))
+            .unwrap_or(base)
+    }
+
+    pub fn contains(&self, name: &str) -> bool {
+        self.used.contains(name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_become_identifiers() {
+        assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("self"), "self_");
+        assert_eq!(field_name("ref"), "ref_");
+        assert_eq!(field_name("organization-id"), "organization_id");
+        assert_eq!(field_name("_embedded"), "embedded");
+        assert_eq!(field_name("api-key"), "api_key");
+        assert_eq!(field_name("2fa"), "_2fa");
+        assert_eq!(field_name("café"), "caf_u00e9");
+        assert_eq!(field_name("jobId"), "job_id");
+        assert_eq!(type_name("errorMessage"), "ErrorMessage");
+        assert_eq!(type_name("BadRequest_400"), "BadRequest400");
+        assert_eq!(type_name("String"), "StringModel");
+        assert_eq!(type_name("3dModel"), "T3dModel");
+        assert_eq!(type_name(""), "Unnamed");
+        assert_eq!(variant_name("in-progress"), "InProgress");
+        assert_eq!(variant_name(">="), "GtEq");
+        assert_eq!(variant_name("1"), "V1");
+        assert_eq!(variant_name(""), "Empty");
+    }
+
+    #[test]
+    fn collisions_get_numeric_suffixes_in_claim_order() {
+        let mut scope = Scope::new();
+        assert_eq!(scope.claim(type_name("job")), "Job");
+        assert_eq!(scope.claim(type_name("JOB")), "Job2");
+        assert_eq!(scope.claim(type_name("Job")), "Job3");
+        let mut fields = Scope::new();
+        assert_eq!(fields.claim(field_name("foo-bar")), "foo_bar");
+        assert_eq!(fields.claim(field_name("foo_bar")), "foo_bar_2");
+        assert_eq!(fields.claim(field_name("type")), "type_");
+        assert_eq!(fields.claim(field_name("type_")), "type_2");
+    }
+}

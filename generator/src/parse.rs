@@ -1,0 +1,167 @@
+//! Text to document: detects JSON or YAML by content, checks the OpenAPI
+//! version, and deserializes into `openapiv3::OpenAPI`, reporting the JSON
+//! pointer of the node that does not fit.
+
+use crate::error::{escape_segment, Error, ErrorKind};
+use serde_json::Value;
+
+/// A parsed document: the typed model plus the raw JSON tree, which keeps
+/// what the typed model drops (and lets lowering resolve any pointer).
+pub struct Document {
+    pub openapi: openapiv3::OpenAPI,
+    pub raw: Value,
+}
+
+/// Parses spec text. JSON when the first non-blank character is `{`, YAML
+/// otherwise (YAML is a superset of JSON, but JSON errors read better).
+pub fn parse(file: &str, text: &str) -> Result<Document, Error> {
+    let raw = parse_tree(file, text)?;
+    check_version(file, &raw)?;
+    let openapi = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&raw).map_err(|e| {
+        let pointer = pointer_of(e.path());
+        Error::new(
+            file,
+            Some(pointer),
+            ErrorKind::Invalid(e.into_inner().to_string()),
+        )
+    })?;
+    Ok(Document { openapi, raw })
+}
+
+fn parse_tree(file: &str, text: &str) -> Result<Value, Error> {
+    if text.trim_start().starts_with('{') {
+        return serde_json::from_str(text).map_err(|e| {
+            let kind = ErrorKind::Syntax {
+                format: "JSON",
+                line: e.line(),
+                column: e.column(),
+                message: strip_location(&e.to_string()),
+            };
+            Error::new(file, None, kind)
+        });
+    }
+    let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
+        let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
+        let kind = ErrorKind::Syntax {
+            format: "YAML",
+            line,
+            column,
+            message: strip_location(&e.to_string()),
+        };
+        Error::new(file, None, kind)
+    })?;
+    yaml_to_json(yaml, &mut String::new()).map_err(|(pointer, msg)| {
+        Error::new(file, Some(pointer), ErrorKind::Invalid(msg))
+    })
+}
+
+fn strip_location(message: &str) -> String {
+    match message.find(" at line ") {
+        Some(i) => message[..i].to_owned(),
+        None => message.to_owned(),
+    }
+}
+
+/// YAML allows non-string keys (`200:` is an integer); OpenAPI means strings.
+fn yaml_to_json(v: serde_yaml::Value, at: &mut String) -> Result<Value, (String, String)> {
+    use serde_yaml::Value as Y;
+    Ok(match v {
+        Y::Null => Value::Null,
+        Y::Bool(b) => Value::Bool(b),
+        Y::Number(n) => {
+            if let Some(i) = n.as_i64() {
+                Value::from(i)
+            } else if let Some(u) = n.as_u64() {
+                Value::from(u)
+            } else {
+                let f = n.as_f64().unwrap_or(f64::NAN);
+                match serde_json::Number::from_f64(f) {
+                    Some(n) => Value::Number(n),
+                    None => return Err((at.clone(), format!("number `{f}` has no JSON form"))),
+                }
+            }
+        }
+        Y::String(s) => Value::String(s),
+        Y::Sequence(items) => {
+            let mut out = Vec::with_capacity(items.len());
+            for (i, item) in items.into_iter().enumerate() {
+                let len = at.len();
+                at.push_str(&format!("/{i}"));
+                out.push(yaml_to_json(item, at)?);
+                at.truncate(len);
+            }
+            Value::Array(out)
+        }
+        Y::Mapping(map) => {
+            let mut out = serde_json::Map::with_capacity(map.len());
+            for (k, item) in map {
+                let key = match k {
+                    Y::String(s) => s,
+                    Y::Number(n) => n.to_string(),
+                    Y::Bool(b) => b.to_string(),
+                    Y::Null => "null".to_owned(),
+                    _ => return Err((at.clone(), "a mapping key must be a scalar".to_owned())),
+                };
+                let len = at.len();
+                at.push('/');
+                at.push_str(&escape_segment(&key));
+                let value = yaml_to_json(item, at)?;
+                at.truncate(len);
+                out.insert(key, value);
+            }
+            Value::Object(out)
+        }
+        Y::Tagged(tagged) => yaml_to_json(tagged.value, at)?,
+    })
+}
+
+fn check_version(file: &str, raw: &Value) -> Result<(), Error> {
+    let Some(obj) = raw.as_object() else {
+        return Err(Error::new(
+            file,
+            Some(String::new()),
+            ErrorKind::NotOpenApi("the document root is not an object".into()),
+        ));
+    };
+    if obj.contains_key("swagger") {
+        return Err(Error::new(
+            file,
+            Some("/swagger".into()),
+            ErrorKind::NotOpenApi("this is a Swagger 2.0 document; convert it to OpenAPI 3".into()),
+        ));
+    }
+    match obj.get("openapi") {
+        Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => Ok(()),
+        Some(Value::String(v)) if v.starts_with("3.1") => Err(Error::new(
+            file,
+            Some("/openapi".into()),
+            ErrorKind::Unsupported(format!("OpenAPI version {v}: only 3.0.x is supported")),
+        )),
+        Some(v) => Err(Error::new(
+            file,
+            Some("/openapi".into()),
+            ErrorKind::NotOpenApi(format!("unknown OpenAPI version {v}")),
+        )),
+        None => Err(Error::new(
+            file,
+            Some(String::new()),
+            ErrorKind::NotOpenApi("no `openapi` version field at the root".into()),
+        )),
+    }
+}
+
+fn pointer_of(path: &serde_path_to_error::Path) -> String {
+    use serde_path_to_error::Segment;
+    let mut out = String::new();
+    for segment in path.iter() {
+        match segment {
+            Segment::Seq { index } => out.push_str(&format!("/{index}")),
+            Segment::Map { key } => {
+                out.push('/');
+                out.push_str(&escape_segment(key));
+            }
+            Segment::Enum { .. } | Segment::Unknown => {}
+        }
+    }
+    out
+}

@@ -1,0 +1,1 @@
+//! Tests for the generator and the generated crate live under `tests/`.

@@ -1,0 +1,61 @@
+//! Development tasks of the workspace, callable from tests too.
+
+use generator::output::{check_tree, write_tree, Stale};
+use generator::{CrateConfig, Error, ErrorKind, Layout, OutputFile, SpecInput};
+use std::path::{Path, PathBuf};
+
+/// The command that regenerates `generated/`.
+pub const CODEGEN_COMMAND: &str = "cargo xtask codegen";
+
+/// The workspace root (the parent of this crate).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+/// The specs under `specs/` (YAML or JSON), sorted by file name.
+pub fn read_specs(root: &Path) -> Result<Vec<SpecInput>, Error> {
+    let dir = root.join("specs");
+    let io_err = |what: &str, e: std::io::Error| Error::new(what, None, ErrorKind::Io(e.to_string()));
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .map_err(|e| io_err("specs/", e))?
+        .filter_map(|entry| entry.ok().map(|e| e.path()))
+        .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")))
+        .collect();
+    paths.sort();
+    paths
+        .iter()
+        .map(|path| {
+            let name = format!("specs/{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
+            let text = std::fs::read_to_string(path).map_err(|e| io_err(&name, e))?;
+            Ok(SpecInput::new(name, text))
+        })
+        .collect()
+}
+
+/// Every file of `generated/`, generated in memory from `specs/`.
+pub fn codegen_files(root: &Path) -> Result<Vec<OutputFile>, Error> {
+    let specs = read_specs(root)?;
+    let config = CrateConfig {
+        crate_name: "job-apis".into(),
+        description: "Typed Rust models of five job APIs (Emporix SEPA Export, Basiq, Elastic Path, Akeneo SDM, Gormic BI), generated from the OpenAPI documents in `specs/`.".into(),
+        regenerate_with: CODEGEN_COMMAND.into(),
+        layout: Layout::PerSpec,
+    };
+    generator::generate(&specs, &config)
+}
+
+/// Outcome of `codegen --check`.
+pub fn check(root: &Path) -> Result<Vec<Stale>, String> {
+    let files = codegen_files(root).map_err(|e| e.to_string())?;
+    check_tree(&root.join("generated"), &files).map_err(|e| format!("generated/: {e}"))
+}
+
+/// Regenerates `generated/`; on any error nothing is written.
+pub fn codegen(root: &Path) -> Result<usize, String> {
+    let files = codegen_files(root).map_err(|e| e.to_string())?;
+    write_tree(&root.join("generated"), &files).map_err(|e| format!("generated/: {e}"))?;
+    Ok(files.len())
+}
