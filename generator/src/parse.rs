@@ -19,11 +19,9 @@ pub fn parse(file: &str, text: &str) -> Result<Document, Error> {
     check_version(file, &raw)?;
     let openapi = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&raw).map_err(|e| {
         let pointer = pointer_of(e.path());
-        Error::new(
-            file,
-            Some(pointer),
-            ErrorKind::Invalid(e.into_inner().to_string()),
-        )
+        let (pointer, message) =
+            narrow_paths(&raw, &pointer).unwrap_or_else(|| (pointer, e.into_inner().to_string()));
+        Error::new(file, Some(pointer), ErrorKind::Invalid(message))
     })?;
     Ok(Document { openapi, raw })
 }
@@ -148,6 +146,21 @@ fn check_version(file: &str, raw: &Value) -> Result<(), Error> {
             ErrorKind::NotOpenApi("no `openapi` version field at the root".into()),
         )),
     }
+}
+
+/// `openapiv3` flattens the path map, which hides where inside `paths` a
+/// node failed; deserializing path items one by one finds it.
+fn narrow_paths(raw: &Value, pointer: &str) -> Option<(String, String)> {
+    if !pointer.is_empty() && pointer != "/paths" {
+        return None;
+    }
+    for (path, item) in raw.get("paths")?.as_object()? {
+        if let Err(e) = serde_path_to_error::deserialize::<_, openapiv3::PathItem>(item) {
+            let inner = pointer_of(e.path());
+            return Some((format!("/paths/{}{inner}", escape_segment(path)), e.into_inner().to_string()));
+        }
+    }
+    None
 }
 
 fn pointer_of(path: &serde_path_to_error::Path) -> String {

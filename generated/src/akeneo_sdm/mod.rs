@@ -21,7 +21,6 @@
 //!   is a UUID (the source shows `XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX`).
 //!   `output_format_id` has no stated format, so it is a plain string.
 //! - Query parameters: `page` is an integer >= 1 with default 1;
-
 //!   `page_size` is an integer >= 1 with default 25 (the default is stated,
 //!   the bounds are not); `project` is an integer (the source's example
 //!   uses `project=17`); `created_after` and `created_before` are

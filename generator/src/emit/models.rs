@@ -191,7 +191,11 @@ fn enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> Tok
     let fallback = ident(&e.fallback);
     let variants = e.variants.iter().map(|v| {
         let variant = ident(&v.name);
-        let doc = format!(" `{}`", v.wire_value);
+        let doc = if v.wire_value.is_empty() {
+            " The empty string.".to_owned()
+        } else {
+            format!(" `{}`", v.wire_value)
+        };
         quote! {
             #[doc = #doc]
             #variant,

@@ -99,7 +99,7 @@ fn space_items(code: &str) -> String {
     for line in code.lines() {
         if let Some(prev) = previous {
             let top_level = !line.starts_with([' ', '}', ')', ']']) && !line.is_empty();
-            let item_ended = !prev.starts_with(' ') && (prev.ends_with('}') || prev.ends_with(';'));
+            let item_ended = !prev.starts_with([' ', '/']) && (prev.ends_with('}') || prev.ends_with(';'));
             let docs_ended = prev.starts_with("//!") && !line.starts_with("//!") && !line.starts_with("#![");
             let attrs_ended = prev.starts_with("#![") && !line.starts_with("#![");
             if top_level && (item_ended || docs_ended || attrs_ended) {

@@ -166,7 +166,11 @@ impl<'a> Lowerer<'a> {
         }
     }
 
+    /// Records an example once, however many operations share its node.
     fn record_example(&mut self, at: Pointer, ty: &TypeRef, value: &serde_json::Value) {
+        if self.examples.iter().any(|e| e.pointer == at.as_str()) {
+            return;
+        }
         self.examples.push(Example {
             pointer: at.to_string(),
             ty: ty.clone(),

@@ -40,7 +40,7 @@ impl Lowerer<'_> {
                         let body_at = op_at.push("requestBody");
                         let hint = component_hint(body).unwrap_or_else(|| format!("{type_prefix}Request"));
                         let (body, at) = self.resolve(body, &body_at)?;
-                        self.lower_content(&body.content, &at, &hint)?.map(|mut b| {
+                        self.lower_content(&body.content, &at.push("content"), &hint)?.map(|mut b| {
                             b.required = body.required;
                             b
                         })
