@@ -6,7 +6,7 @@
 
 use clap::{Parser, Subcommand};
 use generator::{naming, CrateConfig, Error, ErrorKind, Layout, SpecInput};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -49,7 +49,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(spec: &PathBuf, out: &PathBuf, crate_name: Option<String>) -> Result<usize, Error> {
+fn generate(spec: &Path, out: &Path, crate_name: Option<String>) -> Result<usize, Error> {
     let source = spec.display().to_string();
     let text = std::fs::read_to_string(spec).map_err(|e| Error::new(&source, None, ErrorKind::Io(e.to_string())))?;
     let input = SpecInput::new(&source, text);
