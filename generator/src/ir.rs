@@ -21,6 +21,42 @@ pub struct Api {
     pub operations: Vec<Operation>,
     /// Every `example` the document gives for a body or a component schema.
     pub examples: Vec<Example>,
+    /// The security schemes of `components.securitySchemes`, in order.
+    pub security_schemes: Vec<SecurityScheme>,
+}
+
+/// A way to authenticate, from `components.securitySchemes`.
+#[derive(Debug, Clone, Serialize)]
+pub struct SecurityScheme {
+    /// The key in `securitySchemes` (what requirements refer to).
+    pub key: String,
+    /// Rust name of the client builder method that configures it.
+    pub method: String,
+    pub description: Option<String>,
+    pub kind: SecurityKind,
+}
+
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum SecurityKind {
+    /// `Authorization: Bearer <token>`.
+    Bearer,
+    /// `Authorization: Basic <base64(user:password)>`.
+    Basic,
+    /// A key in a header, query parameter or cookie.
+    ApiKey { location: Location, name: String },
+    /// OAuth2 client credentials: a token fetched from `token_url`.
+    OAuth2ClientCredentials { token_url: String, scopes: Vec<String> },
+    /// A scheme the client cannot drive (OpenID Connect, interactive OAuth2
+    /// flows, other HTTP schemes); credentials for it are never attached.
+    Unsupported { what: String },
+}
+
+/// One scheme of a security requirement, with the scopes it needs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SchemeUse {
+    pub scheme: String,
+    pub scopes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -121,6 +157,10 @@ pub enum TypeRef {
     /// A map from property names to values (`additionalProperties: {..}`).
     Map(Box<TypeRef>),
     Option(Box<TypeRef>),
+    /// Raw bytes (binary bodies).
+    Bytes,
+    /// A multipart form the caller builds.
+    Multipart,
     /// A type defined in the API module.
     Named(String),
 }
@@ -146,8 +186,17 @@ pub struct Operation {
     pub summary: Option<String>,
     pub description: Option<String>,
     pub parameters: Vec<Parameter>,
-    pub request_body: Option<Body>,
+    pub request_body: Option<RequestBody>,
     pub responses: Vec<Response>,
+    /// Alternatives (any one suffices) of combined schemes (all needed).
+    /// Empty: no authentication. An empty alternative: auth is optional.
+    pub security: Vec<Vec<SchemeUse>>,
+    /// The path template split into literals and path parameters.
+    pub path_parts: Vec<PathPart>,
+    /// Name of the enum of this operation's responses.
+    pub response_type: String,
+    /// Name of the struct of its optional parameters, if it has any.
+    pub params_type: Option<String>,
     pub pointer: String,
 }
 
@@ -160,6 +209,30 @@ pub struct Parameter {
     pub ty: TypeRef,
     pub doc: Option<String>,
     pub default: Option<serde_json::Value>,
+    pub style: Style,
+    pub explode: bool,
+}
+
+/// A piece of a path template.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
+pub enum PathPart {
+    Literal(String),
+    /// The Rust name of a path parameter of the operation.
+    Param(String),
+}
+
+/// How a parameter value is written (OpenAPI `style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Style {
+    Simple,
+    Label,
+    Matrix,
+    Form,
+    SpaceDelimited,
+    PipeDelimited,
+    DeepObject,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -171,17 +244,45 @@ pub enum Location {
     Cookie,
 }
 
+/// A request body: one or more media types.
+#[derive(Debug, Clone, Serialize)]
+pub struct RequestBody {
+    pub required: bool,
+    pub description: Option<String>,
+    /// Name of the enum over media types when there are several.
+    pub enum_type: Option<String>,
+    pub variants: Vec<Body>,
+}
+
+/// A body in one media type.
 #[derive(Debug, Clone, Serialize)]
 pub struct Body {
     pub media_type: String,
-    pub ty: Option<TypeRef>,
-    pub required: bool,
+    pub encoding: Encoding,
+    /// The Rust type of the body (for JSON and forms, the schema's type;
+    /// `Vec<u8>` or `String` for binary and text).
+    pub ty: TypeRef,
+    /// Variant name when the body is one of several media types.
+    pub variant: String,
+}
+
+/// How a body is put on the wire.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encoding {
+    Json,
+    Form,
+    Multipart,
+    Text,
+    Binary,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct Response {
     /// `200`, `4XX` or `default`.
     pub status: String,
+    /// The variant of the operation's response enum (`Ok`, `NotFound`).
+    pub variant: String,
     pub description: String,
     pub body: Option<Body>,
 }

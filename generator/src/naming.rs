@@ -57,6 +57,8 @@ fn symbol_word(c: char) -> Option<&'static str> {
 /// Splits a wire name into ASCII words that heck can case: non-ASCII letters
 /// become `u` + hex code point, other symbols separate words.
 fn words(raw: &str) -> String {
+    // "OAuth" is one word, not "O" + "Auth".
+    let raw = &raw.replace("OAuth", "Oauth");
     let has_alnum = raw.chars().any(char::is_alphanumeric);
     let mut out = String::with_capacity(raw.len());
     for c in raw.chars() {
@@ -195,6 +197,7 @@ mod tests {
         assert_eq!(field_name("2fa"), "_2fa");
         assert_eq!(field_name("café"), "caf_u00e9");
         assert_eq!(field_name("jobId"), "job_id");
+        assert_eq!(field_name("OAuth2"), "oauth2");
         assert_eq!(type_name("errorMessage"), "ErrorMessage");
         assert_eq!(type_name("BadRequest_400"), "BadRequest400");
         assert_eq!(type_name("String"), "StringModel");

@@ -9,7 +9,8 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("README.md.j2", include_str!("../../templates/README.md.j2")),
     ("lib.rs.j2", include_str!("../../templates/lib.rs.j2")),
     ("mod.rs.j2", include_str!("../../templates/mod.rs.j2")),
-    ("support.rs", include_str!("../../templates/support.rs")),
+    ("support/mod.rs", include_str!("../../templates/support/mod.rs")),
+    ("support/client.rs", include_str!("../../templates/support/client.rs")),
 ];
 
 pub fn environment() -> Environment<'static> {

@@ -38,7 +38,7 @@ fn check_lists_stale_missing_and_orphan_files_and_changes_nothing() {
 
     edit(&root.join("specs/basiq.yaml"), "Basiq API - Jobs", "Basiq API - All the jobs");
     std::fs::write(root.join("generated/src/leftover.rs"), "// not generated\n").expect("write");
-    std::fs::remove_file(root.join("generated/src/support.rs")).expect("remove");
+    std::fs::remove_file(root.join("generated/src/support/mod.rs")).expect("remove");
     let before = snapshot_tree(&root);
 
     let stale = xtask::check(&root).expect("check");
@@ -47,7 +47,7 @@ fn check_lists_stale_missing_and_orphan_files_and_changes_nothing() {
     assert!(text.contains("stale:   src/basiq/mod.rs"), "{text}");
     assert!(text.contains("+//! Basiq API - All the jobs"), "the diff shows the change: {text}");
     assert!(text.contains("orphan:  src/leftover.rs"), "{text}");
-    assert!(text.contains("missing: src/support.rs"), "{text}");
+    assert!(text.contains("missing: src/support/mod.rs"), "{text}");
     assert_eq!(snapshot_tree(&root), before, "--check changes nothing");
 
     xtask::codegen(&root).expect("codegen");

@@ -46,6 +46,7 @@ impl From<&str> for JobStatus {
 
 impl std::str::FromStr for JobStatus {
     type Err = std::convert::Infallible;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }

@@ -45,3 +45,10 @@
 
 /// Typed request and response bodies: one Rust type per schema.
 pub mod models;
+
+/// Per operation: its optional parameters and the enum of its responses.
+pub mod operations;
+
+/// The async HTTP client.
+#[cfg(feature = "client")]
+pub mod client;

@@ -92,6 +92,7 @@ impl From<&str> for JobStepTitle {
 
 impl std::str::FromStr for JobStepTitle {
     type Err = std::convert::Infallible;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
@@ -160,6 +161,7 @@ impl From<&str> for JobStepStatus {
 
 impl std::str::FromStr for JobStepStatus {
     type Err = std::convert::Infallible;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
@@ -323,6 +325,7 @@ impl From<&str> for JobStepFailureCode {
 
 impl std::str::FromStr for JobStepFailureCode {
     type Err = std::convert::Infallible;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }

@@ -92,6 +92,7 @@ impl From<&str> for GetSepaExportListJobsSort {
 
 impl std::str::FromStr for GetSepaExportListJobsSort {
     type Err = std::convert::Infallible;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }

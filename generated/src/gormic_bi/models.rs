@@ -84,6 +84,7 @@ impl From<&str> for GetJobDataJobStatus {
 
 impl std::str::FromStr for GetJobDataJobStatus {
     type Err = std::convert::Infallible;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
@@ -161,6 +162,7 @@ impl From<&str> for SubmitJobParamsLang {
 
 impl std::str::FromStr for SubmitJobParamsLang {
     type Err = std::convert::Infallible;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
@@ -216,6 +218,7 @@ impl From<&str> for SubmitJobParamsTemplate {
 
 impl std::str::FromStr for SubmitJobParamsTemplate {
     type Err = std::convert::Infallible;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }
@@ -327,6 +330,7 @@ impl From<&str> for SubmitJobErrorCodesEnum {
 
 impl std::str::FromStr for SubmitJobErrorCodesEnum {
     type Err = std::convert::Infallible;
+
     fn from_str(value: &str) -> Result<Self, Self::Err> {
         Ok(Self::from(value))
     }

@@ -3,7 +3,9 @@
 //! Cargo.toml, README) come from the minijinja templates in `templates/`,
 //! which only print fields computed here.
 
+mod client;
 mod models;
+mod operations;
 pub(crate) mod rust;
 
 use crate::error::{Error, ErrorKind};
@@ -38,10 +40,12 @@ pub struct OutputFile {
     pub contents: String,
 }
 
-#[derive(Serialize)]
+#[derive(Serialize, Clone)]
 struct ModuleEntry {
     name: String,
     doc_lines: Vec<String>,
+    /// The cargo feature the module needs, if any.
+    feature: Option<&'static str>,
 }
 
 #[derive(Serialize)]
@@ -122,10 +126,23 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>,
             },
         )?,
     });
-    let models_entry = ModuleEntry {
-        name: "models".into(),
-        doc_lines: vec![" Typed request and response bodies: one Rust type per schema.".into()],
-    };
+    let api_modules = vec![
+        ModuleEntry {
+            name: "models".into(),
+            doc_lines: vec![" Typed request and response bodies: one Rust type per schema.".into()],
+            feature: None,
+        },
+        ModuleEntry {
+            name: "operations".into(),
+            doc_lines: vec![" Per operation: its optional parameters and the enum of its responses.".into()],
+            feature: None,
+        },
+        ModuleEntry {
+            name: "client".into(),
+            doc_lines: vec![" The async HTTP client.".into()],
+            feature: Some("client"),
+        },
+    ];
     match config.layout {
         Layout::Single => {
             for api in apis {
@@ -133,11 +150,11 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>,
                     "src/lib.rs".into(),
                     render(
                         "lib.rs.j2",
-                        minijinja::context! { doc_lines => api_doc_lines(api), modules => [&models_entry] },
+                        minijinja::context! { doc_lines => api_doc_lines(api), modules => &api_modules },
                     )?,
                     &header,
                 )?);
-                files.push(models_file("src/models.rs".into(), api, &header)?);
+                files.extend(api_files("src", api, &header)?);
             }
         }
         Layout::PerSpec => {
@@ -146,6 +163,7 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>,
                 .map(|a| ModuleEntry {
                     name: a.module.clone(),
                     doc_lines: vec![format!(" {} (version {}), from `{}`.", a.title.trim(), a.version.trim(), a.source)],
+                    feature: None,
                 })
                 .collect();
             let crate_doc = rust::doc_lines(&config.description);
@@ -160,25 +178,39 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>,
                     format!("src/{}/mod.rs", api.module),
                     render(
                         "mod.rs.j2",
-                        minijinja::context! { doc_lines => api_doc_lines(api), modules => [&models_entry] },
+                        minijinja::context! { doc_lines => api_doc_lines(api), modules => &api_modules },
                     )?,
                     &header,
                 )?);
-                files.push(models_file(format!("src/{}/models.rs", api.module), api, &header)?);
+                files.extend(api_files(&format!("src/{}", api.module), api, &header)?);
             }
         }
     }
-    files.push(rust_file("src/support.rs".into(), render("support.rs", minijinja::context! {})?, &header)?);
+    for (path, template) in [("src/support/mod.rs", "support/mod.rs"), ("src/support/client.rs", "support/client.rs")] {
+        files.push(rust_file(path.into(), render(template, minijinja::context! {})?, &header)?);
+    }
     files.sort_by(|a, b| a.path.cmp(&b.path));
     Ok(files)
 }
 
-fn models_file(path: String, api: &Api, header: &str) -> Result<OutputFile, Error> {
-    let formatted = rust::format_file(models::models_module(api), &path)?;
-    Ok(OutputFile {
-        contents: format!("// {header}\n\n{formatted}"),
-        path,
-    })
+/// The Rust modules of one API, under `dir`.
+fn api_files(dir: &str, api: &Api, header: &str) -> Result<Vec<OutputFile>, Error> {
+    let modules = [
+        ("models.rs", models::models_module(api)),
+        ("operations.rs", operations::operations_module(api)),
+        ("client.rs", client::client_module(api)),
+    ];
+    modules
+        .into_iter()
+        .map(|(file, tokens)| {
+            let path = format!("{dir}/{file}");
+            let formatted = rust::format_file(tokens, &path)?;
+            Ok(OutputFile {
+                contents: format!("// {header}\n\n{formatted}"),
+                path,
+            })
+        })
+        .collect()
 }
 
 /// The API's module docs: title, version, servers, then the description.

@@ -36,6 +36,8 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
             let inner = type_tokens(inner);
             quote!(Option<#inner>)
         }
+        TypeRef::Bytes => quote!(Vec<u8>),
+        TypeRef::Multipart => quote!(crate::support::client::Multipart),
         TypeRef::Named(name) => {
             let name = ident(name);
             quote!(#name)
@@ -91,18 +93,15 @@ pub fn format_file(tokens: TokenStream, what: &str) -> Result<String, Error> {
     Ok(space_items(&prettyplease::unparse(&file)))
 }
 
-/// Puts a blank line between top-level items (prettyplease packs them),
-/// and after the module docs, as a person would write them.
+/// Puts a blank line between items, at the top level and inside `impl`
+/// blocks (prettyplease packs them), and after the module docs, as a person
+/// would write them.
 fn space_items(code: &str) -> String {
     let mut out = String::with_capacity(code.len() + code.len() / 16);
     let mut previous: Option<&str> = None;
     for line in code.lines() {
         if let Some(prev) = previous {
-            let top_level = !line.starts_with([' ', '}', ')', ']']) && !line.is_empty();
-            let item_ended = !prev.starts_with([' ', '/']) && (prev.ends_with('}') || prev.ends_with(';'));
-            let docs_ended = prev.starts_with("//!") && !line.starts_with("//!") && !line.starts_with("#![");
-            let attrs_ended = prev.starts_with("#![") && !line.starts_with("#![");
-            if top_level && (item_ended || docs_ended || attrs_ended) {
+            if needs_blank_line(prev, line) {
                 out.push('\n');
             }
         }
@@ -111,4 +110,22 @@ fn space_items(code: &str) -> String {
         previous = Some(line);
     }
     out
+}
+
+fn needs_blank_line(prev: &str, line: &str) -> bool {
+    let indent = |l: &str| l.len() - l.trim_start().len();
+    let (p, l) = (prev.trim_start(), line.trim_start());
+    if line.is_empty() || l.starts_with(['}', ')', ']']) {
+        return false;
+    }
+    if indent(prev) == 0 && indent(line) == 0 {
+        let docs_ended = p.starts_with("//!") && !l.starts_with("//!") && !l.starts_with("#![");
+        let attrs_ended = p.starts_with("#![") && !l.starts_with("#![");
+        let item_ended = !p.starts_with("//") && (p.ends_with('}') || p.ends_with(';'));
+        return docs_ended || attrs_ended || item_ended;
+    }
+    // Items inside an `impl` or `trait` block (one level deep).
+    let starts_item = ["///", "#[", "pub ", "fn ", "async ", "const ", "type "].iter().any(|s| l.starts_with(s));
+    let ended_item = p == "}" || (p.ends_with(';') && (p.starts_with("pub const ") || p.starts_with("const ") || p.starts_with("type ")));
+    indent(prev) == 4 && indent(line) == 4 && ended_item && starts_item
 }

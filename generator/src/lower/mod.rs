@@ -10,7 +10,7 @@ mod operation;
 mod schema;
 
 use crate::error::{Error, ErrorKind, Pointer};
-use crate::ir::{Api, Example, Server, TypeDef, TypeRef};
+use crate::ir::{Api, Example, Location, SecurityKind, SecurityScheme, Server, TypeDef, TypeRef};
 use crate::naming::{self, Scope};
 use crate::parse::Document;
 use serde::de::DeserializeOwned;
@@ -22,6 +22,7 @@ pub fn lower(file: &str, module: &str, doc: &Document) -> Result<Api, Error> {
     cx.claim_component_names();
     cx.lower_component_schemas()?;
     let operations = cx.lower_operations()?;
+    let security_schemes = cx.lower_security_schemes()?;
     let info = &doc.openapi.info;
     Ok(Api {
         module: module.to_owned(),
@@ -34,13 +35,14 @@ pub fn lower(file: &str, module: &str, doc: &Document) -> Result<Api, Error> {
             .servers
             .iter()
             .map(|s| Server {
-                url: s.url.clone(),
+                url: substitute_variables(s),
                 description: s.description.clone(),
             })
             .collect(),
         types: cx.types.into_iter().flatten().collect(),
         operations,
         examples: cx.examples,
+        security_schemes,
     })
 }
 
@@ -167,6 +169,59 @@ impl<'a> Lowerer<'a> {
     }
 
     /// Records an example once, however many operations share its node.
+    /// Security schemes; the client builder gets one method per scheme, named
+    /// after its key.
+    fn lower_security_schemes(&mut self) -> Result<Vec<SecurityScheme>, Error> {
+        let Some(components) = &self.doc.openapi.components else {
+            return Ok(Vec::new());
+        };
+        let mut methods = Scope::with_reserved(["base_url", "http_client", "build", "new"]);
+        let base = Pointer::root().push("components").push("securitySchemes");
+        let mut out = Vec::new();
+        for (key, scheme) in &components.security_schemes {
+            let (scheme, _) = self.resolve(scheme, &base.push(key))?;
+            use openapiv3::SecurityScheme as S;
+            let (kind, description) = match scheme {
+                S::APIKey { location, name, description, .. } => {
+                    let location = match location {
+                        openapiv3::APIKeyLocation::Header => Location::Header,
+                        openapiv3::APIKeyLocation::Query => Location::Query,
+                        openapiv3::APIKeyLocation::Cookie => Location::Cookie,
+                    };
+                    (SecurityKind::ApiKey { location, name }, description)
+                }
+                S::HTTP { scheme, description, .. } => {
+                    let kind = match scheme.to_ascii_lowercase().as_str() {
+                        "bearer" => SecurityKind::Bearer,
+                        "basic" => SecurityKind::Basic,
+                        other => SecurityKind::Unsupported { what: format!("HTTP `{other}` authentication") },
+                    };
+                    (kind, description)
+                }
+                S::OAuth2 { flows, description, .. } => {
+                    let kind = match flows.client_credentials {
+                        Some(flow) => SecurityKind::OAuth2ClientCredentials {
+                            token_url: flow.token_url,
+                            scopes: flow.scopes.keys().cloned().collect(),
+                        },
+                        None => SecurityKind::Unsupported { what: "an OAuth2 flow other than client credentials".into() },
+                    };
+                    (kind, description)
+                }
+                S::OpenIDConnect { description, .. } => {
+                    (SecurityKind::Unsupported { what: "OpenID Connect".into() }, description)
+                }
+            };
+            out.push(SecurityScheme {
+                key: key.clone(),
+                method: methods.claim(naming::field_name(key)),
+                description,
+                kind,
+            });
+        }
+        Ok(out)
+    }
+
     fn record_example(&mut self, at: Pointer, ty: &TypeRef, value: &serde_json::Value) {
         if self.examples.iter().any(|e| e.pointer == at.as_str()) {
             return;
@@ -177,6 +232,15 @@ impl<'a> Lowerer<'a> {
             value: value.clone(),
         });
     }
+}
+
+/// A server URL with its `{variables}` replaced by their defaults.
+fn substitute_variables(server: &openapiv3::Server) -> String {
+    let mut url = server.url.clone();
+    for (name, variable) in server.variables.iter().flatten() {
+        url = url.replace(&format!("{{{name}}}"), &variable.default);
+    }
+    url
 }
 
 /// Rustdoc from a schema's `title` and `description`.

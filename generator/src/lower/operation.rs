@@ -5,7 +5,7 @@
 use super::schema::SchemaSrc;
 use super::{doc_of, Lowerer, NameHint};
 use crate::error::{Error, Pointer};
-use crate::ir::{Body, Location, Operation, Parameter, Response, TypeRef};
+use crate::ir::{Body, Encoding, Location, Operation, Parameter, PathPart, RequestBody, Response, SchemeUse, Style, TypeRef};
 use crate::naming::{self, Scope};
 use openapiv3::{ParameterSchemaOrContent, ReferenceOr, StatusCode};
 
@@ -33,20 +33,34 @@ impl Lowerer<'_> {
                 };
                 let name = scope.claim(naming::field_name(&raw_name));
                 let type_prefix = naming::type_name(&name);
-                let parameters = self.lower_parameters(&item.parameters, &op.parameters, &item_at, &op_at, &type_prefix)?;
+                // The operation's own type names are claimed before its inline
+                // schemas are met, so they read the same in every spec.
+                let response_type = self.type_scope.claim(format!("{type_prefix}Response"));
+                let mut parameters = self.lower_parameters(&item.parameters, &op.parameters, &item_at, &op_at, &type_prefix)?;
+                let path_parts = split_path(path, &mut parameters);
+                let params_type = parameters
+                    .iter()
+                    .any(|p| !p.required)
+                    .then(|| self.type_scope.claim(format!("{type_prefix}Params")));
                 let request_body = match &op.request_body {
                     None => None,
-                    Some(body) => {
-                        let body_at = op_at.push("requestBody");
-                        let hint = component_hint(body).unwrap_or_else(|| format!("{type_prefix}Request"));
-                        let (body, at) = self.resolve(body, &body_at)?;
-                        self.lower_content(&body.content, &at.push("content"), &hint)?.map(|mut b| {
-                            b.required = body.required;
-                            b
-                        })
-                    }
+                    Some(body) => Some(self.lower_request_body(body, &op_at.push("requestBody"), &type_prefix)?),
                 };
                 let responses = self.lower_responses(&op.responses, &op_at.push("responses"), &type_prefix)?;
+                let requirements = op.security.as_ref().or(doc.openapi.security.as_ref());
+                let security = requirements
+                    .map(|alternatives| {
+                        alternatives
+                            .iter()
+                            .map(|requirement| {
+                                requirement
+                                    .iter()
+                                    .map(|(scheme, scopes)| SchemeUse { scheme: scheme.clone(), scopes: scopes.clone() })
+                                    .collect()
+                            })
+                            .collect()
+                    })
+                    .unwrap_or_default();
                 operations.push(Operation {
                     name,
                     operation_id: op.operation_id.clone(),
@@ -57,6 +71,10 @@ impl Lowerer<'_> {
                     parameters,
                     request_body,
                     responses,
+                    security,
+                    path_parts,
+                    response_type,
+                    params_type,
                     pointer: op_at.to_string(),
                 });
             }
@@ -87,7 +105,8 @@ impl Lowerer<'_> {
             resolved.retain(|(p, _, _)| (p.parameter_data_ref().name.clone(), location_of(p)) != key);
             resolved.push((param, at, component));
         }
-        let mut scope = Scope::new();
+        // Argument names of the generated methods are reserved.
+        let mut scope = Scope::with_reserved(["params", "body", "request", "response", "status"]);
         let mut out = Vec::with_capacity(resolved.len());
         for (param, at, component) in resolved {
             let data = param.parameter_data_ref();
@@ -104,12 +123,15 @@ impl Lowerer<'_> {
                     (ty, default, self.is_nullable(src, &schema_at))
                 }
                 ParameterSchemaOrContent::Content(content) => {
-                    let body = self.lower_content(content, &at.push("content"), &hint)?;
-                    (body.and_then(|b| b.ty).unwrap_or(TypeRef::String), None, false)
+                    let body = self.lower_media(content, &at.push("content"), &hint, true)?;
+                    (body.map_or(TypeRef::String, |b| b.ty), None, false)
                 }
             };
             let location = location_of(&param);
             let required = data.required || location == Location::Path;
+            let style = style_of(&param);
+            // OpenAPI: `explode` defaults to true for form style only.
+            let explode = data.explode.unwrap_or(style == Style::Form);
             out.push(Parameter {
                 name: scope.claim(naming::field_name(&data.name)),
                 wire_name: data.name.clone(),
@@ -118,6 +140,8 @@ impl Lowerer<'_> {
                 ty: if nullable { ty.option() } else { ty },
                 doc: doc_of(None, data.description.as_deref()),
                 default,
+                style,
+                explode,
             });
         }
         Ok(out)
@@ -125,24 +149,21 @@ impl Lowerer<'_> {
 
     fn lower_responses(&mut self, responses: &openapiv3::Responses, at: &Pointer, type_prefix: &str) -> Result<Vec<Response>, Error> {
         let mut out = Vec::new();
-        let mut first_success = true;
-        let statuses = responses.responses.iter()
+        let mut variants = Scope::new();
+        let statuses = responses
+            .responses
+            .iter()
             .map(|(code, r)| (status_text(code), r))
             .chain(responses.default.iter().map(|r| ("default".to_owned(), r)));
         for (status, response) in statuses {
             let response_at = at.push(&status);
-            let hint = component_hint(response).unwrap_or_else(|| {
-                if status.starts_with('2') && first_success {
-                    first_success = false;
-                    format!("{type_prefix}Response")
-                } else {
-                    format!("{type_prefix}Response{}", naming::type_name(&status))
-                }
-            });
+            let variant = variants.claim(status_variant(&status));
+            let hint = component_hint(response).unwrap_or_else(|| format!("{type_prefix}{variant}Body"));
             let (response, resolved_at) = self.resolve(response, &response_at)?;
-            let body = self.lower_content(&response.content, &resolved_at.push("content"), &hint)?;
+            let body = self.lower_media(&response.content, &resolved_at.push("content"), &hint, true)?;
             out.push(Response {
                 status,
+                variant,
                 description: response.description.clone(),
                 body,
             });
@@ -150,39 +171,220 @@ impl Lowerer<'_> {
         Ok(out)
     }
 
-    /// A body's media type (JSON preferred when several are offered), its
-    /// type, and its examples.
-    fn lower_content(&mut self, content: &openapiv3::Content, at: &Pointer, hint: &str) -> Result<Option<Body>, Error> {
+    fn lower_request_body(
+        &mut self,
+        body: &ReferenceOr<openapiv3::RequestBody>,
+        at: &Pointer,
+        type_prefix: &str,
+    ) -> Result<RequestBody, Error> {
+        let hint = component_hint(body).unwrap_or_else(|| format!("{type_prefix}Request"));
+        let (body, body_at) = self.resolve(body, at)?;
+        let content_at = body_at.push("content");
+        let mut variants = Vec::new();
+        let mut names = Scope::new();
+        for media_type in body.content.keys() {
+            let single: openapiv3::Content = body
+                .content
+                .iter()
+                .filter(|(m, _)| *m == media_type)
+                .map(|(m, v)| (m.clone(), v.clone()))
+                .collect();
+            if let Some(mut lowered) = self.lower_media(&single, &content_at, &hint, false)? {
+                lowered.variant = names.claim(encoding_variant(lowered.encoding).to_owned());
+                variants.push(lowered);
+            }
+        }
+        let enum_type = (variants.len() > 1).then(|| self.type_scope.claim(format!("{type_prefix}Body")));
+        Ok(RequestBody {
+            required: body.required,
+            description: body.description.clone(),
+            enum_type,
+            variants,
+        })
+    }
+
+    /// One body of a content map: JSON preferred when `prefer_json` and several
+    /// media types are offered. Its type follows its encoding; examples of
+    /// JSON bodies are recorded.
+    fn lower_media(&mut self, content: &openapiv3::Content, at: &Pointer, hint: &str, prefer_json: bool) -> Result<Option<Body>, Error> {
         let chosen = content
             .iter()
-            .find(|(media, _)| is_json(media))
+            .find(|(media, _)| prefer_json && is_json(media))
             .or_else(|| content.iter().next());
         let Some((media_type, media)) = chosen else {
             return Ok(None);
         };
         let media_at = at.push(media_type);
-        let ty = match &media.schema {
-            None => None,
-            Some(schema) => Some(self.schema_type(schema.into(), &media_at.push("schema"), &NameHint::Suggest(hint.to_owned()))?),
+        let encoding = encoding_of(media_type);
+        let ty = match (encoding, &media.schema) {
+            (Encoding::Json | Encoding::Form, Some(schema)) => {
+                let src = SchemaSrc::from(schema);
+                let ty = self.schema_type(src, &media_at.push("schema"), &NameHint::Suggest(hint.to_owned()))?;
+                if self.is_nullable(src, &media_at.push("schema")) {
+                    ty.option()
+                } else {
+                    ty
+                }
+            }
+            (Encoding::Json, None) => TypeRef::Json,
+            (Encoding::Form, None) => TypeRef::JsonObject,
+            // Multipart responses are rare and have no typed reader: raw bytes.
+            (Encoding::Multipart, _) if prefer_json => TypeRef::Bytes,
+            (Encoding::Multipart, _) => TypeRef::Multipart,
+            (Encoding::Text, _) => TypeRef::String,
+            (Encoding::Binary, _) => TypeRef::Bytes,
         };
-        if let Some(ty) = &ty {
+        if encoding == Encoding::Json {
             if let Some(example) = &media.example {
-                self.record_example(media_at.push("example"), ty, example);
+                self.record_example(media_at.push("example"), &ty, example);
             }
             for (name, example) in &media.examples {
                 let example_at = media_at.push("examples").push(name);
                 let (example, _) = self.resolve(example, &example_at)?;
                 if let Some(value) = &example.value {
-                    self.record_example(example_at.push("value"), ty, value);
+                    self.record_example(example_at.push("value"), &ty, value);
                 }
             }
         }
         Ok(Some(Body {
             media_type: media_type.clone(),
+            encoding,
             ty,
-            required: true,
+            variant: encoding_variant(encoding).to_owned(),
         }))
     }
+}
+
+/// Splits `/jobs/{id}/data` into literals and parameters. A template name
+/// with no declared path parameter gets a string parameter, so the path can
+/// still be built.
+fn split_path(path: &str, parameters: &mut Vec<Parameter>) -> Vec<PathPart> {
+    let mut parts = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else {
+            break;
+        };
+        if open > 0 {
+            parts.push(PathPart::Literal(rest[..open].to_owned()));
+        }
+        let wire = &rest[open + 1..close];
+        let existing = parameters.iter().find(|p| p.location == Location::Path && p.wire_name == wire);
+        let name = match existing {
+            Some(p) => p.name.clone(),
+            None => {
+                let mut scope = Scope::with_reserved(parameters.iter().map(|p| p.name.as_str()).chain(["params", "body", "request", "response", "status"]));
+                let name = scope.claim(naming::field_name(wire));
+                parameters.push(Parameter {
+                    name: name.clone(),
+                    wire_name: wire.to_owned(),
+                    location: Location::Path,
+                    required: true,
+                    ty: TypeRef::String,
+                    doc: None,
+                    default: None,
+                    style: Style::Simple,
+                    explode: false,
+                });
+                name
+            }
+        };
+        parts.push(PathPart::Param(name));
+        rest = &rest[close + 1..];
+    }
+    if !rest.is_empty() {
+        parts.push(PathPart::Literal(rest.to_owned()));
+    }
+    parts
+}
+
+fn encoding_of(media_type: &str) -> Encoding {
+    let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
+    if is_json(&essence) {
+        Encoding::Json
+    } else if essence == "application/x-www-form-urlencoded" {
+        Encoding::Form
+    } else if essence.starts_with("multipart/") {
+        Encoding::Multipart
+    } else if essence.starts_with("text/") {
+        Encoding::Text
+    } else {
+        Encoding::Binary
+    }
+}
+
+fn encoding_variant(encoding: Encoding) -> &'static str {
+    match encoding {
+        Encoding::Json => "Json",
+        Encoding::Form => "Form",
+        Encoding::Multipart => "Multipart",
+        Encoding::Text => "Text",
+        Encoding::Binary => "Binary",
+    }
+}
+
+/// Response variants are named for their status (`Ok`, `NotFound`,
+/// `ClientError` for `4XX`, `Default`), so matching reads like HTTP.
+fn status_variant(status: &str) -> String {
+    let name = match status {
+        "100" => "Continue",
+        "101" => "SwitchingProtocols",
+        "200" => "Ok",
+        "201" => "Created",
+        "202" => "Accepted",
+        "203" => "NonAuthoritativeInformation",
+        "204" => "NoContent",
+        "205" => "ResetContent",
+        "206" => "PartialContent",
+        "207" => "MultiStatus",
+        "300" => "MultipleChoices",
+        "301" => "MovedPermanently",
+        "302" => "Found",
+        "303" => "SeeOther",
+        "304" => "NotModified",
+        "307" => "TemporaryRedirect",
+        "308" => "PermanentRedirect",
+        "400" => "BadRequest",
+        "401" => "Unauthorized",
+        "402" => "PaymentRequired",
+        "403" => "Forbidden",
+        "404" => "NotFound",
+        "405" => "MethodNotAllowed",
+        "406" => "NotAcceptable",
+        "408" => "RequestTimeout",
+        "409" => "Conflict",
+        "410" => "Gone",
+        "411" => "LengthRequired",
+        "412" => "PreconditionFailed",
+        "413" => "PayloadTooLarge",
+        "414" => "UriTooLong",
+        "415" => "UnsupportedMediaType",
+        "416" => "RangeNotSatisfiable",
+        "417" => "ExpectationFailed",
+        "418" => "ImATeapot",
+        "422" => "UnprocessableEntity",
+        "423" => "Locked",
+        "424" => "FailedDependency",
+        "425" => "TooEarly",
+        "426" => "UpgradeRequired",
+        "428" => "PreconditionRequired",
+        "429" => "TooManyRequests",
+        "431" => "RequestHeaderFieldsTooLarge",
+        "451" => "UnavailableForLegalReasons",
+        "500" => "InternalServerError",
+        "501" => "NotImplemented",
+        "502" => "BadGateway",
+        "503" => "ServiceUnavailable",
+        "504" => "GatewayTimeout",
+        "1XX" => "Informational",
+        "2XX" => "Success",
+        "3XX" => "Redirection",
+        "4XX" => "ClientError",
+        "5XX" => "ServerError",
+        "default" => "Default",
+        other => return format!("Status{other}"),
+    };
+    name.to_owned()
 }
 
 /// `application/json`, `application/problem+json`, `text/json`, ...
@@ -206,6 +408,25 @@ fn status_text(code: &StatusCode) -> String {
     match code {
         StatusCode::Code(c) => c.to_string(),
         StatusCode::Range(r) => format!("{r}XX"),
+    }
+}
+
+fn style_of(param: &openapiv3::Parameter) -> Style {
+    use openapiv3::{CookieStyle, HeaderStyle, PathStyle, QueryStyle};
+    match param {
+        openapiv3::Parameter::Path { style, .. } => match style {
+            PathStyle::Simple => Style::Simple,
+            PathStyle::Label => Style::Label,
+            PathStyle::Matrix => Style::Matrix,
+        },
+        openapiv3::Parameter::Query { style, .. } => match style {
+            QueryStyle::Form => Style::Form,
+            QueryStyle::SpaceDelimited => Style::SpaceDelimited,
+            QueryStyle::PipeDelimited => Style::PipeDelimited,
+            QueryStyle::DeepObject => Style::DeepObject,
+        },
+        openapiv3::Parameter::Header { style: HeaderStyle::Simple, .. } => Style::Simple,
+        openapiv3::Parameter::Cookie { style: CookieStyle::Form, .. } => Style::Form,
     }
 }
 

@@ -1,4 +1,8 @@
-//! Serde helpers shared by the generated models.
+//! Support code shared by the generated modules: serde helpers, and the HTTP
+//! runtime of the clients (feature `client`).
+
+#[cfg(feature = "client")]
+pub mod client;
 
 /// Deserializes a present value, `null` included, as `Some`: with
 /// `#[serde(default)]` an `Option<Option<T>>` field then tells an absent

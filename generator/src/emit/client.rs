@@ -1,0 +1,387 @@
+//! The `client` module of an API (feature `client`): a `Client` with one
+//! async method per operation, and its builder with one method per
+//! security scheme.
+//!
+//! ```text
+//! let client = Client::builder().bearer_auth("token").build()?;
+//! match client.get_job("42").await? {
+//!     GetJobResponse::Ok(job) => ...,
+//!     GetJobResponse::NotFound(error) => ...,
+//! }
+//! ```
+//!
+//! Each method writes path, query, header and cookie parameters in their
+//! OpenAPI style through `support::client::Request`, sends with the
+//! operation's security requirements, and decodes by status.
+
+use super::operations::{keeps_status, operation_label};
+use super::rust::{doc_attrs, ident, type_tokens};
+use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, PathPart, SecurityKind, Style, TypeRef};
+use proc_macro2::{Literal, TokenStream};
+use quote::{format_ident, quote};
+
+pub fn client_module(api: &Api) -> TokenStream {
+    let title = api.title.trim();
+    let module_doc = format!(" Async client of the {title} API.");
+    let default_url = api.servers.first().map(|s| s.url.clone()).unwrap_or_default();
+    let default_url_doc = if default_url.is_empty() {
+        " The spec names no server: set one with [`ClientBuilder::base_url`].".to_owned()
+    } else {
+        " The first server of the spec; replace it with [`ClientBuilder::base_url`].".to_owned()
+    };
+    let unsupported: Vec<String> = api
+        .security_schemes
+        .iter()
+        .filter_map(|s| match &s.kind {
+            SecurityKind::Unsupported { what } => Some(format!(" The `{}` scheme ({what}) is not driven by this client; add its credentials with your own `reqwest::Client`.", s.key)),
+            _ => None,
+        })
+        .collect();
+    let scheme_methods = api.security_schemes.iter().map(scheme_method);
+    let body_enums = api.operations.iter().map(body_enum);
+    let methods = api.operations.iter().map(operation_method);
+    let client_doc = format!(" Client of the {title} API. Cheap to clone; clones share connections and tokens.");
+    quote! {
+        #![doc = #module_doc]
+        #[allow(unused_imports)]
+        use super::models::*;
+        #[allow(unused_imports)]
+        use super::operations::*;
+        use crate::support::client as rt;
+
+        #[doc = #client_doc]
+        #(#[doc = #unsupported])*
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            core: rt::Core,
+        }
+
+        /// Configures a [`Client`]: base URL, HTTP client and credentials.
+        pub struct ClientBuilder {
+            core: rt::CoreBuilder,
+        }
+
+        impl Default for ClientBuilder {
+            fn default() -> Self {
+                ClientBuilder { core: rt::CoreBuilder::new(Client::DEFAULT_BASE_URL) }
+            }
+        }
+
+        impl ClientBuilder {
+            /// Sends requests to this URL instead of the spec's first server.
+            pub fn base_url(mut self, url: impl Into<String>) -> Self {
+                self.core.base_url(url.into());
+                self
+            }
+
+            /// Uses this `reqwest::Client` (its timeouts, proxies and TLS settings).
+            pub fn http_client(mut self, client: reqwest::Client) -> Self {
+                self.core.http_client(client);
+                self
+            }
+
+            #(#scheme_methods)*
+
+            /// Builds the client; fails only when the base URL is not a URL.
+            pub fn build(self) -> Result<Client, rt::Error> {
+                Ok(Client { core: self.core.build()? })
+            }
+        }
+
+        impl Client {
+            #[doc = #default_url_doc]
+            pub const DEFAULT_BASE_URL: &'static str = #default_url;
+
+            /// A builder starting from [`Client::DEFAULT_BASE_URL`] and no credentials.
+            pub fn builder() -> ClientBuilder {
+                ClientBuilder::default()
+            }
+
+            /// The base URL requests are sent to.
+            pub fn base_url(&self) -> &str {
+                self.core.base_url()
+            }
+
+            #(#methods)*
+        }
+
+        #(#body_enums)*
+    }
+}
+
+fn scheme_method(scheme: &crate::ir::SecurityScheme) -> TokenStream {
+    let method = ident(&scheme.method);
+    let key = &scheme.key;
+    let mut text = format!("Credentials for the `{key}` security scheme");
+    let body = match &scheme.kind {
+        SecurityKind::Bearer => {
+            text.push_str(" (`Authorization: Bearer`).");
+            quote! {
+                pub fn #method(mut self, token: impl Into<rt::Secret>) -> Self {
+                    self.core.bearer(#key, token.into());
+                    self
+                }
+            }
+        }
+        SecurityKind::Basic => {
+            text.push_str(" (HTTP Basic).");
+            quote! {
+                pub fn #method(mut self, username: impl Into<String>, password: impl Into<rt::Secret>) -> Self {
+                    self.core.basic(#key, username.into(), password.into());
+                    self
+                }
+            }
+        }
+        SecurityKind::ApiKey { location, name } => {
+            let (where_, loc) = match location {
+                Location::Query => ("query parameter", quote!(rt::KeyLocation::Query)),
+                Location::Cookie => ("cookie", quote!(rt::KeyLocation::Cookie)),
+                _ => ("header", quote!(rt::KeyLocation::Header)),
+            };
+            text.push_str(&format!(" (API key in the {where_} `{name}`)."));
+            quote! {
+                pub fn #method(mut self, key: impl Into<rt::Secret>) -> Self {
+                    self.core.api_key(#key, #loc, #name, key.into());
+                    self
+                }
+            }
+        }
+        SecurityKind::OAuth2ClientCredentials { token_url, .. } => {
+            text.push_str(&format!(
+                " (OAuth2 client credentials). Tokens come from `{token_url}` unless the credentials name another URL, are cached per scope set until shortly before they expire, and are fetched again after a 401."
+            ));
+            quote! {
+                pub fn #method(mut self, credentials: rt::OAuth2ClientCredentials) -> Self {
+                    self.core.oauth2(#key, credentials, #token_url);
+                    self
+                }
+            }
+        }
+        SecurityKind::Unsupported { .. } => return TokenStream::new(),
+    };
+    if let Some(description) = &scheme.description {
+        text.push_str("\n\n");
+        text.push_str(description.trim());
+    }
+    let doc = doc_attrs(Some(&text));
+    quote!(#doc #body)
+}
+
+/// The argument type of a required parameter: `&str` for strings, plain
+/// values for small copies, references otherwise.
+fn arg_type(ty: &TypeRef) -> TokenStream {
+    match ty {
+        TypeRef::String => quote!(&str),
+        TypeRef::I32 | TypeRef::I64 | TypeRef::F32 | TypeRef::F64 | TypeRef::Bool => type_tokens(ty),
+        other => {
+            let t = type_tokens(other);
+            quote!(&#t)
+        }
+    }
+}
+
+fn style_tokens(style: Style) -> TokenStream {
+    match style {
+        Style::Simple => quote!(rt::Style::Simple),
+        Style::Label => quote!(rt::Style::Label),
+        Style::Matrix => quote!(rt::Style::Matrix),
+        Style::Form => quote!(rt::Style::Form),
+        Style::SpaceDelimited => quote!(rt::Style::SpaceDelimited),
+        Style::PipeDelimited => quote!(rt::Style::PipeDelimited),
+        Style::DeepObject => quote!(rt::Style::DeepObject),
+    }
+}
+
+/// The statement that writes one parameter into `request`.
+fn param_statement(p: &Parameter, value: TokenStream) -> TokenStream {
+    let wire = &p.wire_name;
+    let explode = p.explode;
+    let style = style_tokens(p.style);
+    match p.location {
+        Location::Path => quote!(request.path_param(#wire, #value, #style, #explode)?;),
+        Location::Query => quote!(request.query_param(#wire, #value, #style, #explode)?;),
+        Location::Header => quote!(request.header_param(#wire, #value, #explode)?;),
+        Location::Cookie => quote!(request.cookie_param(#wire, #value, #explode)?;),
+    }
+}
+
+fn body_enum_name(op: &Operation) -> Option<proc_macro2::Ident> {
+    op.request_body.as_ref().and_then(|b| b.enum_type.as_deref()).map(ident)
+}
+
+/// With several media types, the body is an enum over them.
+fn body_enum(op: &Operation) -> TokenStream {
+    let (Some(name), Some(body)) = (body_enum_name(op), &op.request_body) else {
+        return TokenStream::new();
+    };
+    let doc = format!(" The request body of {}, in one of its media types.", operation_label(op));
+    let variants = body.variants.iter().map(|b| {
+        let variant = ident(&b.variant);
+        let ty = type_tokens(&b.ty);
+        let doc = format!(" `{}`", b.media_type);
+        quote!(#[doc = #doc] #variant(#ty),)
+    });
+    quote! {
+        #[doc = #doc]
+        pub enum #name {
+            #(#variants)*
+        }
+    }
+}
+
+/// The statement that puts a body (bound to `value`) into `request`.
+fn body_statement(b: &Body, value: TokenStream) -> TokenStream {
+    let media = &b.media_type;
+    match b.encoding {
+        Encoding::Json => quote!(request.json_body(#media, #value)?;),
+        Encoding::Form => quote!(request.form_body(#media, #value)?;),
+        Encoding::Text | Encoding::Binary => quote!(request.bytes_body(#media, #value);),
+        Encoding::Multipart => quote!(request.multipart_body(#value);),
+    }
+}
+
+/// The argument type of a single-media-type body.
+fn body_arg_type(b: &Body) -> TokenStream {
+    match b.encoding {
+        Encoding::Json | Encoding::Form => {
+            let t = type_tokens(&b.ty);
+            quote!(&#t)
+        }
+        Encoding::Text => quote!(String),
+        Encoding::Binary => quote!(Vec<u8>),
+        Encoding::Multipart => quote!(rt::Multipart),
+    }
+}
+
+fn operation_method(op: &Operation) -> TokenStream {
+    let name = ident(&op.name);
+    let response_type = ident(&op.response_type);
+    let method = format_ident!("{}", op.method.to_uppercase());
+
+    let mut doc_text = String::new();
+    for part in [&op.summary, &op.description].into_iter().flatten() {
+        let part = part.trim();
+        if !part.is_empty() && !doc_text.contains(part) {
+            doc_text.push_str(part);
+            doc_text.push_str("\n\n");
+        }
+    }
+    doc_text.push_str(&operation_label(op));
+    let doc = doc_attrs(Some(&doc_text));
+
+    let mut args = Vec::new();
+    let mut statements = Vec::new();
+    let param = |rust: &str| op.parameters.iter().find(|p| p.name == rust);
+    for part in &op.path_parts {
+        match part {
+            PathPart::Literal(text) => statements.push(quote!(request.path(#text);)),
+            PathPart::Param(rust) => {
+                if let Some(p) = param(rust) {
+                    let arg = ident(&p.name);
+                    statements.push(param_statement(p, quote!(&#arg)));
+                }
+            }
+        }
+    }
+    for p in &op.parameters {
+        if p.required {
+            let arg = ident(&p.name);
+            let ty = arg_type(&p.ty);
+            args.push(quote!(#arg: #ty));
+            if p.location != Location::Path {
+                statements.push(param_statement(p, quote!(&#arg)));
+            }
+        } else {
+            let field = ident(&p.name);
+            statements.push(param_statement(p, quote!(&params.#field)));
+        }
+    }
+    if let Some(params_type) = &op.params_type {
+        let params_type = ident(params_type);
+        args.push(quote!(params: #params_type));
+    }
+    if let Some(body) = &op.request_body {
+        let (arg_ty, put) = match (body_enum_name(op), body.variants.as_slice()) {
+            (Some(enum_name), variants) => {
+                let arms = variants.iter().map(|b| {
+                    let variant = ident(&b.variant);
+                    let statement = body_statement(b, if matches!(b.encoding, Encoding::Json | Encoding::Form) { quote!(&value) } else { quote!(value) });
+                    quote!(#enum_name::#variant(value) => { #statement })
+                });
+                (quote!(#enum_name), quote!(match body { #(#arms)* }))
+            }
+            (None, [only]) => {
+                let statement = body_statement(only, quote!(body));
+                (body_arg_type(only), statement)
+            }
+            (None, _) => (TokenStream::new(), TokenStream::new()),
+        };
+        if !arg_ty.is_empty() {
+            if body.required {
+                args.push(quote!(body: #arg_ty));
+                statements.push(put);
+            } else {
+                args.push(quote!(body: Option<#arg_ty>));
+                statements.push(quote!(if let Some(body) = body { #put }));
+            }
+        }
+    }
+
+    let alternatives = op.security.iter().map(|alternative| {
+        let schemes = alternative.iter().map(|u| {
+            let scheme = &u.scheme;
+            let scopes = &u.scopes;
+            quote!((#scheme, &[#(#scopes),*]))
+        });
+        quote!(&[#(#schemes),*])
+    });
+
+    let mut arms = Vec::new();
+    let mut has_default = false;
+    // Exact codes first, then ranges, then `default`, as the spec defines.
+    let mut ordered: Vec<&crate::ir::Response> = op.responses.iter().filter(|r| !keeps_status(r)).collect();
+    ordered.extend(op.responses.iter().filter(|r| r.status.ends_with("XX")));
+    ordered.extend(op.responses.iter().filter(|r| r.status == "default"));
+    for r in ordered {
+        let variant = ident(&r.variant);
+        let decode = r.body.as_ref().map(|b| match b.encoding {
+            Encoding::Text => quote!(response.text()?),
+            Encoding::Binary | Encoding::Multipart => quote!(response.bytes()?),
+            Encoding::Json | Encoding::Form => quote!(response.json()?),
+        });
+        let value = match (keeps_status(r), decode) {
+            (true, Some(decode)) => quote!(#response_type::#variant { status, body: #decode }),
+            (true, None) => quote!(#response_type::#variant { status }),
+            (false, Some(decode)) => quote!(#response_type::#variant(#decode)),
+            (false, None) => quote!(#response_type::#variant),
+        };
+        let pattern = if r.status == "default" {
+            has_default = true;
+            quote!(status)
+        } else if let Some(class) = r.status.strip_suffix("XX") {
+            let low: u16 = class.parse::<u16>().unwrap_or(0) * 100;
+            let (low, high) = (Literal::u16_unsuffixed(low), Literal::u16_unsuffixed(low + 99));
+            quote!(status @ #low..=#high)
+        } else {
+            let code = Literal::u16_unsuffixed(r.status.parse().unwrap_or(0));
+            quote!(#code)
+        };
+        arms.push(quote!(#pattern => Ok(#value),));
+    }
+    if !has_default {
+        arms.push(quote!(_ => Err(response.unexpected()),));
+    }
+
+    quote! {
+        #doc
+        pub async fn #name(&self, #(#args),*) -> Result<#response_type, rt::Error> {
+            let mut request = rt::Request::new(rt::Method::#method);
+            #(#statements)*
+            const SECURITY: rt::Security = &[#(#alternatives),*];
+            let response = self.core.execute(request, SECURITY).await?;
+            match response.status() {
+                #(#arms)*
+            }
+        }
+    }
+}

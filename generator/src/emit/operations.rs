@@ -1,0 +1,177 @@
+//! The `operations` module of an API: per operation, the struct of its
+//! optional parameters and the enum of its responses. Plain data shared by
+//! the client and the server.
+//!
+//! ```text
+//! #[derive(Debug, Clone, Default, PartialEq)]
+//! pub struct ListJobsParams { pub page: Option<i64>, ... }
+//!
+//! pub enum ListJobsResponse {
+//!     Ok(JobList),                              // a documented status
+//!     NotFound(Error),
+//!     Default { status: u16, body: Problem },   // `default` or `4XX`
+//! }
+//! impl ListJobsResponse { fn status(&self) -> u16; fn is_success(&self) -> bool;
+//!                         fn into_result(self) -> Result<JobList, Self> }
+//! ```
+
+use super::rust::{doc_attrs, ident, type_tokens};
+use crate::ir::{Api, Operation, Response};
+use proc_macro2::TokenStream;
+use quote::quote;
+
+pub fn operations_module(api: &Api) -> TokenStream {
+    let items = api.operations.iter().map(|op| {
+        let params = params_struct(op);
+        let responses = response_enum(op);
+        quote!(#params #responses)
+    });
+    quote! {
+        #![doc = " Inputs and outputs of each operation, shared by the client and the server."]
+        #[allow(unused_imports)]
+        use super::models::*;
+        #(#items)*
+    }
+}
+
+/// A one-line name of an operation for docs: `GET /jobs/{id}` (`getJob`).
+pub fn operation_label(op: &Operation) -> String {
+    let id = op.operation_id.as_deref().map(|id| format!(" (`{id}`)")).unwrap_or_default();
+    format!("`{} {}`{id}", op.method.to_uppercase(), op.path)
+}
+
+fn params_struct(op: &Operation) -> TokenStream {
+    let Some(name) = &op.params_type else {
+        return TokenStream::new();
+    };
+    let name = ident(name);
+    let doc = format!(" Optional parameters of {}.", operation_label(op));
+    let fields = op.parameters.iter().filter(|p| !p.required).map(|p| {
+        let mut text = p.doc.clone().unwrap_or_default();
+        if let Some(default) = &p.default {
+            if !text.is_empty() {
+                text.push_str("\n\n");
+            }
+            text.push_str(&format!("The server assumes `{default}` when absent."));
+        }
+        let doc = doc_attrs((!text.is_empty()).then_some(text.as_str()));
+        let field = ident(&p.name);
+        let ty = type_tokens(&p.ty.clone().option());
+        quote! {
+            #doc
+            pub #field: #ty,
+        }
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, Default, PartialEq)]
+        pub struct #name {
+            #(#fields)*
+        }
+    }
+}
+
+/// Whether a status is a range or `default`, whose variant keeps the code.
+pub fn keeps_status(response: &Response) -> bool {
+    response.status == "default" || response.status.ends_with("XX")
+}
+
+/// The pattern matching a response variant, binding `body` and `status`.
+pub fn variant_pattern(enum_name: &proc_macro2::Ident, response: &Response) -> TokenStream {
+    let variant = ident(&response.variant);
+    match (keeps_status(response), response.body.is_some()) {
+        (true, true) => quote!(#enum_name::#variant { status, body }),
+        (true, false) => quote!(#enum_name::#variant { status }),
+        (false, true) => quote!(#enum_name::#variant(body)),
+        (false, false) => quote!(#enum_name::#variant),
+    }
+}
+
+fn response_enum(op: &Operation) -> TokenStream {
+    let name = ident(&op.response_type);
+    let doc = format!(" Responses of {}, one variant per documented status.", operation_label(op));
+    let variants = op.responses.iter().map(|r| {
+        let variant = ident(&r.variant);
+        let doc_text = format!("`{}`: {}", r.status, r.description.trim());
+        let doc = doc_attrs(Some(&doc_text));
+        let body = r.body.as_ref().map(|b| type_tokens(&b.ty));
+        match (keeps_status(r), body) {
+            (true, Some(body)) => quote!(#doc #variant { status: u16, body: #body },),
+            (true, None) => quote!(#doc #variant { status: u16 },),
+            (false, Some(body)) => quote!(#doc #variant(#body),),
+            (false, None) => quote!(#doc #variant,),
+        }
+    });
+    let status_arms = op.responses.iter().map(|r| {
+        let pattern = status_pattern(r);
+        if keeps_status(r) {
+            quote!(#pattern => *status,)
+        } else {
+            let code: u16 = r.status.parse().unwrap_or(0);
+            quote!(#pattern => #code,)
+        }
+    });
+    let successes: Vec<&Response> = op.responses.iter().filter(|r| r.status.starts_with('2')).collect();
+    let into_result = match successes.as_slice() {
+        [only] => {
+            let ty = only.body.as_ref().map_or(quote!(()), |b| type_tokens(&b.ty));
+            let pattern = variant_pattern(&quote::format_ident!("Self"), only);
+            let value = if only.body.is_some() { quote!(body) } else { quote!(()) };
+            let guard = if keeps_status(only) { quote!(if (200..300).contains(&status)) } else { TokenStream::new() };
+            let pattern = if keeps_status(only) && only.body.is_none() { quote!(Self::Success { status }) } else { pattern };
+            let other = if op.responses.len() > 1 || keeps_status(only) {
+                quote!(other => Err(other),)
+            } else {
+                TokenStream::new()
+            };
+            quote! {
+                /// The success body, or the whole response when the status is not 2xx.
+                pub fn into_result(self) -> Result<#ty, Self> {
+                    match self {
+                        #pattern #guard => Ok(#value),
+                        #other
+                    }
+                }
+            }
+        }
+        _ => quote! {
+            /// `Ok` for a 2xx response, `Err` otherwise.
+            pub fn into_result(self) -> Result<Self, Self> {
+                if self.is_success() { Ok(self) } else { Err(self) }
+            }
+        },
+    };
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub enum #name {
+            #(#variants)*
+        }
+
+        impl #name {
+            /// The HTTP status of this response.
+            pub fn status(&self) -> u16 {
+                match self {
+                    #(#status_arms)*
+                }
+            }
+
+            /// Whether the status is 2xx.
+            pub fn is_success(&self) -> bool {
+                (200..300).contains(&self.status())
+            }
+
+            #into_result
+        }
+    }
+}
+
+/// A pattern for `status()`: binds only `status`, ignores the body.
+fn status_pattern(r: &Response) -> TokenStream {
+    let variant = ident(&r.variant);
+    match (keeps_status(r), r.body.is_some()) {
+        (true, _) => quote!(Self::#variant { status, .. }),
+        (false, true) => quote!(Self::#variant(_)),
+        (false, false) => quote!(Self::#variant),
+    }
+}

@@ -1,0 +1,749 @@
+//! HTTP runtime of the generated clients: parameters written in their
+//! OpenAPI styles, bodies, credentials chosen from each operation's security
+//! requirements, and OAuth2 client-credentials tokens cached per scope set.
+
+use bytes::Bytes;
+use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use serde_json::Value;
+use std::collections::{BTreeMap, HashMap};
+use std::fmt;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+pub use reqwest::multipart::{Form as Multipart, Part};
+pub use reqwest::Method;
+
+/// Everything but RFC 3986 unreserved characters is percent-encoded, so a
+/// value can never change the structure of a path or query (`/`, `?`, `#`,
+/// `%`, `&`, `=`, spaces and non-ASCII included).
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
+fn encode(text: &str) -> String {
+    utf8_percent_encode(text, COMPONENT).to_string()
+}
+
+/// How a parameter is written (OpenAPI `style`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Style {
+    Simple,
+    Label,
+    Matrix,
+    Form,
+    SpaceDelimited,
+    PipeDelimited,
+    DeepObject,
+}
+
+/// A credential: never shown by `Debug` or in error messages.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl Secret {
+    pub fn new(value: impl Into<String>) -> Self {
+        Secret(value.into())
+    }
+
+    /// The secret value, for sending it.
+    pub fn expose(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Secret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Secret(***)")
+    }
+}
+
+impl From<&str> for Secret {
+    fn from(value: &str) -> Self {
+        Secret(value.to_owned())
+    }
+}
+
+impl From<String> for Secret {
+    fn from(value: String) -> Self {
+        Secret(value)
+    }
+}
+
+/// The failure of a client call. Responses the spec does not describe are
+/// kept whole (status, headers, raw body) so callers can still use them.
+#[derive(Debug)]
+pub enum Error {
+    /// The base URL, or the URL built from it, is not valid.
+    InvalidUrl(String),
+    /// A parameter value cannot be sent as the spec says (a header value with
+    /// CR or LF, a path segment of `.` or `..`); nothing was sent.
+    InvalidParameter { name: String, reason: String },
+    /// The request body could not be encoded.
+    Encode(String),
+    /// No response: connection, TLS or timeout failure.
+    Transport(reqwest::Error),
+    /// The OAuth2 token endpoint failed or refused the credentials.
+    Token { status: Option<u16>, message: String },
+    /// A status the operation does not document, with no `default` response.
+    UnexpectedStatus(Box<RawResponse>),
+    /// A documented status whose body does not match its schema.
+    InvalidBody { response: Box<RawResponse>, message: String },
+}
+
+/// A response kept whole because the client could not type it.
+#[derive(Debug, Clone)]
+pub struct RawResponse {
+    pub status: u16,
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+impl Error {
+    /// The HTTP status of the response, if one arrived.
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Error::UnexpectedStatus(r) | Error::InvalidBody { response: r, .. } => Some(r.status),
+            Error::Token { status, .. } => *status,
+            Error::Transport(e) => e.status().map(|s| s.as_u16()),
+            _ => None,
+        }
+    }
+
+    /// The response the client could not type, kept whole.
+    pub fn response(&self) -> Option<&RawResponse> {
+        match self {
+            Error::UnexpectedStatus(r) | Error::InvalidBody { response: r, .. } => Some(r),
+            _ => None,
+        }
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::InvalidUrl(m) => write!(f, "invalid URL: {m}"),
+            Error::InvalidParameter { name, reason } => write!(f, "parameter `{name}`: {reason}"),
+            Error::Encode(m) => write!(f, "cannot encode the request body: {m}"),
+            Error::Transport(e) => write!(f, "request failed: {e}"),
+            Error::Token { status: Some(s), message } => write!(f, "token request failed with status {s}: {message}"),
+            Error::Token { status: None, message } => write!(f, "token request failed: {message}"),
+            Error::UnexpectedStatus(r) => {
+                write!(f, "undocumented response status {} ({} bytes of body)", r.status, r.body.len())
+            }
+            Error::InvalidBody { response, message } => {
+                write!(f, "the body of the {} response does not match its schema: {message}", response.status)
+            }
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Transport(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+/// A reqwest error without its URL, which may hold an API key.
+fn transport(e: reqwest::Error) -> Error {
+    Error::Transport(e.without_url())
+}
+
+/// A request under construction: path, query, headers and cookies already
+/// in their wire form.
+#[derive(Debug)]
+pub struct Request {
+    method: Method,
+    path: String,
+    query: Vec<String>,
+    headers: HeaderMap,
+    cookies: Vec<String>,
+    body: Option<Body>,
+}
+
+#[derive(Debug)]
+enum Body {
+    Bytes { content_type: String, data: Bytes },
+    Multipart(Multipart),
+}
+
+impl Request {
+    pub fn new(method: Method) -> Self {
+        Request {
+            method,
+            path: String::new(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            cookies: Vec::new(),
+            body: None,
+        }
+    }
+
+    /// Appends a literal piece of the path template.
+    pub fn path(&mut self, literal: &str) {
+        self.path.push_str(literal);
+    }
+
+    /// Appends a path parameter, percent-encoded so that it stays within
+    /// its segment whatever it holds.
+    pub fn path_param(&mut self, name: &str, value: &impl Serialize, style: Style, explode: bool) -> Result<(), Error> {
+        let value = to_value(name, value)?;
+        let text = match style {
+            Style::Label => {
+                let sep = if explode { "." } else { "," };
+                let body = match &value {
+                    Value::Array(list) => list.iter().map(|v| encode(&scalar(v))).collect::<Vec<_>>().join(sep),
+                    Value::Object(map) if explode => map
+                        .iter()
+                        .map(|(k, v)| format!("{}={}", encode(k), encode(&scalar(v))))
+                        .collect::<Vec<_>>()
+                        .join("."),
+                    other => simple(other, false, encode),
+                };
+                format!(".{body}")
+            }
+            Style::Matrix => matrix(name, &value, explode),
+            _ => simple(&value, explode, encode),
+        };
+        if text == "." || text == ".." || text.is_empty() {
+            return Err(Error::InvalidParameter {
+                name: name.to_owned(),
+                reason: format!("`{text}` cannot be sent as a path segment without changing the path"),
+            });
+        }
+        self.path.push_str(&text);
+        Ok(())
+    }
+
+    /// Adds a query parameter; `None` (JSON `null`) adds nothing.
+    pub fn query_param(&mut self, name: &str, value: &impl Serialize, style: Style, explode: bool) -> Result<(), Error> {
+        let value = to_value(name, value)?;
+        let key = encode(name);
+        match (&value, style) {
+            (Value::Null, _) => {}
+            (Value::Object(map), Style::DeepObject) => {
+                for (k, v) in map {
+                    if !v.is_null() {
+                        self.query.push(format!("{key}%5B{}%5D={}", encode(k), encode(&scalar(v))));
+                    }
+                }
+            }
+            (Value::Array(list), Style::SpaceDelimited | Style::PipeDelimited) => {
+                let sep = if style == Style::SpaceDelimited { "%20" } else { "%7C" };
+                let joined: Vec<String> = list.iter().map(|v| encode(&scalar(v))).collect();
+                self.query.push(format!("{key}={}", joined.join(sep)));
+            }
+            (Value::Array(list), _) if explode => {
+                self.query.extend(list.iter().map(|v| format!("{key}={}", encode(&scalar(v)))));
+            }
+            (Value::Object(map), _) if explode => {
+                self.query.extend(
+                    map.iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, v)| format!("{}={}", encode(k), encode(&scalar(v)))),
+                );
+            }
+            _ => self.query.push(format!("{key}={}", simple(&value, false, encode))),
+        }
+        Ok(())
+    }
+
+    /// Adds a header parameter; a value that is not a valid header value
+    /// (CR, LF or other control characters) is refused, never sent.
+    pub fn header_param(&mut self, name: &str, value: &impl Serialize, explode: bool) -> Result<(), Error> {
+        let value = to_value(name, value)?;
+        if value.is_null() {
+            return Ok(());
+        }
+        let text = simple(&value, explode, str::to_owned);
+        self.header(name, &text)
+    }
+
+    /// Sets a header from a raw value, refusing values that are not valid.
+    pub fn header(&mut self, name: &str, text: &str) -> Result<(), Error> {
+        let invalid = |reason: &str| Error::InvalidParameter { name: name.to_owned(), reason: reason.to_owned() };
+        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("not a valid header name"))?;
+        let value = HeaderValue::from_str(text)
+            .map_err(|_| invalid("header values cannot hold CR, LF, other control characters or non-ASCII text"))?;
+        self.headers.append(header, value);
+        Ok(())
+    }
+
+    /// Adds a cookie parameter (form style); `None` adds nothing.
+    pub fn cookie_param(&mut self, name: &str, value: &impl Serialize, explode: bool) -> Result<(), Error> {
+        let value = to_value(name, value)?;
+        if !value.is_null() {
+            self.cookies.push(format!("{name}={}", simple(&value, explode, encode)));
+        }
+        Ok(())
+    }
+
+    /// A JSON body in the given media type.
+    pub fn json_body(&mut self, content_type: &str, body: &impl Serialize) -> Result<(), Error> {
+        let data = serde_json::to_vec(body).map_err(|e| Error::Encode(e.to_string()))?;
+        self.bytes_body(content_type, data);
+        Ok(())
+    }
+
+    /// An `application/x-www-form-urlencoded` body from an object: arrays
+    /// repeat their key, nested objects are sent as JSON text.
+    pub fn form_body(&mut self, content_type: &str, body: &impl Serialize) -> Result<(), Error> {
+        let value = serde_json::to_value(body).map_err(|e| Error::Encode(e.to_string()))?;
+        let Value::Object(map) = value else {
+            return Err(Error::Encode("a form body must be an object".into()));
+        };
+        let mut pairs = Vec::new();
+        for (k, v) in &map {
+            match v {
+                Value::Null => {}
+                Value::Array(list) => pairs.extend(list.iter().map(|i| format!("{}={}", encode(k), encode(&scalar(i))))),
+                other => pairs.push(format!("{}={}", encode(k), encode(&scalar(other)))),
+            }
+        }
+        self.bytes_body(content_type, pairs.join("&"));
+        Ok(())
+    }
+
+    /// A raw body (text or binary) in the given media type.
+    pub fn bytes_body(&mut self, content_type: &str, data: impl Into<Bytes>) {
+        self.body = Some(Body::Bytes { content_type: content_type.to_owned(), data: data.into() });
+    }
+
+    /// A `multipart/form-data` body built by the caller from bytes or streams.
+    pub fn multipart_body(&mut self, form: Multipart) {
+        self.body = Some(Body::Multipart(form));
+    }
+
+    fn url(&self, base_url: &str, extra_query: &[String]) -> Result<reqwest::Url, Error> {
+        let mut url = format!("{base_url}{}", self.path);
+        let query: Vec<&String> = self.query.iter().chain(extra_query).collect();
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(&query.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("&"));
+        }
+        reqwest::Url::parse(&url).map_err(|e| Error::InvalidUrl(e.to_string()))
+    }
+}
+
+fn to_value(name: &str, value: &impl Serialize) -> Result<Value, Error> {
+    serde_json::to_value(value).map_err(|e| Error::InvalidParameter { name: name.to_owned(), reason: e.to_string() })
+}
+
+/// The text of a scalar; nested arrays and objects are written as JSON.
+fn scalar(value: &Value) -> String {
+    match value {
+        Value::String(s) => s.clone(),
+        Value::Null => String::new(),
+        Value::Bool(_) | Value::Number(_) => value.to_string(),
+        other => other.to_string(),
+    }
+}
+
+/// `simple` style: `a,b,c` for arrays; `k1,v1,k2,v2` for objects, or
+/// `k1=v1,k2=v2` exploded. Each piece goes through `esc`.
+fn simple(value: &Value, explode: bool, esc: fn(&str) -> String) -> String {
+    match value {
+        Value::Array(list) => list.iter().map(|v| esc(&scalar(v))).collect::<Vec<_>>().join(","),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                if explode {
+                    format!("{}={}", esc(k), esc(&scalar(v)))
+                } else {
+                    format!("{},{}", esc(k), esc(&scalar(v)))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(","),
+        other => esc(&scalar(other)),
+    }
+}
+
+fn matrix(name: &str, value: &Value, explode: bool) -> String {
+    let name = encode(name);
+    match value {
+        Value::Array(list) if explode => list.iter().map(|v| format!(";{name}={}", encode(&scalar(v)))).collect(),
+        Value::Object(map) if explode => map.iter().map(|(k, v)| format!(";{}={}", encode(k), encode(&scalar(v)))).collect(),
+        other => format!(";{name}={}", simple(other, false, encode)),
+    }
+}
+
+/// A response read whole.
+#[derive(Debug)]
+pub struct Response {
+    status: u16,
+    headers: HeaderMap,
+    body: Bytes,
+}
+
+impl Response {
+    pub fn status(&self) -> u16 {
+        self.status
+    }
+
+    pub fn headers(&self) -> &HeaderMap {
+        &self.headers
+    }
+
+    /// Decodes a JSON body; a mismatch keeps the raw response in the error.
+    pub fn json<T: DeserializeOwned>(self) -> Result<T, Error> {
+        match serde_json::from_slice(&self.body) {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.invalid(e.to_string())),
+        }
+    }
+
+    /// A text body; invalid UTF-8 keeps the raw response in the error.
+    pub fn text(self) -> Result<String, Error> {
+        match String::from_utf8(self.body.to_vec()) {
+            Ok(v) => Ok(v),
+            Err(e) => Err(self.invalid(e.to_string())),
+        }
+    }
+
+    pub fn bytes(self) -> Result<Vec<u8>, Error> {
+        Ok(self.body.to_vec())
+    }
+
+    /// The error for a status the operation does not document.
+    pub fn unexpected(self) -> Error {
+        Error::UnexpectedStatus(Box::new(self.into_raw()))
+    }
+
+    fn invalid(self, message: String) -> Error {
+        Error::InvalidBody { response: Box::new(self.into_raw()), message }
+    }
+
+    fn into_raw(self) -> RawResponse {
+        RawResponse { status: self.status, headers: self.headers, body: self.body }
+    }
+}
+
+/// OAuth2 client credentials. The token URL defaults to the spec's.
+#[derive(Clone, Debug)]
+pub struct OAuth2ClientCredentials {
+    client_id: String,
+    client_secret: Secret,
+    token_url: Option<String>,
+    secret_in_header: bool,
+}
+
+impl OAuth2ClientCredentials {
+    /// Credentials sent as `client_id`/`client_secret` form fields.
+    pub fn new(client_id: impl Into<String>, client_secret: impl Into<Secret>) -> Self {
+        OAuth2ClientCredentials {
+            client_id: client_id.into(),
+            client_secret: client_secret.into(),
+            token_url: None,
+            secret_in_header: false,
+        }
+    }
+
+    /// Fetch tokens from this URL instead of the spec's `tokenUrl`.
+    pub fn token_url(mut self, url: impl Into<String>) -> Self {
+        self.token_url = Some(url.into());
+        self
+    }
+
+    /// Send the client id and secret with HTTP Basic (`client_secret_basic`)
+    /// instead of form fields.
+    pub fn secret_in_basic_header(mut self) -> Self {
+        self.secret_in_header = true;
+        self
+    }
+}
+
+#[derive(serde::Deserialize)]
+struct TokenResponse {
+    access_token: String,
+    #[serde(default)]
+    expires_in: Option<f64>,
+}
+
+struct CachedToken {
+    token: Secret,
+    /// When to stop using it: shortly before the server's expiry.
+    refresh_at: Option<Instant>,
+}
+
+/// Fetches and caches tokens, one per set of scopes; concurrent callers
+/// wait for a single fetch.
+pub struct TokenSource {
+    credentials: OAuth2ClientCredentials,
+    token_url: String,
+    http: reqwest::Client,
+    cache: tokio::sync::Mutex<HashMap<String, CachedToken>>,
+}
+
+impl fmt::Debug for TokenSource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenSource")
+            .field("client_id", &self.credentials.client_id)
+            .field("token_url", &self.token_url)
+            .finish_non_exhaustive()
+    }
+}
+
+fn scope_key(scopes: &[&str]) -> String {
+    let mut sorted: Vec<&str> = scopes.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    sorted.join(" ")
+}
+
+impl TokenSource {
+    async fn token(&self, scopes: &[&str]) -> Result<Secret, Error> {
+        let key = scope_key(scopes);
+        let mut cache = self.cache.lock().await;
+        if let Some(cached) = cache.get(&key) {
+            if cached.refresh_at.is_none_or(|at| Instant::now() < at) {
+                return Ok(cached.token.clone());
+            }
+        }
+        let fetched = self.fetch(&key).await?;
+        let token = fetched.token.clone();
+        cache.insert(key, fetched);
+        Ok(token)
+    }
+
+    async fn invalidate(&self, scopes: &[&str]) {
+        self.cache.lock().await.remove(&scope_key(scopes));
+    }
+
+    async fn fetch(&self, scope: &str) -> Result<CachedToken, Error> {
+        let mut form: Vec<(&str, &str)> = vec![("grant_type", "client_credentials")];
+        if !scope.is_empty() {
+            form.push(("scope", scope));
+        }
+        let creds = &self.credentials;
+        if !creds.secret_in_header {
+            form.push(("client_id", &creds.client_id));
+            form.push(("client_secret", creds.client_secret.expose()));
+        }
+        let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
+        let mut request = self
+            .http
+            .post(&self.token_url)
+            .header(reqwest::header::CONTENT_TYPE, "application/x-www-form-urlencoded")
+            .header(reqwest::header::ACCEPT, "application/json")
+            .body(body.join("&"));
+        if creds.secret_in_header {
+            request = request.basic_auth(&creds.client_id, Some(creds.client_secret.expose()));
+        }
+        let started = Instant::now();
+        let response = request.send().await.map_err(|e| Error::Token { status: None, message: e.without_url().to_string() })?;
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.map_err(|e| Error::Token { status: Some(status), message: e.without_url().to_string() })?;
+        if !(200..300).contains(&status) {
+            return Err(Error::Token { status: Some(status), message: "the token endpoint refused the request".into() });
+        }
+        let parsed: TokenResponse = serde_json::from_slice(&bytes)
+            .map_err(|e| Error::Token { status: Some(status), message: format!("unreadable token response: {e}") })?;
+        // Refresh a little before expiry: 30 s, or a tenth of a short lifetime.
+        let refresh_at = parsed.expires_in.filter(|s| s.is_finite() && *s >= 0.0).map(|seconds| {
+            let lifetime = Duration::from_secs_f64(seconds.min(1.0e9));
+            started + lifetime - (lifetime / 10).min(Duration::from_secs(30))
+        });
+        Ok(CachedToken { token: Secret(parsed.access_token), refresh_at })
+    }
+}
+
+/// Where an API key goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyLocation {
+    Header,
+    Query,
+    Cookie,
+}
+
+/// A configured credential for one security scheme.
+#[derive(Clone)]
+enum Credential {
+    Bearer(Secret),
+    Basic { username: String, password: Secret },
+    ApiKey { location: KeyLocation, name: &'static str, value: Secret },
+    OAuth2(Arc<TokenSource>),
+    PendingOAuth2 { credentials: OAuth2ClientCredentials, default_token_url: &'static str },
+}
+
+/// The security requirements of an operation: alternatives of combined
+/// schemes, each with its scopes.
+pub type Security = &'static [&'static [(&'static str, &'static [&'static str])]];
+
+/// Builds a [`Core`]; the generated client builders wrap it.
+pub struct CoreBuilder {
+    base_url: String,
+    http: Option<reqwest::Client>,
+    credentials: BTreeMap<&'static str, Credential>,
+}
+
+impl CoreBuilder {
+    pub fn new(default_base_url: &str) -> Self {
+        CoreBuilder { base_url: default_base_url.to_owned(), http: None, credentials: BTreeMap::new() }
+    }
+
+    pub fn base_url(&mut self, url: String) {
+        self.base_url = url;
+    }
+
+    pub fn http_client(&mut self, client: reqwest::Client) {
+        self.http = Some(client);
+    }
+
+    pub fn bearer(&mut self, scheme: &'static str, token: Secret) {
+        self.credentials.insert(scheme, Credential::Bearer(token));
+    }
+
+    pub fn basic(&mut self, scheme: &'static str, username: String, password: Secret) {
+        self.credentials.insert(scheme, Credential::Basic { username, password });
+    }
+
+    pub fn api_key(&mut self, scheme: &'static str, location: KeyLocation, name: &'static str, value: Secret) {
+        self.credentials.insert(scheme, Credential::ApiKey { location, name, value });
+    }
+
+    pub fn oauth2(&mut self, scheme: &'static str, credentials: OAuth2ClientCredentials, default_token_url: &'static str) {
+        self.credentials.insert(scheme, Credential::PendingOAuth2 { credentials, default_token_url });
+    }
+
+    pub fn build(self) -> Result<Core, Error> {
+        let base_url = self.base_url.trim_end_matches('/').to_owned();
+        reqwest::Url::parse(&base_url).map_err(|e| Error::InvalidUrl(format!("base URL `{base_url}`: {e}")))?;
+        let http = self.http.unwrap_or_default();
+        let credentials = self
+            .credentials
+            .into_iter()
+            .map(|(scheme, credential)| {
+                let credential = match credential {
+                    Credential::PendingOAuth2 { credentials, default_token_url } => {
+                        let token_url = credentials.token_url.clone().unwrap_or_else(|| default_token_url.to_owned());
+                        Credential::OAuth2(Arc::new(TokenSource {
+                            credentials,
+                            token_url,
+                            http: http.clone(),
+                            cache: tokio::sync::Mutex::new(HashMap::new()),
+                        }))
+                    }
+                    other => other,
+                };
+                (scheme, credential)
+            })
+            .collect();
+        Ok(Core { http, base_url, credentials: Arc::new(credentials) })
+    }
+}
+
+/// What every generated client holds: the HTTP client, the base URL and
+/// the credentials. Cheap to clone.
+#[derive(Clone)]
+pub struct Core {
+    http: reqwest::Client,
+    base_url: String,
+    credentials: Arc<BTreeMap<&'static str, Credential>>,
+}
+
+impl fmt::Debug for Core {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Core")
+            .field("base_url", &self.base_url)
+            .field("credentials_for", &self.credentials.keys().collect::<Vec<_>>())
+            .finish()
+    }
+}
+
+impl Core {
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// The first alternative whose schemes all have credentials. With none,
+    /// the request goes out unauthenticated and the server decides.
+    fn choose(&self, security: Security) -> &'static [(&'static str, &'static [&'static str])] {
+        security
+            .iter()
+            .find(|alternative| alternative.iter().all(|(scheme, _)| self.credentials.contains_key(scheme)))
+            .copied()
+            .unwrap_or(&[])
+    }
+
+    /// Sends a request with the credentials its security requirements call
+    /// for. An OAuth2 token refused with 401 is fetched again and the request
+    /// retried once (unless its body was a one-shot multipart stream).
+    pub async fn execute(&self, mut request: Request, security: Security) -> Result<Response, Error> {
+        let chosen = self.choose(security);
+        let mut retried = false;
+        loop {
+            let mut extra_query = Vec::new();
+            let mut headers = request.headers.clone();
+            let mut cookies = request.cookies.clone();
+            let mut bearer: Option<Secret> = None;
+            let mut basic: Option<(&str, &Secret)> = None;
+            let mut used_oauth = false;
+            for (scheme, scopes) in chosen {
+                match self.credentials.get(scheme) {
+                    Some(Credential::Bearer(token)) => bearer = Some(token.clone()),
+                    Some(Credential::Basic { username, password }) => basic = Some((username, password)),
+                    Some(Credential::ApiKey { location, name, value }) => match location {
+                        KeyLocation::Header => {
+                            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidParameter {
+                                name: (*name).to_owned(),
+                                reason: "not a valid header name".into(),
+                            })?;
+                            let value = HeaderValue::from_str(value.expose()).map_err(|_| Error::InvalidParameter {
+                                name: name.to_string(),
+                                reason: "the API key is not a valid header value".into(),
+                            })?;
+                            headers.insert(name, value);
+                        }
+                        KeyLocation::Query => extra_query.push(format!("{}={}", encode(name), encode(value.expose()))),
+                        KeyLocation::Cookie => cookies.push(format!("{name}={}", encode(value.expose()))),
+                    },
+                    Some(Credential::OAuth2(source)) => {
+                        bearer = Some(source.token(scopes).await?);
+                        used_oauth = true;
+                    }
+                    Some(Credential::PendingOAuth2 { .. }) | None => {}
+                }
+            }
+            let url = request.url(&self.base_url, &extra_query)?;
+            let mut builder = self.http.request(request.method.clone(), url).headers(headers);
+            if !cookies.is_empty() {
+                builder = builder.header(reqwest::header::COOKIE, cookies.join("; "));
+            }
+            if let Some(token) = &bearer {
+                builder = builder.bearer_auth(token.expose());
+            }
+            if let Some((user, password)) = basic {
+                builder = builder.basic_auth(user, Some(password.expose()));
+            }
+            let replayable = !matches!(request.body, Some(Body::Multipart(_)));
+            builder = match &request.body {
+                Some(Body::Bytes { content_type, data }) => {
+                    builder.header(reqwest::header::CONTENT_TYPE, content_type.as_str()).body(data.clone())
+                }
+                Some(Body::Multipart(_)) => match request.body.take() {
+                    Some(Body::Multipart(form)) => builder.multipart(form),
+                    _ => builder,
+                },
+                None => builder,
+            };
+            let response = builder.send().await.map_err(transport)?;
+            let status = response.status().as_u16();
+            if status == 401 && used_oauth && !retried && replayable {
+                for (scheme, scopes) in chosen {
+                    if let Some(Credential::OAuth2(source)) = self.credentials.get(scheme) {
+                        source.invalidate(scopes).await;
+                    }
+                }
+                retried = true;
+                continue;
+            }
+            let headers = response.headers().clone();
+            let body = response.bytes().await.map_err(transport)?;
+            return Ok(Response { status, headers, body });
+        }
+    }
+}
