@@ -7,11 +7,19 @@ use tests::{case_specs, generate_single, spec};
 fn check(case: &str) {
     let input = spec(case);
     let files = generate_single(&input).unwrap_or_else(|e| panic!("{case}: {e}"));
-    let models = files
-        .iter()
-        .find(|f| f.path == "src/models.rs")
-        .expect("a models module");
-    insta::assert_snapshot!(input.module.clone(), models.contents);
+    let module = |name: &str| {
+        files
+            .iter()
+            .find(|f| f.path == format!("src/{name}.rs"))
+            .map(|f| f.contents.clone())
+            .unwrap_or_else(|| panic!("{case}: no {name} module"))
+    };
+    insta::assert_snapshot!(input.module.clone(), module("models"));
+    // Operation code only where the case has operations.
+    if generator::load(&input).is_ok_and(|api| !api.operations.is_empty()) {
+        let code = format!("{}\n{}", module("operations"), module("client"));
+        insta::assert_snapshot!(format!("{}_operations", input.module), code);
+    }
 }
 
 #[test]

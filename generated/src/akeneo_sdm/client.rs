@@ -83,7 +83,7 @@ impl Client {
         request.path("/jobs/");
         request.query_param("page", &params.page, rt::Style::Form, true)?;
         request.query_param("page_size", &params.page_size, rt::Style::Form, true)?;
-        request.query_param("status", &params.status_2, rt::Style::Form, true)?;
+        request.query_param("status", &params.status, rt::Style::Form, true)?;
         request.query_param("project", &params.project, rt::Style::Form, true)?;
         request
             .query_param("created_after", &params.created_after, rt::Style::Form, true)?;

@@ -17,7 +17,7 @@ pub struct ListJobsParams {
     /// The server assumes `25` when absent.
     pub page_size: Option<i64>,
     /// Filter on the job status.
-    pub status_2: Option<JobStatus>,
+    pub status: Option<JobStatus>,
     /// Filter on the project id.
     pub project: Option<i64>,
     /// Only jobs created after this date (ISO-8601).

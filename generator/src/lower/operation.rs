@@ -106,7 +106,7 @@ impl Lowerer<'_> {
             resolved.push((param, at, component));
         }
         // Argument names of the generated methods are reserved.
-        let mut scope = Scope::with_reserved(["params", "body", "request", "response", "status"]);
+        let mut scope = Scope::with_reserved(["params", "body", "request", "response"]);
         let mut out = Vec::with_capacity(resolved.len());
         for (param, at, component) in resolved {
             let data = param.parameter_data_ref();
@@ -273,7 +273,7 @@ fn split_path(path: &str, parameters: &mut Vec<Parameter>) -> Vec<PathPart> {
         let name = match existing {
             Some(p) => p.name.clone(),
             None => {
-                let mut scope = Scope::with_reserved(parameters.iter().map(|p| p.name.as_str()).chain(["params", "body", "request", "response", "status"]));
+                let mut scope = Scope::with_reserved(parameters.iter().map(|p| p.name.as_str()).chain(["params", "body", "request", "response"]));
                 let name = scope.claim(naming::field_name(wire));
                 parameters.push(Parameter {
                     name: name.clone(),
