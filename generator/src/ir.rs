@@ -285,6 +285,19 @@ pub struct Response {
     pub variant: String,
     pub description: String,
     pub body: Option<Body>,
+    /// Name of the struct of typed response headers, if the spec declares any.
+    pub headers_type: Option<String>,
+    pub headers: Vec<ResponseHeader>,
+}
+
+/// A response header the spec declares.
+#[derive(Debug, Clone, Serialize)]
+pub struct ResponseHeader {
+    pub name: String,
+    pub wire_name: String,
+    pub ty: TypeRef,
+    pub required: bool,
+    pub doc: Option<String>,
 }
 
 /// An `example` and the type it must fit.

@@ -458,3 +458,31 @@ async fn parameter_styles_follow_the_spec() {
     assert_eq!(requests[0].headers.get("cookie").map(|v| v.as_bytes()), Some(&b"session=abc"[..]));
     assert_eq!(requests[0].headers.get("x-list").map(|v| v.as_bytes()), Some(&b"1,2,3"[..]));
 }
+
+/// Typed response headers: strings, numbers and lists parse; a bad value is
+/// an error that keeps the raw response.
+#[tokio::test]
+async fn response_headers_are_typed() {
+    use job_apis::support::client::{CoreBuilder, Method, Request};
+    let server = MockServer::start().await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(
+            ResponseTemplate::new(200)
+                .insert_header("x-remaining", "42")
+                .insert_header("x-page", "next-token")
+                .insert_header("x-ids", "1, 2,3")
+                .insert_header("x-bad", "forty-two"),
+        )
+        .mount(&server)
+        .await;
+    let core = CoreBuilder::new(&server.uri()).build().expect("core");
+    let response = core.execute(Request::new(Method::GET), &[]).await.expect("sent");
+    assert_eq!(response.required_header::<i64>("x-remaining").expect("number"), 42);
+    assert_eq!(response.header::<String>("x-page").expect("string"), Some("next-token".into()));
+    assert_eq!(response.header::<Vec<i64>>("x-ids").expect("list"), Some(vec![1, 2, 3]));
+    assert_eq!(response.header::<i64>("x-absent").expect("absent"), None);
+    assert!(response.required_header::<i64>("x-absent").is_err());
+    let err = response.header::<i64>("x-bad").expect_err("not a number");
+    assert!(err.to_string().contains("response header `x-bad`"), "{err}");
+    assert_eq!(err.status(), Some(200));
+}

@@ -529,6 +529,47 @@ impl Response {
         Ok(self.body.to_vec())
     }
 
+    /// A declared response header, typed; absent gives `None`. A value that
+    /// does not parse keeps the raw response in the error.
+    pub fn header<T: DeserializeOwned>(&self, name: &str) -> Result<Option<T>, Error> {
+        let Some(value) = self.headers.get(name) else {
+            return Ok(None);
+        };
+        let text = value
+            .to_str()
+            .map_err(|_| self.header_error(name, "not visible ASCII"))?;
+        let parsed = serde_json::from_value(Value::String(text.to_owned()))
+            .or_else(|_| serde_json::from_str(text))
+            .or_else(|_| {
+                let items: Vec<Value> = text
+                    .split(',')
+                    .map(|item| {
+                        serde_json::from_str(item.trim())
+                            .unwrap_or_else(|_| Value::String(item.trim().to_owned()))
+                    })
+                    .collect();
+                serde_json::from_value(Value::Array(items))
+            })
+            .map_err(|e: serde_json::Error| self.header_error(name, &e.to_string()))?;
+        Ok(Some(parsed))
+    }
+
+    /// A header the spec marks as required: absence is an error.
+    pub fn required_header<T: DeserializeOwned>(&self, name: &str) -> Result<T, Error> {
+        self.header(name)?.ok_or_else(|| self.header_error(name, "required but absent"))
+    }
+
+    fn header_error(&self, name: &str, reason: &str) -> Error {
+        Error::InvalidBody {
+            response: Box::new(RawResponse {
+                status: self.status,
+                headers: self.headers.clone(),
+                body: self.body.clone(),
+            }),
+            message: format!("response header `{name}`: {reason}"),
+        }
+    }
+
     /// The error for a status the operation does not document.
     pub fn unexpected(self) -> Error {
         Error::UnexpectedStatus(Box::new(self.into_raw()))

@@ -14,7 +14,7 @@
 //! OpenAPI style through `support::client::Request`, sends with the
 //! operation's security requirements, and decodes by status.
 
-use super::operations::{keeps_status, operation_label};
+use super::operations::{keeps_status, operation_label, variant_value};
 use super::rust::{doc_attrs, ident, type_tokens};
 use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, PathPart, SecurityKind, Style, TypeRef};
 use proc_macro2::{Literal, TokenStream};
@@ -343,18 +343,27 @@ fn operation_method(op: &Operation) -> TokenStream {
     ordered.extend(op.responses.iter().filter(|r| r.status.ends_with("XX")));
     ordered.extend(op.responses.iter().filter(|r| r.status == "default"));
     for r in ordered {
-        let variant = ident(&r.variant);
         let decode = r.body.as_ref().map(|b| match b.encoding {
             Encoding::Text => quote!(response.text()?),
             Encoding::Binary | Encoding::Multipart => quote!(response.bytes()?),
             Encoding::Json | Encoding::Form => quote!(response.json()?),
         });
-        let value = match (keeps_status(r), decode) {
-            (true, Some(decode)) => quote!(#response_type::#variant { status, body: #decode }),
-            (true, None) => quote!(#response_type::#variant { status }),
-            (false, Some(decode)) => quote!(#response_type::#variant(#decode)),
-            (false, None) => quote!(#response_type::#variant),
-        };
+        let headers = r.headers_type.as_deref().map(|headers_type| {
+            let headers_type = ident(headers_type);
+            let fields = r.headers.iter().map(|h| {
+                let field = ident(&h.name);
+                let wire = &h.wire_name;
+                if h.required {
+                    quote!(#field: response.required_header(#wire)?,)
+                } else {
+                    quote!(#field: response.header(#wire)?,)
+                }
+            });
+            quote!(#headers_type { #(#fields)* })
+        });
+        // Headers are read before the body consumes the response.
+        let read_headers = headers.map(|h| quote!(let headers = #h;));
+        let value = variant_value(&response_type, r, decode);
         let pattern = if r.status == "default" {
             has_default = true;
             quote!(status)
@@ -366,7 +375,10 @@ fn operation_method(op: &Operation) -> TokenStream {
             let code = Literal::u16_unsuffixed(r.status.parse().unwrap_or(0));
             quote!(#code)
         };
-        arms.push(quote!(#pattern => Ok(#value),));
+        arms.push(match read_headers {
+            Some(read) => quote!(#pattern => { #read Ok(#value) }),
+            None => quote!(#pattern => Ok(#value),),
+        });
     }
     if !has_default {
         arms.push(quote!(_ => Err(response.unexpected()),));

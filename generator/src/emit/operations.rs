@@ -76,14 +76,66 @@ pub fn keeps_status(response: &Response) -> bool {
     response.status == "default" || response.status.ends_with("XX")
 }
 
-/// The pattern matching a response variant, binding `body` and `status`.
-pub fn variant_pattern(enum_name: &proc_macro2::Ident, response: &Response) -> TokenStream {
-    let variant = ident(&response.variant);
-    match (keeps_status(response), response.body.is_some()) {
-        (true, true) => quote!(#enum_name::#variant { status, body }),
-        (true, false) => quote!(#enum_name::#variant { status }),
-        (false, true) => quote!(#enum_name::#variant(body)),
-        (false, false) => quote!(#enum_name::#variant),
+/// The shape of a response variant: `NoContent`, `Ok(Body)`, or a struct
+/// variant when it also keeps the status (ranges, `default`) or headers.
+pub fn is_struct_variant(r: &Response) -> bool {
+    keeps_status(r) || r.headers_type.is_some()
+}
+
+/// The pattern matching a response variant, binding `status` and `body`
+/// where it has them.
+pub fn variant_pattern(enum_name: &proc_macro2::Ident, r: &Response) -> TokenStream {
+    let variant = ident(&r.variant);
+    if is_struct_variant(r) {
+        let status = keeps_status(r).then(|| quote!(status,));
+        let body = r.body.is_some().then(|| quote!(body,));
+        quote!(#enum_name::#variant { #status #body .. })
+    } else if r.body.is_some() {
+        quote!(#enum_name::#variant(body))
+    } else {
+        quote!(#enum_name::#variant)
+    }
+}
+
+/// The expression building a response variant from the variables `status`
+/// and `headers` (where the variant has them) and a body expression.
+pub fn variant_value(enum_name: &proc_macro2::Ident, r: &Response, body: Option<TokenStream>) -> TokenStream {
+    let variant = ident(&r.variant);
+    if is_struct_variant(r) {
+        let status = keeps_status(r).then(|| quote!(status,));
+        let body = body.map(|b| quote!(body: #b,));
+        let headers = r.headers_type.is_some().then(|| quote!(headers,));
+        quote!(#enum_name::#variant { #status #body #headers })
+    } else if let Some(body) = body {
+        quote!(#enum_name::#variant(#body))
+    } else {
+        quote!(#enum_name::#variant)
+    }
+}
+
+fn headers_struct(r: &Response) -> TokenStream {
+    let Some(name) = &r.headers_type else {
+        return TokenStream::new();
+    };
+    let name = ident(name);
+    let doc = format!(" Headers of the `{}` response.", r.status);
+    let fields = r.headers.iter().map(|h| {
+        let mut text = h.doc.clone().unwrap_or_default();
+        if !text.is_empty() {
+            text.push_str("\n\n");
+        }
+        text.push_str(&format!("`{}`", h.wire_name));
+        let doc = doc_attrs(Some(&text));
+        let field = ident(&h.name);
+        let ty = if h.required { type_tokens(&h.ty) } else { type_tokens(&h.ty.clone().option()) };
+        quote!(#doc pub #field: #ty,)
+    });
+    quote! {
+        #[doc = #doc]
+        #[derive(Debug, Clone, PartialEq)]
+        pub struct #name {
+            #(#fields)*
+        }
     }
 }
 
@@ -95,13 +147,18 @@ fn response_enum(op: &Operation) -> TokenStream {
         let doc_text = format!("`{}`: {}", r.status, r.description.trim());
         let doc = doc_attrs(Some(&doc_text));
         let body = r.body.as_ref().map(|b| type_tokens(&b.ty));
-        match (keeps_status(r), body) {
-            (true, Some(body)) => quote!(#doc #variant { status: u16, body: #body },),
-            (true, None) => quote!(#doc #variant { status: u16 },),
-            (false, Some(body)) => quote!(#doc #variant(#body),),
-            (false, None) => quote!(#doc #variant,),
+        if is_struct_variant(r) {
+            let status = keeps_status(r).then(|| quote!(status: u16,));
+            let body = body.map(|b| quote!(body: #b,));
+            let headers = r.headers_type.as_deref().map(ident).map(|h| quote!(headers: #h,));
+            quote!(#doc #variant { #status #body #headers },)
+        } else if let Some(body) = body {
+            quote!(#doc #variant(#body),)
+        } else {
+            quote!(#doc #variant,)
         }
     });
+    let header_structs = op.responses.iter().map(headers_struct);
     let status_arms = op.responses.iter().map(|r| {
         let pattern = status_pattern(r);
         if keeps_status(r) {
@@ -118,7 +175,6 @@ fn response_enum(op: &Operation) -> TokenStream {
             let pattern = variant_pattern(&quote::format_ident!("Self"), only);
             let value = if only.body.is_some() { quote!(body) } else { quote!(()) };
             let guard = if keeps_status(only) { quote!(if (200..300).contains(&status)) } else { TokenStream::new() };
-            let pattern = if keeps_status(only) && only.body.is_none() { quote!(Self::Success { status }) } else { pattern };
             let other = if op.responses.len() > 1 || keeps_status(only) {
                 quote!(other => Err(other),)
             } else {
@@ -142,6 +198,8 @@ fn response_enum(op: &Operation) -> TokenStream {
         },
     };
     quote! {
+        #(#header_structs)*
+
         #[doc = #doc]
         #[derive(Debug, Clone, PartialEq)]
         pub enum #name {
@@ -166,12 +224,13 @@ fn response_enum(op: &Operation) -> TokenStream {
     }
 }
 
-/// A pattern for `status()`: binds only `status`, ignores the body.
+/// A pattern for `status()`: binds only `status`, ignores the rest.
 fn status_pattern(r: &Response) -> TokenStream {
     let variant = ident(&r.variant);
-    match (keeps_status(r), r.body.is_some()) {
-        (true, _) => quote!(Self::#variant { status, .. }),
-        (false, true) => quote!(Self::#variant(_)),
-        (false, false) => quote!(Self::#variant),
+    match (is_struct_variant(r), keeps_status(r), r.body.is_some()) {
+        (true, true, _) => quote!(Self::#variant { status, .. }),
+        (true, false, _) => quote!(Self::#variant { .. }),
+        (false, _, true) => quote!(Self::#variant(_)),
+        (false, _, false) => quote!(Self::#variant),
     }
 }

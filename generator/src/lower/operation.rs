@@ -5,7 +5,7 @@
 use super::schema::SchemaSrc;
 use super::{doc_of, Lowerer, NameHint};
 use crate::error::{Error, Pointer};
-use crate::ir::{Body, Encoding, Location, Operation, Parameter, PathPart, RequestBody, Response, SchemeUse, Style, TypeRef};
+use crate::ir::{Body, Encoding, Location, Operation, Parameter, PathPart, RequestBody, Response, ResponseHeader, SchemeUse, Style, TypeRef};
 use crate::naming::{self, Scope};
 use openapiv3::{ParameterSchemaOrContent, ReferenceOr, StatusCode};
 
@@ -161,11 +161,47 @@ impl Lowerer<'_> {
             let hint = component_hint(response).unwrap_or_else(|| format!("{type_prefix}{variant}Body"));
             let (response, resolved_at) = self.resolve(response, &response_at)?;
             let body = self.lower_media(&response.content, &resolved_at.push("content"), &hint, true)?;
+            let headers = self.lower_response_headers(&response.headers, &resolved_at.push("headers"), &format!("{type_prefix}{variant}"))?;
+            let headers_type = (!headers.is_empty()).then(|| self.type_scope.claim(format!("{type_prefix}{variant}Headers")));
             out.push(Response {
                 status,
                 variant,
                 description: response.description.clone(),
                 body,
+                headers_type,
+                headers,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Declared response headers (`Content-Type` is described by the media
+    /// type, so OpenAPI says to ignore it here).
+    fn lower_response_headers<'h>(
+        &mut self,
+        headers: impl IntoIterator<Item = (&'h String, &'h ReferenceOr<openapiv3::Header>)>,
+        at: &Pointer,
+        prefix: &str,
+    ) -> Result<Vec<ResponseHeader>, Error> {
+        let mut scope = Scope::new();
+        let mut out = Vec::new();
+        for (wire, header) in headers {
+            if wire.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
+            let header_at = at.push(wire);
+            let (header, resolved_at) = self.resolve(header, &header_at)?;
+            let hint = NameHint::Suggest(format!("{prefix}{}", naming::type_name(wire)));
+            let ty = match &header.format {
+                ParameterSchemaOrContent::Schema(schema) => self.schema_type(schema.into(), &resolved_at.push("schema"), &hint)?,
+                ParameterSchemaOrContent::Content(_) => TypeRef::String,
+            };
+            out.push(ResponseHeader {
+                name: scope.claim(naming::field_name(wire)),
+                wire_name: wire.clone(),
+                ty,
+                required: header.required,
+                doc: doc_of(None, header.description.as_deref()),
             });
         }
         Ok(out)
