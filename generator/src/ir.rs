@@ -75,6 +75,41 @@ pub struct TypeDef {
     /// JSON pointer of the schema it was lowered from.
     pub pointer: String,
     pub kind: TypeKind,
+    /// What a server checks of a JSON value of this type.
+    pub check: Check,
+}
+
+/// The constraints of a schema a server validates a JSON value against:
+/// types, enums, formats, bounds, lengths, patterns, item counts, required
+/// and unknown properties. Named types are referred to, not repeated.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "check", rename_all = "snake_case")]
+pub enum Check {
+    Any,
+    /// The check of a named type of the module.
+    Ref { name: String },
+    Nullable { inner: Box<Check> },
+    Boolean,
+    Integer { minimum: Option<f64>, maximum: Option<f64>, exclusive_minimum: bool, exclusive_maximum: bool, int32: bool },
+    Number { minimum: Option<f64>, maximum: Option<f64>, exclusive_minimum: bool, exclusive_maximum: bool },
+    String { min_length: Option<u64>, max_length: Option<u64>, pattern: Option<String>, format: Option<String>, values: Vec<String> },
+    Array { items: Box<Check>, min_items: Option<u64>, max_items: Option<u64>, unique_items: bool },
+    Object { properties: Vec<PropertyCheck>, required: Vec<String>, additional: Additional },
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct PropertyCheck {
+    pub name: String,
+    pub check: Check,
+}
+
+/// What a server does with properties a schema does not name.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[serde(tag = "kind", content = "check", rename_all = "snake_case")]
+pub enum Additional {
+    Allow,
+    Deny,
+    Check(Box<Check>),
 }
 
 #[derive(Debug, Clone, Serialize)]
@@ -211,6 +246,7 @@ pub struct Parameter {
     pub default: Option<serde_json::Value>,
     pub style: Style,
     pub explode: bool,
+    pub check: Check,
 }
 
 /// A piece of a path template.
@@ -264,6 +300,7 @@ pub struct Body {
     pub ty: TypeRef,
     /// Variant name when the body is one of several media types.
     pub variant: String,
+    pub check: Check,
 }
 
 /// How a body is put on the wire.

@@ -6,6 +6,7 @@
 //! document order, so a component always keeps its own name; inline types
 //! are named after their parent as they are met.
 
+mod check;
 mod operation;
 mod schema;
 
@@ -81,6 +82,8 @@ struct Lowerer<'a> {
     /// Pointer of an inline schema → its lowered type, so a schema reached
     /// twice (a shared response, a merged `allOf` part) is lowered once.
     memo: HashMap<Pointer, TypeRef>,
+    /// Pointer of a schema that defined a struct or enum → its name.
+    defined_at: HashMap<Pointer, String>,
     examples: Vec<Example>,
     depth: usize,
 }
@@ -95,6 +98,7 @@ impl<'a> Lowerer<'a> {
             fn_scope: Scope::new(),
             component_names: HashMap::new(),
             memo: HashMap::new(),
+            defined_at: HashMap::new(),
             examples: Vec::new(),
             depth: 0,
         }

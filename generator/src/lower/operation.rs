@@ -5,7 +5,7 @@
 use super::schema::SchemaSrc;
 use super::{doc_of, Lowerer, NameHint};
 use crate::error::{Error, Pointer};
-use crate::ir::{Body, Encoding, Location, Operation, Parameter, PathPart, RequestBody, Response, ResponseHeader, SchemeUse, Style, TypeRef};
+use crate::ir::{Body, Check, Encoding, Location, Operation, Parameter, PathPart, RequestBody, Response, ResponseHeader, SchemeUse, Style, TypeRef};
 use crate::naming::{self, Scope};
 use openapiv3::{ParameterSchemaOrContent, ReferenceOr, StatusCode};
 
@@ -111,7 +111,7 @@ impl Lowerer<'_> {
         for (param, at, component) in resolved {
             let data = param.parameter_data_ref();
             let hint = component.unwrap_or_else(|| format!("{type_prefix}{}", naming::type_name(&data.name)));
-            let (ty, default, nullable) = match &data.format {
+            let (ty, default, nullable, check) = match &data.format {
                 ParameterSchemaOrContent::Schema(schema) => {
                     let schema_at = at.push("schema");
                     let src = SchemaSrc::from(schema);
@@ -120,11 +120,14 @@ impl Lowerer<'_> {
                         ReferenceOr::Item(s) => s.schema_data.default.clone(),
                         ReferenceOr::Reference { .. } => None,
                     };
-                    (ty, default, self.is_nullable(src, &schema_at))
+                    (ty, default, self.is_nullable(src, &schema_at), self.check_of(src, &schema_at))
                 }
                 ParameterSchemaOrContent::Content(content) => {
                     let body = self.lower_media(content, &at.push("content"), &hint, true)?;
-                    (body.map_or(TypeRef::String, |b| b.ty), None, false)
+                    match body {
+                        Some(b) => (b.ty, None, false, b.check),
+                        None => (TypeRef::String, None, false, Check::Any),
+                    }
                 }
             };
             let location = location_of(&param);
@@ -142,6 +145,7 @@ impl Lowerer<'_> {
                 default,
                 style,
                 explode,
+                check,
             });
         }
         Ok(out)
@@ -270,6 +274,11 @@ impl Lowerer<'_> {
             (Encoding::Text, _) => TypeRef::String,
             (Encoding::Binary, _) => TypeRef::Bytes,
         };
+        let check = match (encoding, &media.schema) {
+            (Encoding::Json | Encoding::Form, Some(schema)) => self.check_of(schema.into(), &media_at.push("schema")),
+            (Encoding::Text, _) => Check::String { min_length: None, max_length: None, pattern: None, format: None, values: Vec::new() },
+            _ => Check::Any,
+        };
         if encoding == Encoding::Json {
             if let Some(example) = &media.example {
                 self.record_example(media_at.push("example"), &ty, example);
@@ -287,6 +296,7 @@ impl Lowerer<'_> {
             encoding,
             ty,
             variant: encoding_variant(encoding).to_owned(),
+            check,
         }))
     }
 }
@@ -321,6 +331,7 @@ fn split_path(path: &str, parameters: &mut Vec<Parameter>) -> Vec<PathPart> {
                     default: None,
                     style: Style::Simple,
                     explode: false,
+                    check: Check::String { min_length: None, max_length: None, pattern: None, format: None, values: Vec::new() },
                 });
                 name
             }

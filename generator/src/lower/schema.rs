@@ -3,7 +3,7 @@
 use super::{doc_of, Lowerer, NameHint};
 use crate::error::{ErrorKind, Pointer};
 use crate::error::Error;
-use crate::ir::{Default, Field, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Variant};
+use crate::ir::{Additional, Check, Default, Field, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Variant};
 use crate::naming::{self, Scope};
 use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
@@ -59,15 +59,19 @@ impl Lowerer<'_> {
             if ty != TypeRef::Named(name.clone()) {
                 // A primitive, array, map or another name: keep the
                 // component's name as an alias so downstream code can use it.
-                let doc = match schema {
-                    ReferenceOr::Item(s) => doc_of(s.schema_data.title.as_deref(), s.schema_data.description.as_deref()),
-                    ReferenceOr::Reference { .. } => None,
+                let (doc, check) = match schema {
+                    ReferenceOr::Item(s) => (
+                        doc_of(s.schema_data.title.as_deref(), s.schema_data.description.as_deref()),
+                        self.structural_check(s, &at, 0),
+                    ),
+                    ReferenceOr::Reference { .. } => (None, self.check_of(schema.into(), &at)),
                 };
                 self.types[slot] = Some(TypeDef {
                     name: name.clone(),
                     doc,
                     pointer: at.to_string(),
                     kind: TypeKind::Alias { target: ty },
+                    check,
                 });
             }
             if let ReferenceOr::Item(s) = schema {
@@ -232,8 +236,10 @@ impl Lowerer<'_> {
             });
         }
         let name = self.claim_type_name(hint);
+        self.defined_at.insert(at.clone(), name.clone());
         let slot = self.reserve_slot();
         let child_hint = NameHint::Claimed(name.clone());
+        let mut property_checks = Vec::with_capacity(parts.properties.len());
         let mut scope = Scope::with_reserved(additional.is_some().then_some("additional_properties"));
         let mut fields = Vec::with_capacity(parts.properties.len());
         for (wire, src) in &parts.properties {
@@ -241,6 +247,7 @@ impl Lowerer<'_> {
             let required = parts.required.contains(wire);
             let nullable = self.is_nullable(*src, &field_at);
             let ty = self.schema_type(*src, &field_at, &child_hint.child(wire))?;
+            property_checks.push(PropertyCheck { name: (*wire).to_owned(), check: self.check_of(*src, &field_at) });
             let field_name = scope.claim(naming::field_name(wire));
             let (doc, default_value) = match src {
                 SchemaSrc::Item(s) => (
@@ -276,6 +283,18 @@ impl Lowerer<'_> {
             });
         }
         let derive_default = fields.iter().all(|f| matches!(f.ty, TypeRef::Option(_)) && f.default.is_none());
+        let additional_check = match parts.additional {
+            None | Some(AdditionalProperties::Any(true)) => Additional::Allow,
+            Some(AdditionalProperties::Any(false)) => Additional::Deny,
+            Some(AdditionalProperties::Schema(s)) => {
+                Additional::Check(Box::new(self.check_of(s.as_ref().into(), &at.push("additionalProperties"))))
+            }
+        };
+        let check = Check::Object {
+            properties: property_checks,
+            required: parts.required.iter().map(|r| (*r).to_owned()).collect(),
+            additional: additional_check,
+        };
         self.types[slot] = Some(TypeDef {
             name: name.clone(),
             doc,
@@ -285,6 +304,7 @@ impl Lowerer<'_> {
                 additional,
                 derive_default,
             }),
+            check,
         });
         Ok(TypeRef::Named(name))
     }
@@ -400,6 +420,7 @@ impl Lowerer<'_> {
     /// values, and a client must not fail on one it does not know.
     fn define_enum(&mut self, values: &[&str], at: &Pointer, hint: &NameHint, doc: Option<String>) -> TypeRef {
         let name = self.claim_type_name(hint);
+        self.defined_at.insert(at.clone(), name.clone());
         let mut scope = Scope::new();
         let mut variants: Vec<Variant> = Vec::new();
         for value in values {
@@ -419,6 +440,13 @@ impl Lowerer<'_> {
             name: name.clone(),
             doc,
             pointer: at.to_string(),
+            check: Check::String {
+                min_length: None,
+                max_length: None,
+                pattern: None,
+                format: None,
+                values: variants.iter().map(|v| v.wire_value.clone()).collect(),
+            },
             kind: TypeKind::Enum(StringEnum { variants, fallback }),
         }));
         TypeRef::Named(name)
