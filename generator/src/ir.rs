@@ -301,6 +301,8 @@ pub struct Body {
     /// Variant name when the body is one of several media types.
     pub variant: String,
     pub check: Check,
+    /// The first example the spec gives for this body, if any.
+    pub example: Option<serde_json::Value>,
 }
 
 /// How a body is put on the wire.

@@ -11,6 +11,7 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("mod.rs.j2", include_str!("../../templates/mod.rs.j2")),
     ("support/mod.rs", include_str!("../../templates/support/mod.rs")),
     ("support/client.rs", include_str!("../../templates/support/client.rs")),
+    ("support/server.rs", include_str!("../../templates/support/server.rs")),
 ];
 
 pub fn environment() -> Environment<'static> {

@@ -1,8 +1,10 @@
 //! Support code shared by the generated modules: serde helpers, and the HTTP
-//! runtime of the clients (feature `client`).
+//! runtimes of the clients (feature `client`) and servers (feature `server`).
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(feature = "server")]
+pub mod server;
 
 /// Deserializes a present value, `null` included, as `Some`: with
 /// `#[serde(default)]` an `Option<Option<T>>` field then tells an absent

@@ -52,3 +52,7 @@ pub mod operations;
 /// The async HTTP client.
 #[cfg(feature = "client")]
 pub mod client;
+
+/// Server stubs on axum: a trait to implement and a router that validates and authorizes.
+#[cfg(feature = "server")]
+pub mod server;

@@ -6,6 +6,7 @@
 mod client;
 mod models;
 mod operations;
+mod server;
 pub(crate) mod rust;
 
 use crate::error::{Error, ErrorKind};
@@ -142,6 +143,11 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>,
             doc_lines: vec![" The async HTTP client.".into()],
             feature: Some("client"),
         },
+        ModuleEntry {
+            name: "server".into(),
+            doc_lines: vec![" Server stubs on axum: a trait to implement and a router that validates and authorizes.".into()],
+            feature: Some("server"),
+        },
     ];
     match config.layout {
         Layout::Single => {
@@ -186,7 +192,11 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>,
             }
         }
     }
-    for (path, template) in [("src/support/mod.rs", "support/mod.rs"), ("src/support/client.rs", "support/client.rs")] {
+    for (path, template) in [
+        ("src/support/mod.rs", "support/mod.rs"),
+        ("src/support/client.rs", "support/client.rs"),
+        ("src/support/server.rs", "support/server.rs"),
+    ] {
         files.push(rust_file(path.into(), render(template, minijinja::context! {})?, &header)?);
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));
@@ -199,6 +209,7 @@ fn api_files(dir: &str, api: &Api, header: &str) -> Result<Vec<OutputFile>, Erro
         ("models.rs", models::models_module(api)),
         ("operations.rs", operations::operations_module(api)),
         ("client.rs", client::client_module(api)),
+        ("server.rs", server::server_module(api)),
     ];
     modules
         .into_iter()

@@ -14,7 +14,8 @@ use openapiv3::{ParameterSchemaOrContent, ReferenceOr, StatusCode};
 impl Lowerer<'_> {
     pub(super) fn lower_operations(&mut self) -> Result<Vec<Operation>, Error> {
         let doc = self.doc;
-        let mut scope = Scope::new();
+        // Names the generated clients and servers use for their own methods.
+        let mut scope = Scope::with_reserved(["problem", "authenticate", "builder", "base_url", "router"]);
         let mut operations = Vec::new();
         let paths_at = Pointer::root().push("paths");
         for (path, item) in &doc.openapi.paths.paths {
@@ -106,7 +107,7 @@ impl Lowerer<'_> {
             resolved.push((param, at, component));
         }
         // Argument names of the generated methods are reserved.
-        let mut scope = Scope::with_reserved(["params", "body", "request", "response"]);
+        let mut scope = Scope::with_reserved(["params", "body", "request", "response", "principal", "errors", "api"]);
         let mut out = Vec::with_capacity(resolved.len());
         for (param, at, component) in resolved {
             let data = param.parameter_data_ref();
@@ -279,6 +280,7 @@ impl Lowerer<'_> {
             (Encoding::Text, _) => Check::String { min_length: None, max_length: None, pattern: None, format: None, values: Vec::new() },
             _ => Check::Any,
         };
+        let mut first_example = media.example.clone();
         if encoding == Encoding::Json {
             if let Some(example) = &media.example {
                 self.record_example(media_at.push("example"), &ty, example);
@@ -288,6 +290,7 @@ impl Lowerer<'_> {
                 let (example, _) = self.resolve(example, &example_at)?;
                 if let Some(value) = &example.value {
                     self.record_example(example_at.push("value"), &ty, value);
+                    first_example.get_or_insert_with(|| value.clone());
                 }
             }
         }
@@ -297,6 +300,7 @@ impl Lowerer<'_> {
             ty,
             variant: encoding_variant(encoding).to_owned(),
             check,
+            example: first_example,
         }))
     }
 }
@@ -319,7 +323,7 @@ fn split_path(path: &str, parameters: &mut Vec<Parameter>) -> Vec<PathPart> {
         let name = match existing {
             Some(p) => p.name.clone(),
             None => {
-                let mut scope = Scope::with_reserved(parameters.iter().map(|p| p.name.as_str()).chain(["params", "body", "request", "response"]));
+                let mut scope = Scope::with_reserved(parameters.iter().map(|p| p.name.as_str()).chain(["params", "body", "request", "response", "principal", "errors", "api"]));
                 let name = scope.claim(naming::field_name(wire));
                 parameters.push(Parameter {
                     name: name.clone(),

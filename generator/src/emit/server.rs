@@ -1,0 +1,436 @@
+//! The `server` module of an API (feature `server`): a trait with one async
+//! method per operation, and `router`, which serves any implementation on
+//! axum after checking security and validating every input.
+//!
+//! ```text
+//! pub trait Api: rt::Authenticate {
+//!     fn get_job(&self, job_id: String, principal: Option<Self::Principal>)
+//!         -> impl Future<Output = GetJobResponse> + Send;
+//!     fn problem(&self, problem: rt::Problem) -> Response { ... }  // error bodies
+//! }
+//! pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router;
+//! ```
+//!
+//! Each operation's handler: 406 check, security (401/403), 415 check,
+//! every parameter and the body read, coerced, validated against the
+//! spec's schemas (all failures reported at once, 400), then the trait
+//! method, then its response enum written back in the documented media type.
+
+use super::operations::{is_struct_variant, keeps_status, operation_label};
+use super::rust::{doc_attrs, ident, type_tokens};
+use crate::ir::{Additional, Api, Body, Check, Encoding, Location, Operation, Parameter, SecurityKind, Style};
+use heck::ToShoutySnakeCase;
+use proc_macro2::{Literal, TokenStream};
+use quote::quote;
+
+pub fn server_module(api: &Api) -> TokenStream {
+    let title = api.title.trim();
+    let module_doc = format!(" Server stubs of the {title} API: implement [`Api`], serve [`router`].");
+    let schema_statics = api.types.iter().map(|t| {
+        let name = ident(&t.name);
+        let value = schema_value(&t.check, &quote!(), &quote!());
+        let doc = format!(" Schema of [`{}`](super::super::models::{}).", t.name, t.name);
+        quote! {
+            #[doc = #doc]
+            #[allow(non_upper_case_globals)]
+            pub static #name: Schema = #value;
+        }
+    });
+    let schemes = api.security_schemes.iter().map(|s| {
+        let key = &s.key;
+        let kind = match &s.kind {
+            SecurityKind::Bearer | SecurityKind::OAuth2ClientCredentials { .. } => quote!(rt::SchemeKind::Bearer),
+            SecurityKind::Basic => quote!(rt::SchemeKind::Basic),
+            SecurityKind::ApiKey { location, name } => {
+                let loc = location_tokens(*location);
+                quote!(rt::SchemeKind::ApiKey(#loc, #name))
+            }
+            SecurityKind::Unsupported { .. } => quote!(rt::SchemeKind::Unsupported),
+        };
+        quote!((#key, #kind))
+    });
+    let routes = api.operations.iter().map(|op| {
+        let method = op.method.to_uppercase();
+        let parts = op.path_parts.iter().map(|part| match part {
+            crate::ir::PathPart::Literal(text) => quote!(rt::Segment::Literal(#text)),
+            crate::ir::PathPart::Param(rust) => {
+                let wire = op.parameters.iter().find(|p| &p.name == rust).map_or(rust.as_str(), |p| p.wire_name.as_str());
+                quote!(rt::Segment::Param(#wire))
+            }
+        });
+        quote!(rt::Route { method: #method, path: &[#(#parts),*] })
+    });
+    let arms = api.operations.iter().enumerate().map(|(i, op)| {
+        let handler = handler_name(op);
+        let index = Literal::usize_unsuffixed(i);
+        quote!(#index => #handler(&*api, request).await,)
+    });
+    let trait_methods = api.operations.iter().map(trait_method);
+    let statics = api.operations.iter().map(operation_statics);
+    let handlers = api.operations.iter().map(handler);
+    let trait_doc = format!(
+        " The {title} API, implemented by you. Every method receives inputs already validated against the spec, and the principal of the credentials that met its security requirements (`None` when it has none)."
+    );
+    quote! {
+        #![doc = #module_doc]
+        #[allow(unused_imports)]
+        use super::models::*;
+        #[allow(unused_imports)]
+        use super::operations::*;
+        use crate::support::server as rt;
+        use std::sync::Arc;
+
+        /// The spec's schemas, as the server validates request values against them.
+        pub mod schemas {
+            #[allow(unused_imports)]
+            use crate::support::server::{Additional, Schema};
+            #(#schema_statics)*
+        }
+
+        #[doc = #trait_doc]
+        pub trait Api: rt::Authenticate {
+            #(#trait_methods)*
+
+            /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
+            fn problem(&self, problem: rt::Problem) -> axum::response::Response {
+                axum::response::IntoResponse::into_response(problem)
+            }
+        }
+
+        const SCHEMES: &[(&str, rt::SchemeKind)] = &[#(#schemes),*];
+
+        static ROUTES: &[rt::Route] = &[#(#routes),*];
+
+        /// An `axum::Router` serving `api`: routing (404, 405), body limit
+        /// (413), security (401, 403), media types (406, 415) and validation
+        /// (400) happen before `api` is called.
+        pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
+            rt::router(Arc::new(api), config, ROUTES, dispatch::<A>, |api: &A, problem| api.problem(problem))
+        }
+
+        async fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Result<axum::response::Response, rt::Problem> {
+            match operation {
+                #(#arms)*
+                _ => Err(rt::Problem::new(404, "Not Found", "no such operation")),
+            }
+        }
+
+        #(#statics)*
+
+        #(#handlers)*
+    }
+}
+
+fn handler_name(op: &Operation) -> proc_macro2::Ident {
+    quote::format_ident!("handle_{}", op.name.trim_start_matches('_'))
+}
+
+fn location_tokens(location: Location) -> TokenStream {
+    match location {
+        Location::Path => quote!(rt::Location::Path),
+        Location::Query => quote!(rt::Location::Query),
+        Location::Header => quote!(rt::Location::Header),
+        Location::Cookie => quote!(rt::Location::Cookie),
+    }
+}
+
+fn style_tokens(style: Style) -> TokenStream {
+    match style {
+        Style::Simple => quote!(rt::Style::Simple),
+        Style::Label => quote!(rt::Style::Label),
+        Style::Matrix => quote!(rt::Style::Matrix),
+        Style::Form => quote!(rt::Style::Form),
+        Style::SpaceDelimited => quote!(rt::Style::SpaceDelimited),
+        Style::PipeDelimited => quote!(rt::Style::PipeDelimited),
+        Style::DeepObject => quote!(rt::Style::DeepObject),
+    }
+}
+
+fn opt_f64(v: Option<f64>) -> TokenStream {
+    match v {
+        Some(v) if v.is_finite() => {
+            let lit = Literal::f64_suffixed(v);
+            quote!(Some(#lit))
+        }
+        _ => quote!(None),
+    }
+}
+
+fn opt_u64(v: Option<u64>) -> TokenStream {
+    match v {
+        Some(v) => {
+            let lit = Literal::u64_suffixed(v);
+            quote!(Some(#lit))
+        }
+        None => quote!(None),
+    }
+}
+
+/// A `&'static Schema` expression; named types through `prefix` (the path
+/// of the `schemas` module from where the expression sits), runtime types
+/// through `rt` (empty inside `schemas`, which imports them).
+fn schema_ref(check: &Check, prefix: &TokenStream, rt: &TokenStream) -> TokenStream {
+    match check {
+        Check::Ref { name } => {
+            let name = ident(name);
+            quote!(&#prefix #name)
+        }
+        other => {
+            let value = schema_value(other, prefix, rt);
+            quote!(&#value)
+        }
+    }
+}
+
+/// A `Schema` value expression for a static initializer.
+fn schema_value(check: &Check, prefix: &TokenStream, rt: &TokenStream) -> TokenStream {
+    let schema_ref = |check: &Check, prefix: &TokenStream| schema_ref(check, prefix, rt);
+    let value = match check {
+        Check::Any => quote!(Schema::Any),
+        Check::Ref { .. } => {
+            let target = schema_ref(check, prefix);
+            quote!(Schema::Ref(#target))
+        }
+        Check::Nullable { inner } => {
+            let inner = schema_ref(inner, prefix);
+            quote!(Schema::Nullable(#inner))
+        }
+        Check::Boolean => quote!(Schema::Boolean),
+        Check::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 } => {
+            let (min, max) = (opt_f64(*minimum), opt_f64(*maximum));
+            quote!(Schema::Integer { minimum: #min, maximum: #max, exclusive_minimum: #exclusive_minimum, exclusive_maximum: #exclusive_maximum, int32: #int32 })
+        }
+        Check::Number { minimum, maximum, exclusive_minimum, exclusive_maximum } => {
+            let (min, max) = (opt_f64(*minimum), opt_f64(*maximum));
+            quote!(Schema::Number { minimum: #min, maximum: #max, exclusive_minimum: #exclusive_minimum, exclusive_maximum: #exclusive_maximum })
+        }
+        Check::String { min_length, max_length, pattern, values, .. } => {
+            let (min, max) = (opt_u64(*min_length), opt_u64(*max_length));
+            let pattern = match pattern {
+                Some(p) => quote!(Some(#p)),
+                None => quote!(None),
+            };
+            quote!(Schema::String { min_length: #min, max_length: #max, pattern: #pattern, values: &[#(#values),*] })
+        }
+        Check::Array { items, min_items, max_items, unique_items } => {
+            let items = schema_ref(items, prefix);
+            let (min, max) = (opt_u64(*min_items), opt_u64(*max_items));
+            quote!(Schema::Array { items: #items, min_items: #min, max_items: #max, unique_items: #unique_items })
+        }
+        Check::Object { properties, required, additional } => {
+            let properties = properties.iter().map(|p| {
+                let name = &p.name;
+                let schema = schema_ref(&p.check, prefix);
+                quote!((#name, #schema))
+            });
+            let additional = match additional {
+                Additional::Allow => quote!(#rt Additional::Allow),
+                Additional::Deny => quote!(#rt Additional::Deny),
+                Additional::Check(check) => {
+                    let schema = schema_ref(check, prefix);
+                    quote!(#rt Additional::Check(#schema))
+                }
+            };
+            quote!(Schema::Object { properties: &[#(#properties),*], required: &[#(#required),*], additional: #additional })
+        }
+    };
+    quote!(#rt #value)
+}
+
+fn param_static(op: &Operation, p: &Parameter) -> proc_macro2::Ident {
+    quote::format_ident!("{}__{}", op.name.to_shouty_snake_case(), p.name.to_shouty_snake_case())
+}
+
+fn body_static(op: &Operation) -> proc_macro2::Ident {
+    quote::format_ident!("{}__BODY", op.name.to_shouty_snake_case())
+}
+
+/// The body variant the server reads: the first it can decode.
+fn server_body(op: &Operation) -> Option<&Body> {
+    op.request_body.as_ref().and_then(|b| b.variants.first())
+}
+
+/// Statics holding the schemas of an operation's parameters and body.
+fn operation_statics(op: &Operation) -> TokenStream {
+    let (prefix, rt) = (quote!(schemas::), quote!(rt::));
+    let params = op.parameters.iter().map(|p| {
+        let name = param_static(op, p);
+        let value = schema_value(&p.check, &prefix, &rt);
+        quote!(static #name: rt::Schema = #value;)
+    });
+    let body = server_body(op).filter(|b| matches!(b.encoding, Encoding::Json | Encoding::Form)).map(|b| {
+        let name = body_static(op);
+        let value = schema_value(&b.check, &prefix, &rt);
+        quote!(static #name: rt::Schema = #value;)
+    });
+    quote!(#(#params)* #body)
+}
+
+/// The Rust type the trait method receives for a body.
+fn body_type(b: &Body) -> TokenStream {
+    match b.encoding {
+        Encoding::Json | Encoding::Form => type_tokens(&b.ty),
+        Encoding::Text => quote!(String),
+        Encoding::Binary | Encoding::Multipart => quote!(Vec<u8>),
+    }
+}
+
+fn trait_method(op: &Operation) -> TokenStream {
+    let name = ident(&op.name);
+    let response_type = ident(&op.response_type);
+    let mut doc_text = String::new();
+    for part in [&op.summary, &op.description].into_iter().flatten() {
+        let part = part.trim();
+        if !part.is_empty() && !doc_text.contains(part) {
+            doc_text.push_str(part);
+            doc_text.push_str("\n\n");
+        }
+    }
+    doc_text.push_str(&operation_label(op));
+    let doc = doc_attrs(Some(&doc_text));
+    let mut args = Vec::new();
+    for p in op.parameters.iter().filter(|p| p.required) {
+        let arg = ident(&p.name);
+        let ty = type_tokens(&p.ty);
+        args.push(quote!(#arg: #ty));
+    }
+    if let Some(params_type) = &op.params_type {
+        let params_type = ident(params_type);
+        args.push(quote!(params: #params_type));
+    }
+    if let (Some(b), Some(rb)) = (server_body(op), &op.request_body) {
+        let ty = body_type(b);
+        if rb.required {
+            args.push(quote!(body: #ty));
+        } else {
+            args.push(quote!(body: Option<#ty>));
+        }
+    }
+    quote! {
+        #doc
+        fn #name(&self, #(#args,)* principal: Option<Self::Principal>) -> impl std::future::Future<Output = #response_type> + Send;
+    }
+}
+
+fn handler(op: &Operation) -> TokenStream {
+    let handler = handler_name(op);
+    let method = ident(&op.name);
+    let response_type = ident(&op.response_type);
+    let mut produced: Vec<&str> = Vec::new();
+    for media in op.responses.iter().filter_map(|r| r.body.as_ref()).map(|b| b.media_type.as_str()) {
+        if !produced.contains(&media) {
+            produced.push(media);
+        }
+    }
+    let alternatives = op.security.iter().map(|alternative| {
+        let schemes = alternative.iter().map(|u| {
+            let scheme = &u.scheme;
+            let scopes = &u.scopes;
+            quote!((#scheme, &[#(#scopes),*]))
+        });
+        quote!(&[#(#schemes),*])
+    });
+
+    let mut reads = Vec::new();
+    let mut finals = Vec::new();
+    let mut call_args = Vec::new();
+    for p in &op.parameters {
+        let var = ident(&p.name);
+        let ty = type_tokens(&p.ty);
+        let wire = &p.wire_name;
+        let loc = location_tokens(p.location);
+        let style = style_tokens(p.style);
+        let explode = p.explode;
+        let required = p.required;
+        let schema = param_static(op, p);
+        reads.push(quote!(let #var: Option<#ty> = request.param(#loc, #wire, &#schema, #style, #explode, #required, &mut errors);));
+        if p.required {
+            let section = match p.location {
+                Location::Path => "path",
+                Location::Query => "query",
+                Location::Header => "header",
+                Location::Cookie => "cookie",
+            };
+            let pointer = format!("/{section}/{wire}");
+            finals.push(quote!(let #var = rt::present(#var, #pointer)?;));
+            call_args.push(quote!(#var));
+        }
+    }
+    if let Some(params_type) = &op.params_type {
+        let params_type = ident(params_type);
+        let fields = op.parameters.iter().filter(|p| !p.required).map(|p| ident(&p.name));
+        call_args.push(quote!(#params_type { #(#fields),* }));
+    }
+    let mut media_check = TokenStream::new();
+    if let (Some(b), Some(rb)) = (server_body(op), &op.request_body) {
+        let media = &b.media_type;
+        let required = rb.required;
+        let schema = body_static(op);
+        media_check = match b.encoding {
+            Encoding::Multipart => TokenStream::new(),
+            _ => quote!(request.expect_media_type(&[#media])?;),
+        };
+        let read = match b.encoding {
+            Encoding::Json => quote!(request.json_body(&#schema, #required, &mut errors)),
+            Encoding::Form => quote!(request.form_body(&#schema, #required, &mut errors)),
+            Encoding::Text => quote!(request.text_body(#required, &mut errors)),
+            Encoding::Binary | Encoding::Multipart => quote!(request.bytes_body(#required, &mut errors)),
+        };
+        reads.push(quote!(let body = #read;));
+        if required {
+            finals.push(quote!(let body = rt::present(body, "/body")?;));
+        }
+        call_args.push(quote!(body));
+    }
+
+    let arms = op.responses.iter().map(|r| {
+        let variant = ident(&r.variant);
+        let status_expr = if keeps_status(r) {
+            quote!(status)
+        } else {
+            let code = Literal::u16_unsuffixed(r.status.parse().unwrap_or(500));
+            quote!(#code)
+        };
+        let pattern = if is_struct_variant(r) {
+            let status = keeps_status(r).then(|| quote!(status,));
+            let body = r.body.is_some().then(|| quote!(body,));
+            let headers = r.headers_type.is_some().then(|| quote!(headers,));
+            quote!(#response_type::#variant { #status #body #headers })
+        } else if r.body.is_some() {
+            quote!(#response_type::#variant(body))
+        } else {
+            quote!(#response_type::#variant)
+        };
+        let header_calls = r.headers.iter().map(|h| {
+            let wire = &h.wire_name;
+            let field = ident(&h.name);
+            quote!(.header(#wire, &headers.#field))
+        });
+        let body_call = r.body.as_ref().map(|b| {
+            let media = &b.media_type;
+            match b.encoding {
+                Encoding::Json | Encoding::Form => quote!(.json(#media, &body)),
+                Encoding::Text => quote!(.text(#media, body)),
+                Encoding::Binary | Encoding::Multipart => quote!(.bytes(#media, body)),
+            }
+        });
+        quote!(#pattern => rt::Reply::new(#status_expr) #(#header_calls)* #body_call .finish(),)
+    });
+
+    quote! {
+        async fn #handler<A: Api>(api: &A, request: rt::Incoming) -> Result<axum::response::Response, rt::Problem> {
+            request.expect_acceptable(&[#(#produced),*])?;
+            let principal = rt::authorize(api, &request, SCHEMES, &[#(#alternatives),*]).await?;
+            #media_check
+            #[allow(unused_mut)]
+            let mut errors = Vec::new();
+            #(#reads)*
+            rt::check(errors)?;
+            #(#finals)*
+            let response = api.#method(#(#call_args,)* principal).await;
+            Ok(match response {
+                #(#arms)*
+            })
+        }
+    }
+}
