@@ -103,7 +103,7 @@ fn generated_crates_build_on_their_own_warning_free() {
     let _ = std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"));
     let output = Command::new(env!("CARGO"))
         .current_dir(&dir)
-        .args(["clippy", "--workspace", "--quiet", "--", "-D", "warnings"])
+        .args(["clippy", "--workspace", "--all-features", "--quiet", "--", "-D", "warnings"])
         .env("CARGO_TARGET_DIR", root.join("target/generated-crates"))
         .env_remove("RUSTFLAGS")
         .output()

@@ -65,6 +65,19 @@ pub fn server_module(api: &Api) -> TokenStream {
         let index = Literal::usize_unsuffixed(i);
         quote!(#index => #handler(&*api, request).await,)
     });
+    let (dispatch_body, schemes_const) = if api.operations.is_empty() {
+        (quote! {
+            let _ = (api, operation, request);
+            Err(rt::Problem::new(404, "Not Found", "no such operation"))
+        }, TokenStream::new())
+    } else {
+        (quote! {
+            match operation {
+                #(#arms)*
+                _ => Err(rt::Problem::new(404, "Not Found", "no such operation")),
+            }
+        }, quote!(const SCHEMES: &[(&str, rt::SchemeKind)] = &[#(#schemes),*];))
+    };
     let trait_methods = api.operations.iter().map(trait_method);
     let statics = api.operations.iter().map(operation_statics);
     let handlers = api.operations.iter().map(handler);
@@ -97,7 +110,7 @@ pub fn server_module(api: &Api) -> TokenStream {
             }
         }
 
-        const SCHEMES: &[(&str, rt::SchemeKind)] = &[#(#schemes),*];
+        #schemes_const
 
         static ROUTES: &[rt::Route] = &[#(#routes),*];
 
@@ -109,10 +122,7 @@ pub fn server_module(api: &Api) -> TokenStream {
         }
 
         async fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Result<axum::response::Response, rt::Problem> {
-            match operation {
-                #(#arms)*
-                _ => Err(rt::Problem::new(404, "Not Found", "no such operation")),
-            }
+            #dispatch_body
         }
 
         #(#statics)*

@@ -1,0 +1,36 @@
+//! Generates the `server_rules` case (one operation per rule a server
+//! enforces) into `OUT_DIR`, so the tests can run a server built from it.
+
+use generator::{CrateConfig, Layout, SpecInput};
+use std::path::Path;
+
+fn main() {
+    let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
+    let out = std::env::var("OUT_DIR").unwrap_or_default();
+    let spec_path = Path::new(&manifest).join("cases/server_rules.yaml");
+    println!("cargo:rerun-if-changed={}", spec_path.display());
+    let text = std::fs::read_to_string(&spec_path).unwrap_or_else(|e| panic!("{}: {e}", spec_path.display()));
+    let config = CrateConfig {
+        crate_name: "server-rules".into(),
+        description: "The server rules case.".into(),
+        regenerate_with: "cargo build -p tests".into(),
+        layout: Layout::Single,
+    };
+    let files = generator::generate(&[SpecInput::new("tests/cases/server_rules.yaml", text)], &config)
+        .unwrap_or_else(|e| panic!("{e}"));
+    let dir = Path::new(&out).join("server_rules");
+    std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
+    for module in ["models", "operations", "client", "server"] {
+        let Some(file) = files.iter().find(|f| f.path == format!("src/{module}.rs")) else {
+            panic!("no {module} module generated");
+        };
+        // `include!` cannot take inner attributes: drop the module docs.
+        let body: String = file
+            .contents
+            .lines()
+            .filter(|l| !l.starts_with("//!") && !l.starts_with("#!["))
+            .map(|l| format!("{l}\n"))
+            .collect();
+        std::fs::write(dir.join(format!("{module}.rs")), body).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
