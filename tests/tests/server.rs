@@ -553,7 +553,7 @@ async fn random_requests_never_panic_or_answer_5xx() {
         let mut path = String::new();
         for _ in 0..depth {
             path.push('/');
-            let segment: &str = rng.pick(&segments);
+            let segment: &&str = rng.pick(&segments);
             path.push_str(segment);
         }
         if rng.next() % 4 == 0 {
