@@ -932,9 +932,12 @@ where
                 .filter_map(|c| c.trim().split_once('=').map(|(k, v)| (k.to_owned(), decode(v))))
                 .collect();
             let incoming = Incoming { method: parts.method, path_params, query, headers: parts.headers, cookies, body };
-            match handle(state.clone(), index, incoming).await {
-                Ok(response) => response,
-                Err(problem) => render(&state, problem),
+            // A panicking implementation answers 500 instead of dropping the connection.
+            let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(handle(state.clone(), index, incoming))).await;
+            match outcome {
+                Ok(Ok(response)) => response,
+                Ok(Err(problem)) => render(&state, problem),
+                Err(_) => Problem::new(500, "Internal Server Error", "the implementation failed").into_response(),
             }
         }
     })

@@ -4,7 +4,7 @@
 //! is easy to develop against; the generated router still enforces that a
 //! credential is present and every request is valid.
 
-use job_apis::support::server::{Authenticate, Credential, Grant, ServerConfig};
+use job_apis::support::server::{Authenticate, Credential, Grant, Problem, ServerConfig};
 use job_apis::{akeneo_sdm, basiq, elastic_path, emporix_sepa_export as emporix, gormic_bi};
 use serde::de::DeserializeOwned;
 use std::sync::Mutex;
@@ -53,6 +53,21 @@ macro_rules! accept_any_credential {
 }
 
 accept_any_credential!(Emporix, Basiq, ElasticPath, Akeneo, Gormic);
+
+/// A refused request rendered in the API's own documented error format
+/// (`application/json`), keeping the problem's status and headers.
+fn documented_problem(problem: &Problem, body: &impl serde::Serialize) -> axum::response::Response {
+    let status = axum::http::StatusCode::from_u16(problem.status).unwrap_or(axum::http::StatusCode::BAD_REQUEST);
+    let mut response = axum::response::IntoResponse::into_response((status, serde_json::to_string(body).unwrap_or_default()));
+    let headers = response.headers_mut();
+    headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
+    for (name, value) in &problem.headers {
+        if let Ok(value) = axum::http::HeaderValue::from_str(value) {
+            headers.append(name.clone(), value);
+        }
+    }
+    response
+}
 
 fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
@@ -138,6 +153,31 @@ impl emporix::server::Api for Emporix {
         });
         emporix::operations::PostSepaExportCreateJobResponse::Created(emporix::models::JobId { id })
     }
+
+    /// Errors in the shapes Emporix documents for 400, 401 and 403.
+    fn problem(&self, problem: Problem) -> axum::response::Response {
+        use emporix::models as m;
+        match problem.status {
+            400 => {
+                let errors = problem
+                    .errors
+                    .iter()
+                    .map(|e| m::BadRequest400EmbeddedErrorsItem { message: Some(e.detail.clone()), path: Some(e.pointer.clone()) })
+                    .collect();
+                let body = m::BadRequest400 { message: Some(problem.detail.clone()), embedded: Some(m::BadRequest400Embedded { errors: Some(errors) }) };
+                documented_problem(&problem, &body)
+            }
+            401 => {
+                let fault = m::Unauthorized401Fault { faultstring: Some(problem.detail.clone()), detail: None };
+                documented_problem(&problem, &m::Unauthorized401 { fault: Some(fault) })
+            }
+            403 => {
+                let body = m::ErrorMessage { code: 403, status: "Forbidden".into(), message: problem.detail.clone(), details: None, resource_id: None };
+                documented_problem(&problem, &body)
+            }
+            _ => axum::response::IntoResponse::into_response(problem),
+        }
+    }
 }
 
 // ---------------------------------------------------------------- Basiq
@@ -177,6 +217,26 @@ impl basiq::server::Api for Basiq {
         _principal: Option<String>,
     ) -> basiq::operations::GetUserJobsResponse {
         basiq::operations::GetUserJobsResponse::Ok(self.examples.get("~1jobs/get/responses/200/content/application~1json/example"))
+    }
+
+    /// Errors in Basiq's documented error list.
+    fn problem(&self, problem: Problem) -> axum::response::Response {
+        use basiq::models as m;
+        if !matches!(problem.status, 400 | 403 | 404) {
+            return axum::response::IntoResponse::into_response(problem);
+        }
+        let item = |detail: &str, parameter: Option<&str>| m::ErrorItem {
+            type_: "error".into(),
+            code: "parameter-not-valid".into(),
+            title: problem.title.clone(),
+            detail: detail.to_owned(),
+            source: parameter.map(|p| m::ErrorSource { parameter: Some(p.to_owned()) }),
+        };
+        let mut data: Vec<m::ErrorItem> = problem.errors.iter().map(|e| item(&e.detail, Some(&e.pointer))).collect();
+        if data.is_empty() {
+            data.push(item(&problem.detail, None));
+        }
+        documented_problem(&problem, &m::ErrorList { type_: "list".into(), correlation_id: "fake".into(), data })
     }
 }
 
@@ -257,7 +317,7 @@ impl akeneo_sdm::server::Api for Akeneo {
 
     async fn get_job_data(&self, job_id: uuid::Uuid, _output_format_id: String, _principal: Option<String>) -> akeneo_sdm::operations::GetJobDataResponse {
         if self.jobs().iter().any(|j| j.id == Some(job_id)) {
-            akeneo_sdm::operations::GetJobDataResponse::Ok(self.examples.get("/data~1{output_format_id}~1/get/responses/200/content/application~1json/example"))
+            akeneo_sdm::operations::GetJobDataResponse::Ok(self.examples.get("~1data~1{output_format_id}~1/get/responses/200/content/application~1json/example"))
         } else {
             akeneo_sdm::operations::GetJobDataResponse::NotFound(self.not_found())
         }

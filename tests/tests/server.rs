@@ -592,3 +592,12 @@ async fn random_requests_never_panic_or_answer_5xx() {
     }
     assert!(sent > 2500, "only {sent} requests were sent");
 }
+
+/// An implementation that panics answers 500; the connection survives.
+#[tokio::test]
+async fn a_panicking_implementation_answers_500() {
+    let url = serve(basiq::server::router(Scripted::default(), ServerConfig::default())).await;
+    // Nothing is queued: the scripted implementation panics.
+    let response = reqwest::Client::new().get(format!("{url}/jobs/j1")).bearer_auth("good").send().await.expect("an answer");
+    assert_eq!(response.status().as_u16(), 500);
+}

@@ -22,7 +22,7 @@
 //!   `output_format_id` has no stated format, so it is a plain string.
 //! - Query parameters: `page` is an integer >= 1 with default 1;
 //!   `page_size` is an integer >= 1 with default 25 (the default is stated,
-//!   the bounds are not); `project` is an integer (the source's example
+//!   the bounds are not); all three are 64-bit integers; `project` is an integer (the source's example
 //!   uses `project=17`); `created_after` and `created_before` are
 //!   `date-time` strings (the source says ISO-8601 and writes the second one
 //!   "created before" in prose; the parameter name with an underscore is

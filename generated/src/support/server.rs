@@ -1282,9 +1282,23 @@ where
                     cookies,
                     body,
                 };
-                match handle(state.clone(), index, incoming).await {
-                    Ok(response) => response,
-                    Err(problem) => render(&state, problem),
+                let outcome = futures_util::FutureExt::catch_unwind(
+                        std::panic::AssertUnwindSafe(
+                            handle(state.clone(), index, incoming),
+                        ),
+                    )
+                    .await;
+                match outcome {
+                    Ok(Ok(response)) => response,
+                    Ok(Err(problem)) => render(&state, problem),
+                    Err(_) => {
+                        Problem::new(
+                                500,
+                                "Internal Server Error",
+                                "the implementation failed",
+                            )
+                            .into_response()
+                    }
                 }
             }
         })
