@@ -15,6 +15,7 @@ fn main() {
         description: "The server rules case.".into(),
         regenerate_with: "cargo build -p tests".into(),
         layout: Layout::Single,
+        strict: false,
     };
     let files = generator::generate(&[SpecInput::new("tests/cases/server_rules.yaml", text)], &config)
         .unwrap_or_else(|e| panic!("{e}"));

@@ -23,6 +23,16 @@ pub struct Api {
     pub examples: Vec<Example>,
     /// The security schemes of `components.securitySchemes`, in order.
     pub security_schemes: Vec<SecurityScheme>,
+    /// What was approximated (a construct with no Rust type became
+    /// `serde_json::Value`), by pointer.
+    pub warnings: Vec<Warning>,
+}
+
+/// Something the generator approximated, and where.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Warning {
+    pub pointer: String,
+    pub message: String,
 }
 
 /// A way to authenticate, from `components.securitySchemes`.

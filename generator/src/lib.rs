@@ -45,15 +45,30 @@ impl SpecInput {
     }
 }
 
-/// Parses and lowers one spec into its IR.
+/// Parses and lowers one spec into its IR. Constructs with no Rust type
+/// become `serde_json::Value`, listed in `Api::warnings`.
 pub fn load(spec: &SpecInput) -> Result<ir::Api, Error> {
+    load_with(spec, false)
+}
+
+/// [`load`]; with `strict`, what would be approximated is an error.
+pub fn load_with(spec: &SpecInput, strict: bool) -> Result<ir::Api, Error> {
     let doc = parse::parse(&spec.source, &spec.text)?;
-    lower::lower(&spec.source, &spec.module, &doc)
+    lower::lower(&spec.source, &spec.module, &doc, strict)
 }
 
 /// Generates every file of a crate from the given specs. Nothing is written:
 /// on any error the caller has nothing to write, so no output is touched.
 pub fn generate(specs: &[SpecInput], config: &CrateConfig) -> Result<Vec<OutputFile>, Error> {
-    let apis = specs.iter().map(load).collect::<Result<Vec<_>, _>>()?;
-    emit::emit_crate(&apis, config)
+    Ok(generate_with_warnings(specs, config)?.0)
+}
+
+/// [`generate`], also returning each spec's warnings as `file#pointer: message`.
+pub fn generate_with_warnings(specs: &[SpecInput], config: &CrateConfig) -> Result<(Vec<OutputFile>, Vec<String>), Error> {
+    let apis = specs.iter().map(|s| load_with(s, config.strict)).collect::<Result<Vec<_>, _>>()?;
+    let warnings = apis
+        .iter()
+        .flat_map(|a| a.warnings.iter().map(move |w| format!("{}#{}: {}", a.source, w.pointer, w.message)))
+        .collect();
+    Ok((emit::emit_crate(&apis, config)?, warnings))
 }

@@ -27,6 +27,15 @@ fn apigen(spec: &str, out: &Path, crate_name: Option<&str>) -> Output {
     cmd.output().expect("run apigen")
 }
 
+fn apigen_strict(spec: &str, out: &Path) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_apigen"))
+        .current_dir(workspace_root())
+        .args(["generate", "--strict", "--spec", spec, "--out"])
+        .arg(out)
+        .output()
+        .expect("run apigen")
+}
+
 fn tree(dir: &Path) -> Vec<(PathBuf, Vec<u8>)> {
     let mut out = Vec::new();
     for entry in std::fs::read_dir(dir).into_iter().flatten().flatten() {
@@ -50,14 +59,18 @@ fn bad_input_exits_non_zero_naming_file_and_pointer_and_writes_nothing() {
         ("tests/bad/swagger2.yaml", "tests/bad/swagger2.yaml#/swagger: not an OpenAPI 3.0 document"),
         ("tests/bad/invalid_structure.yaml", "tests/bad/invalid_structure.yaml#/paths/~1a/get/responses: invalid OpenAPI document"),
         ("tests/bad/dangling_ref.yaml", "tests/bad/dangling_ref.yaml#/components/schemas/Job/properties/owner: dangling $ref"),
-        ("tests/bad/unsupported.yaml", "tests/bad/unsupported.yaml#/components/schemas/Pet/not: unsupported"),
+        ("tests/bad/unsupported.yaml --strict", "tests/bad/unsupported.yaml#/components/schemas/Pet/not: unsupported"),
     ];
     for (spec, expected) in cases {
+        let (spec, strict) = match spec.strip_suffix(" --strict") {
+            Some(s) => (s, true),
+            None => (spec, false),
+        };
         let out = scratch("bad");
         let first = apigen("tests/cases/fields.yaml", &out, Some("prior"));
         assert!(first.status.success(), "{}", String::from_utf8_lossy(&first.stderr));
         let before = tree(&out);
-        let result = apigen(spec, &out, None);
+        let result = if strict { apigen_strict(spec, &out) } else { apigen(spec, &out, None) };
         let stderr = String::from_utf8_lossy(&result.stderr);
         assert_eq!(result.status.code(), Some(1), "{spec}: {stderr}");
         assert!(stderr.starts_with(&format!("error: {expected}")), "{spec}: {stderr}");

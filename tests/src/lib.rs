@@ -52,6 +52,7 @@ pub fn generate_single(spec: &SpecInput) -> Result<Vec<OutputFile>, generator::E
         description: "A case of the generator's snapshot tests.".into(),
         regenerate_with: "cargo test -p tests".into(),
         layout: Layout::Single,
+        strict: false,
     };
     generator::generate(std::slice::from_ref(spec), &config)
 }

@@ -72,9 +72,15 @@ fn dangling_ref() {
     );
 }
 
+/// A construct with no Rust type: strict generation refuses it with its
+/// pointer; otherwise it becomes `serde_json::Value` with a warning.
 #[test]
 fn unsupported_construct() {
-    let err = expect_failure(spec("tests/bad/unsupported.yaml"));
+    let input = spec("tests/bad/unsupported.yaml");
+    let err = generator::load_with(&input, true).expect_err("strict refuses");
     assert!(matches!(err.kind, ErrorKind::Unsupported(_)), "{err}");
     assert_eq!(err.pointer.as_deref(), Some("/components/schemas/Pet/not"));
+    let api = generator::load(&input).expect("lenient approximates");
+    assert_eq!(api.warnings.len(), 1);
+    assert_eq!(api.warnings[0].pointer, "/components/schemas/Pet/not");
 }

@@ -1,5 +1,7 @@
 //! Development tasks of the workspace, callable from tests too.
 
+pub mod corpus;
+
 use generator::output::{check_tree, write_tree, Stale};
 use generator::{CrateConfig, Error, ErrorKind, Layout, OutputFile, SpecInput};
 use std::path::{Path, PathBuf};
@@ -43,6 +45,8 @@ pub fn codegen_files(root: &Path) -> Result<Vec<OutputFile>, Error> {
         description: "Typed Rust models of five job APIs (Emporix SEPA Export, Basiq, Elastic Path, Akeneo SDM, Gormic BI), generated from the OpenAPI documents in `specs/`.".into(),
         regenerate_with: CODEGEN_COMMAND.into(),
         layout: Layout::PerSpec,
+        // The job specs must never be approximated.
+        strict: true,
     };
     generator::generate(&specs, &config)
 }

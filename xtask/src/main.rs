@@ -18,11 +18,54 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Generate (and with --compile, check) crates for a list of real-world specs.
+    Corpus {
+        /// Specs to run, one path per line relative to the corpus folder.
+        #[arg(long, default_value = "../shared/corpus/dev-specs.txt")]
+        list: std::path::PathBuf,
+        /// Parallel generations, and cargo jobs.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+        /// Also `cargo check` every generated crate.
+        #[arg(long)]
+        compile: bool,
+        /// Pass --strict to apigen (warnings become errors).
+        #[arg(long)]
+        strict: bool,
+        /// Per-spec time limit for generation, in seconds.
+        #[arg(long, default_value_t = 120)]
+        timeout: u64,
+        /// Where crates and the report go.
+        #[arg(long, default_value = "target/corpus-run")]
+        out: std::path::PathBuf,
+    },
 }
 
 fn main() -> ExitCode {
     let root = xtask::workspace_root();
     match Cli::parse().task {
+        Task::Corpus { list, jobs, compile, strict, timeout, out } => {
+            let absolute = |p: std::path::PathBuf| if p.is_absolute() { p } else { root.join(p) };
+            let options = xtask::corpus::Options {
+                list: absolute(list),
+                jobs,
+                compile,
+                strict,
+                timeout: std::time::Duration::from_secs(timeout),
+                out: absolute(out),
+            };
+            match xtask::corpus::run(&root, &options) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => {
+                    eprintln!("some specs panicked or hung");
+                    ExitCode::FAILURE
+                }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Task::Codegen { check: false } => match xtask::codegen(&root) {
             Ok(n) => {
                 eprintln!("generated/ is up to date ({n} files)");

@@ -30,13 +30,16 @@ enum Command {
         /// Cargo package name (default: from the spec's title).
         #[arg(long)]
         crate_name: Option<String>,
+        /// Fail instead of approximating a construct as `serde_json::Value`.
+        #[arg(long)]
+        strict: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Generate { spec, out, crate_name } => match generate(&spec, &out, crate_name) {
+        Command::Generate { spec, out, crate_name, strict } => match generate(&spec, &out, crate_name, strict) {
             Ok(count) => {
                 eprintln!("wrote {count} files to {}", out.display());
                 ExitCode::SUCCESS
@@ -49,19 +52,23 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(spec: &Path, out: &Path, crate_name: Option<String>) -> Result<usize, Error> {
+fn generate(spec: &Path, out: &Path, crate_name: Option<String>, strict: bool) -> Result<usize, Error> {
     let source = spec.display().to_string();
     let text = std::fs::read_to_string(spec).map_err(|e| Error::new(&source, None, ErrorKind::Io(e.to_string())))?;
     let input = SpecInput::new(&source, text);
-    let api = generator::load(&input)?;
+    let api = generator::load_with(&input, strict)?;
     let crate_name = crate_name.unwrap_or_else(|| naming::crate_name(&api.title));
     let config = CrateConfig {
         description: format!("Rust types for {} (version {}).", api.title.trim(), api.version.trim()),
         regenerate_with: format!("apigen generate --spec {} --out {}", source, out.display()),
         crate_name,
         layout: Layout::Single,
+        strict,
     };
-    let files = generator::generate(&[input], &config)?;
+    let (files, warnings) = generator::generate_with_warnings(&[input], &config)?;
+    for warning in &warnings {
+        eprintln!("warning: {warning}");
+    }
     generator::output::write_tree(out, &files)
         .map_err(|e| Error::new(out.display().to_string(), None, ErrorKind::Io(e.to_string())))?;
     Ok(files.len())

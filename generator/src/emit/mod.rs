@@ -32,6 +32,8 @@ pub struct CrateConfig {
     /// The command that regenerates the crate, named in every file header.
     pub regenerate_with: String,
     pub layout: Layout,
+    /// Refuse to approximate: a construct with no Rust type is an error.
+    pub strict: bool,
 }
 
 /// A file of the generated crate, relative to its root (`src/lib.rs`).

@@ -6,8 +6,20 @@ use crate::ir::TypeRef;
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::quote;
 
+/// An identifier. Names come from [`crate::naming`] and are valid; anything
+/// else is repaired rather than allowed to panic.
 pub fn ident(name: &str) -> Ident {
-    Ident::new(name, Span::call_site())
+    let valid = name.chars().next().is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_')
+        && name != "_";
+    if valid {
+        return Ident::new(name, Span::call_site());
+    }
+    let mut repaired: String = name.chars().map(|c| if c.is_ascii_alphanumeric() { c } else { '_' }).collect();
+    if !repaired.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        repaired.insert_str(0, "x_");
+    }
+    Ident::new(&repaired, Span::call_site())
 }
 
 /// The Rust type expression for a [`TypeRef`], as written in a models module.

@@ -132,7 +132,7 @@ pub fn server_module(api: &Api) -> TokenStream {
 }
 
 fn handler_name(op: &Operation) -> proc_macro2::Ident {
-    quote::format_ident!("handle_{}", op.name.trim_start_matches('_'))
+    ident(&format!("handle_{}", op.name.trim_start_matches('_')))
 }
 
 fn location_tokens(location: Location) -> TokenStream {
@@ -248,11 +248,11 @@ fn schema_value(check: &Check, prefix: &TokenStream, rt: &TokenStream) -> TokenS
 }
 
 fn param_static(op: &Operation, p: &Parameter) -> proc_macro2::Ident {
-    quote::format_ident!("{}__{}", op.name.to_shouty_snake_case(), p.name.to_shouty_snake_case())
+    ident(&format!("SCHEMA_{}__{}", op.name.to_shouty_snake_case(), p.name.to_shouty_snake_case()))
 }
 
 fn body_static(op: &Operation) -> proc_macro2::Ident {
-    quote::format_ident!("{}__BODY", op.name.to_shouty_snake_case())
+    ident(&format!("SCHEMA_{}__BODY", op.name.to_shouty_snake_case()))
 }
 
 /// The body variant the server reads: the first it can decode.

@@ -11,15 +11,17 @@ mod operation;
 mod schema;
 
 use crate::error::{Error, ErrorKind, Pointer};
-use crate::ir::{Api, Example, Location, SecurityKind, SecurityScheme, Server, TypeDef, TypeRef};
+use crate::ir::{Api, Example, Location, SecurityKind, SecurityScheme, Server, TypeDef, TypeRef, Warning};
 use crate::naming::{self, Scope};
 use crate::parse::Document;
 use serde::de::DeserializeOwned;
 use std::collections::HashMap;
 
 /// Lowers a parsed document into the IR of one API module.
-pub fn lower(file: &str, module: &str, doc: &Document) -> Result<Api, Error> {
+/// With `strict`, what would be approximated is an error instead.
+pub fn lower(file: &str, module: &str, doc: &Document, strict: bool) -> Result<Api, Error> {
     let mut cx = Lowerer::new(file, doc);
+    cx.strict = strict;
     cx.claim_component_names();
     cx.lower_component_schemas()?;
     let operations = cx.lower_operations()?;
@@ -44,6 +46,7 @@ pub fn lower(file: &str, module: &str, doc: &Document) -> Result<Api, Error> {
         operations,
         examples: cx.examples,
         security_schemes,
+        warnings: cx.warnings,
     })
 }
 
@@ -86,6 +89,8 @@ struct Lowerer<'a> {
     defined_at: HashMap<Pointer, String>,
     examples: Vec<Example>,
     depth: usize,
+    strict: bool,
+    warnings: Vec<Warning>,
 }
 
 impl<'a> Lowerer<'a> {
@@ -101,6 +106,8 @@ impl<'a> Lowerer<'a> {
             defined_at: HashMap::new(),
             examples: Vec::new(),
             depth: 0,
+            strict: false,
+            warnings: Vec::new(),
         }
     }
 
@@ -110,6 +117,17 @@ impl<'a> Lowerer<'a> {
 
     fn unsupported(&self, at: &Pointer, what: impl Into<String>) -> Error {
         self.err(at, ErrorKind::Unsupported(what.into()))
+    }
+
+    /// A schema with no Rust type: any JSON value, with a warning naming
+    /// where (an error when strict).
+    fn fallback(&mut self, at: &Pointer, what: impl Into<String>) -> Result<TypeRef, Error> {
+        let what = what.into();
+        if self.strict {
+            return Err(self.unsupported(at, what));
+        }
+        self.warnings.push(Warning { pointer: at.to_string(), message: format!("{what}; using serde_json::Value") });
+        Ok(TypeRef::Json)
     }
 
     fn claim_component_names(&mut self) {

@@ -95,7 +95,8 @@ impl Lowerer<'_> {
                 }
                 self.depth += 1;
                 if self.depth > 64 {
-                    return Err(self.unsupported(at, "schema nesting deeper than 64 levels"));
+                    self.depth -= 1;
+                    return self.fallback(at, "schema nesting deeper than 64 levels");
                 }
                 let ty = self.item_type(schema, at, hint);
                 self.depth -= 1;
@@ -171,15 +172,15 @@ impl Lowerer<'_> {
                 self.object_type(parts, at, hint, doc)
             }
             SchemaKind::AllOf { all_of } => self.all_of_type(all_of, &[], at, hint, doc),
-            SchemaKind::OneOf { .. } => Err(self.unsupported(&at.push("oneOf"), "`oneOf` is not supported yet")),
-            SchemaKind::AnyOf { .. } => Err(self.unsupported(&at.push("anyOf"), "`anyOf` is not supported yet")),
-            SchemaKind::Not { .. } => Err(self.unsupported(&at.push("not"), "`not` cannot be expressed as a Rust type")),
+            SchemaKind::OneOf { .. } => self.fallback(&at.push("oneOf"), "`oneOf` is not supported yet"),
+            SchemaKind::AnyOf { .. } => self.fallback(&at.push("anyOf"), "`anyOf` is not supported yet"),
+            SchemaKind::Not { .. } => self.fallback(&at.push("not"), "`not` cannot be expressed as a Rust type"),
             SchemaKind::Any(any) => {
                 if !any.one_of.is_empty() {
-                    return Err(self.unsupported(&at.push("oneOf"), "`oneOf` is not supported yet"));
+                    return self.fallback(&at.push("oneOf"), "`oneOf` is not supported yet");
                 }
                 if !any.any_of.is_empty() {
-                    return Err(self.unsupported(&at.push("anyOf"), "`anyOf` is not supported yet"));
+                    return self.fallback(&at.push("anyOf"), "`anyOf` is not supported yet");
                 }
                 let parts = ObjectParts {
                     properties: any.properties.iter().map(|(k, v)| (k.as_str(), v.into())).collect(),
@@ -206,7 +207,7 @@ impl Lowerer<'_> {
                     None if parts.additional.is_some() => self.object_type(parts, at, hint, doc),
                     // `{}` and anything without a shape: any JSON value.
                     None => Ok(TypeRef::Json),
-                    Some(other) => Err(self.unsupported(&at.push("type"), format!("schema type `{other}`"))),
+                    Some(other) => self.fallback(&at.push("type"), format!("schema type `{other}`")),
                 }
             }
         }
@@ -357,13 +358,13 @@ impl Lowerer<'_> {
                 SchemaKind::Any(a) if a.all_of.is_empty() && a.one_of.is_empty() && a.any_of.is_empty() => {
                     (&a.properties, &a.required, &a.additional_properties)
                 }
-                _ => return Err(self.unsupported(part_at, "`allOf` part that is not an object schema")),
+                _ => return self.fallback(part_at, "`allOf` part that is not an object schema"),
             };
             for (key, prop) in props {
                 let prop_at = part_at.push("properties").push(key);
                 if let Some(existing) = merged.iter().find(|(k, _, _)| k == key) {
                     if serde_json::to_value(&existing.1).ok() != serde_json::to_value(prop).ok() {
-                        return Err(self.unsupported(&prop_at, format!("`allOf` parts define property `{key}` differently")));
+                        return self.fallback(&prop_at, format!("`allOf` parts define property `{key}` differently"));
                     }
                     continue;
                 }
