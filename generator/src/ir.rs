@@ -202,6 +202,8 @@ pub enum TypeRef {
     /// A map from property names to values (`additionalProperties: {..}`).
     Map(Box<TypeRef>),
     Option(Box<TypeRef>),
+    /// A value kept on the heap to end a recursive type (`Box<T>`).
+    Boxed(Box<TypeRef>),
     /// Raw bytes (binary bodies).
     Bytes,
     /// A multipart form the caller builds.

@@ -243,7 +243,7 @@ fn api_uses(api: &Api, pred: &dyn Fn(&TypeRef) -> bool) -> bool {
     fn walk(ty: &TypeRef, pred: &dyn Fn(&TypeRef) -> bool) -> bool {
         pred(ty)
             || match ty {
-                TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) => walk(inner, pred),
+                TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Boxed(inner) => walk(inner, pred),
                 _ => false,
             }
     }

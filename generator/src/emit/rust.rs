@@ -48,6 +48,10 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
             let inner = type_tokens(inner);
             quote!(Option<#inner>)
         }
+        TypeRef::Boxed(inner) => {
+            let inner = type_tokens(inner);
+            quote!(Box<#inner>)
+        }
         TypeRef::Bytes => quote!(Vec<u8>),
         TypeRef::Multipart => quote!(crate::support::client::Multipart),
         TypeRef::Named(name) => {

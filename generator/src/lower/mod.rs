@@ -8,6 +8,7 @@
 
 mod check;
 mod operation;
+mod recursion;
 mod schema;
 
 use crate::error::{Error, ErrorKind, Pointer};
@@ -27,6 +28,8 @@ pub fn lower(file: &str, module: &str, doc: &Document, strict: bool) -> Result<A
     let operations = cx.lower_operations()?;
     let security_schemes = cx.lower_security_schemes()?;
     let info = &doc.openapi.info;
+    let mut types: Vec<TypeDef> = cx.types.into_iter().flatten().collect();
+    recursion::break_cycles(&mut types);
     Ok(Api {
         module: module.to_owned(),
         source: file.to_owned(),
@@ -42,7 +45,7 @@ pub fn lower(file: &str, module: &str, doc: &Document, strict: bool) -> Result<A
                 description: s.description.clone(),
             })
             .collect(),
-        types: cx.types.into_iter().flatten().collect(),
+        types,
         operations,
         examples: cx.examples,
         security_schemes,
