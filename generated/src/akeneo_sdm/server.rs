@@ -264,7 +264,7 @@ async fn dispatch<A: Api>(
     }
 }
 
-static LIST_JOBS__PAGE: rt::Schema = rt::Schema::Integer {
+static SCHEMA_LIST_JOBS__PAGE: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
     maximum: None,
     exclusive_minimum: false,
@@ -272,7 +272,7 @@ static LIST_JOBS__PAGE: rt::Schema = rt::Schema::Integer {
     int32: false,
 };
 
-static LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Integer {
+static SCHEMA_LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
     maximum: None,
     exclusive_minimum: false,
@@ -280,9 +280,9 @@ static LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Integer {
     int32: false,
 };
 
-static LIST_JOBS__STATUS: rt::Schema = rt::Schema::Ref(&schemas::JobStatus);
+static SCHEMA_LIST_JOBS__STATUS: rt::Schema = rt::Schema::Ref(&schemas::JobStatus);
 
-static LIST_JOBS__PROJECT: rt::Schema = rt::Schema::Integer {
+static SCHEMA_LIST_JOBS__PROJECT: rt::Schema = rt::Schema::Integer {
     minimum: None,
     maximum: None,
     exclusive_minimum: false,
@@ -290,35 +290,35 @@ static LIST_JOBS__PROJECT: rt::Schema = rt::Schema::Integer {
     int32: false,
 };
 
-static LIST_JOBS__CREATED_AFTER: rt::Schema = rt::Schema::String {
+static SCHEMA_LIST_JOBS__CREATED_AFTER: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static LIST_JOBS__CREATED_BEFORE: rt::Schema = rt::Schema::String {
+static SCHEMA_LIST_JOBS__CREATED_BEFORE: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static GET_JOB__JOB_ID: rt::Schema = rt::Schema::String {
+static SCHEMA_GET_JOB__JOB_ID: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static GET_JOB_DATA__JOB_ID: rt::Schema = rt::Schema::String {
+static SCHEMA_GET_JOB_DATA__JOB_ID: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Schema = rt::Schema::String {
+static SCHEMA_GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
@@ -338,7 +338,7 @@ async fn handle_list_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "page",
-            &LIST_JOBS__PAGE,
+            &SCHEMA_LIST_JOBS__PAGE,
             rt::Style::Form,
             true,
             false,
@@ -348,7 +348,7 @@ async fn handle_list_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "page_size",
-            &LIST_JOBS__PAGE_SIZE,
+            &SCHEMA_LIST_JOBS__PAGE_SIZE,
             rt::Style::Form,
             true,
             false,
@@ -358,7 +358,7 @@ async fn handle_list_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "status",
-            &LIST_JOBS__STATUS,
+            &SCHEMA_LIST_JOBS__STATUS,
             rt::Style::Form,
             true,
             false,
@@ -368,7 +368,7 @@ async fn handle_list_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "project",
-            &LIST_JOBS__PROJECT,
+            &SCHEMA_LIST_JOBS__PROJECT,
             rt::Style::Form,
             true,
             false,
@@ -378,7 +378,7 @@ async fn handle_list_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "created_after",
-            &LIST_JOBS__CREATED_AFTER,
+            &SCHEMA_LIST_JOBS__CREATED_AFTER,
             rt::Style::Form,
             true,
             false,
@@ -388,7 +388,7 @@ async fn handle_list_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "created_before",
-            &LIST_JOBS__CREATED_BEFORE,
+            &SCHEMA_LIST_JOBS__CREATED_BEFORE,
             rt::Style::Form,
             true,
             false,
@@ -436,7 +436,7 @@ async fn handle_get_job<A: Api>(
         .param(
             rt::Location::Path,
             "job_id",
-            &GET_JOB__JOB_ID,
+            &SCHEMA_GET_JOB__JOB_ID,
             rt::Style::Simple,
             false,
             true,
@@ -473,7 +473,7 @@ async fn handle_get_job_data<A: Api>(
         .param(
             rt::Location::Path,
             "job_id",
-            &GET_JOB_DATA__JOB_ID,
+            &SCHEMA_GET_JOB_DATA__JOB_ID,
             rt::Style::Simple,
             false,
             true,
@@ -483,7 +483,7 @@ async fn handle_get_job_data<A: Api>(
         .param(
             rt::Location::Path,
             "output_format_id",
-            &GET_JOB_DATA__OUTPUT_FORMAT_ID,
+            &SCHEMA_GET_JOB_DATA__OUTPUT_FORMAT_ID,
             rt::Style::Simple,
             false,
             true,

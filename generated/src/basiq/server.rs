@@ -515,21 +515,21 @@ async fn dispatch<A: Api>(
     }
 }
 
-static GET_JOBS__JOB_ID: rt::Schema = rt::Schema::String {
+static SCHEMA_GET_JOBS__JOB_ID: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static GET_USER_JOBS__USER_ID: rt::Schema = rt::Schema::String {
+static SCHEMA_GET_USER_JOBS__USER_ID: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static GET_USER_JOBS__FILTER: rt::Schema = rt::Schema::String {
+static SCHEMA_GET_USER_JOBS__FILTER: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
@@ -549,7 +549,7 @@ async fn handle_get_jobs<A: Api>(
         .param(
             rt::Location::Path,
             "jobId",
-            &GET_JOBS__JOB_ID,
+            &SCHEMA_GET_JOBS__JOB_ID,
             rt::Style::Simple,
             false,
             true,
@@ -595,7 +595,7 @@ async fn handle_get_user_jobs<A: Api>(
         .param(
             rt::Location::Path,
             "userId",
-            &GET_USER_JOBS__USER_ID,
+            &SCHEMA_GET_USER_JOBS__USER_ID,
             rt::Style::Simple,
             false,
             true,
@@ -605,7 +605,7 @@ async fn handle_get_user_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "filter",
-            &GET_USER_JOBS__FILTER,
+            &SCHEMA_GET_USER_JOBS__FILTER,
             rt::Style::Form,
             true,
             false,

@@ -262,7 +262,7 @@ async fn dispatch<A: Api>(
     }
 }
 
-static GET_JOB__JOB_ID: rt::Schema = rt::Schema::String {
+static SCHEMA_GET_JOB__JOB_ID: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
@@ -282,7 +282,7 @@ async fn handle_get_job<A: Api>(
         .param(
             rt::Location::Path,
             "jobID",
-            &GET_JOB__JOB_ID,
+            &SCHEMA_GET_JOB__JOB_ID,
             rt::Style::Simple,
             false,
             true,

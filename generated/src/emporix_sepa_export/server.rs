@@ -389,21 +389,21 @@ async fn dispatch<A: Api>(
     }
 }
 
-static GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Schema = rt::Schema::String {
+static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE: rt::Schema = rt::Schema::String {
+static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Schema = rt::Schema::Integer {
+static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
     maximum: None,
     exclusive_minimum: false,
@@ -411,7 +411,7 @@ static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Schema = rt::Schema::Integer 
     int32: true,
 };
 
-static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Integer {
+static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
     maximum: None,
     exclusive_minimum: false,
@@ -419,18 +419,18 @@ static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Integer {
     int32: true,
 };
 
-static GET_SEPA_EXPORT_LIST_JOBS__SORT: rt::Schema = rt::Schema::Ref(
+static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SORT: rt::Schema = rt::Schema::Ref(
     &schemas::GetSepaExportListJobsSort,
 );
 
-static POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Schema = rt::Schema::String {
+static SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static POST_SEPA_EXPORT_CREATE_JOB__BODY: rt::Schema = rt::Schema::Ref(
+static SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__BODY: rt::Schema = rt::Schema::Ref(
     &schemas::CreateJob,
 );
 
@@ -452,7 +452,7 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
         .param(
             rt::Location::Path,
             "tenant",
-            &GET_SEPA_EXPORT_LIST_JOBS__TENANT,
+            &SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__TENANT,
             rt::Style::Simple,
             false,
             true,
@@ -462,7 +462,7 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "siteCode",
-            &GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE,
+            &SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE,
             rt::Style::Form,
             true,
             true,
@@ -472,7 +472,7 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "pageNumber",
-            &GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER,
+            &SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER,
             rt::Style::Form,
             true,
             false,
@@ -482,7 +482,7 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "pageSize",
-            &GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE,
+            &SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE,
             rt::Style::Form,
             true,
             false,
@@ -492,7 +492,7 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
         .param(
             rt::Location::Query,
             "sort",
-            &GET_SEPA_EXPORT_LIST_JOBS__SORT,
+            &SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SORT,
             rt::Style::Form,
             true,
             false,
@@ -550,13 +550,14 @@ async fn handle_post_sepa_export_create_job<A: Api>(
         .param(
             rt::Location::Path,
             "tenant",
-            &POST_SEPA_EXPORT_CREATE_JOB__TENANT,
+            &SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__TENANT,
             rt::Style::Simple,
             false,
             true,
             &mut errors,
         );
-    let body = request.json_body(&POST_SEPA_EXPORT_CREATE_JOB__BODY, true, &mut errors);
+    let body = request
+        .json_body(&SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__BODY, true, &mut errors);
     rt::check(errors)?;
     let tenant = rt::present(tenant, "/path/tenant")?;
     let body = rt::present(body, "/body")?;

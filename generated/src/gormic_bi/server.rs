@@ -426,28 +426,30 @@ async fn dispatch<A: Api>(
     }
 }
 
-static JOBS_GET__UID: rt::Schema = rt::Schema::String {
+static SCHEMA_JOBS_GET__UID: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static JOBS_GET__ORGANIZATION_ID: rt::Schema = rt::Schema::String {
+static SCHEMA_JOBS_GET__ORGANIZATION_ID: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static JOBS_SUBMIT__ORGANIZATION_ID: rt::Schema = rt::Schema::String {
+static SCHEMA_JOBS_SUBMIT__ORGANIZATION_ID: rt::Schema = rt::Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
     values: &[],
 };
 
-static JOBS_SUBMIT__BODY: rt::Schema = rt::Schema::Ref(&schemas::SubmitJobApiRequest);
+static SCHEMA_JOBS_SUBMIT__BODY: rt::Schema = rt::Schema::Ref(
+    &schemas::SubmitJobApiRequest,
+);
 
 async fn handle_jobs_get<A: Api>(
     api: &A,
@@ -461,7 +463,7 @@ async fn handle_jobs_get<A: Api>(
         .param(
             rt::Location::Path,
             "uid",
-            &JOBS_GET__UID,
+            &SCHEMA_JOBS_GET__UID,
             rt::Style::Simple,
             false,
             true,
@@ -471,7 +473,7 @@ async fn handle_jobs_get<A: Api>(
         .param(
             rt::Location::Header,
             "organization-id",
-            &JOBS_GET__ORGANIZATION_ID,
+            &SCHEMA_JOBS_GET__ORGANIZATION_ID,
             rt::Style::Simple,
             false,
             true,
@@ -503,13 +505,13 @@ async fn handle_jobs_submit<A: Api>(
         .param(
             rt::Location::Header,
             "organization-id",
-            &JOBS_SUBMIT__ORGANIZATION_ID,
+            &SCHEMA_JOBS_SUBMIT__ORGANIZATION_ID,
             rt::Style::Simple,
             false,
             true,
             &mut errors,
         );
-    let body = request.json_body(&JOBS_SUBMIT__BODY, true, &mut errors);
+    let body = request.json_body(&SCHEMA_JOBS_SUBMIT__BODY, true, &mut errors);
     rt::check(errors)?;
     let organization_id = rt::present(organization_id, "/header/organization-id")?;
     let body = rt::present(body, "/body")?;
