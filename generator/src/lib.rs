@@ -10,6 +10,7 @@ pub mod error;
 pub mod ir;
 mod lower;
 pub mod naming;
+mod normalize;
 pub mod output;
 mod parse;
 mod templates;

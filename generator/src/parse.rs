@@ -10,20 +10,26 @@ use serde_json::Value;
 pub struct Document {
     pub openapi: openapiv3::OpenAPI,
     pub raw: Value,
+    /// What normalization changed or dropped, by pointer.
+    pub notes: Vec<crate::ir::Warning>,
 }
 
 /// Parses spec text. JSON when the first non-blank character is `{`, YAML
 /// otherwise (YAML is a superset of JSON, but JSON errors read better).
 pub fn parse(file: &str, text: &str) -> Result<Document, Error> {
-    let raw = parse_tree(file, text)?;
+    let mut raw = parse_tree(file, text)?;
     check_version(file, &raw)?;
+    let mut notes = Vec::new();
+    if raw.get("openapi").and_then(Value::as_str).is_some_and(|v| v.starts_with("3.1")) {
+        crate::normalize::downgrade_31(&mut raw, &mut notes);
+    }
     let openapi = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&raw).map_err(|e| {
         let pointer = pointer_of(e.path());
         let (pointer, message) =
             narrow_paths(&raw, &pointer).unwrap_or_else(|| (pointer, e.into_inner().to_string()));
         Error::new(file, Some(pointer), ErrorKind::Invalid(message))
     })?;
-    Ok(Document { openapi, raw })
+    Ok(Document { openapi, raw, notes })
 }
 
 fn parse_tree(file: &str, text: &str) -> Result<Value, Error> {
@@ -113,6 +119,7 @@ fn yaml_to_json(v: serde_yaml::Value, at: &mut String) -> Result<Value, (String,
     })
 }
 
+/// Accepts OpenAPI 3.0.x, and 3.1.x (normalized to 3.0 before parsing).
 fn check_version(file: &str, raw: &Value) -> Result<(), Error> {
     let Some(obj) = raw.as_object() else {
         return Err(Error::new(
@@ -129,12 +136,7 @@ fn check_version(file: &str, raw: &Value) -> Result<(), Error> {
         ));
     }
     match obj.get("openapi") {
-        Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => Ok(()),
-        Some(Value::String(v)) if v.starts_with("3.1") => Err(Error::new(
-            file,
-            Some("/openapi".into()),
-            ErrorKind::Unsupported(format!("OpenAPI version {v}: only 3.0.x is supported")),
-        )),
+        Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" || v.starts_with("3.1") => Ok(()),
         Some(v) => Err(Error::new(
             file,
             Some("/openapi".into()),

@@ -23,6 +23,7 @@ use std::collections::HashMap;
 pub fn lower(file: &str, module: &str, doc: &Document, strict: bool) -> Result<Api, Error> {
     let mut cx = Lowerer::new(file, doc);
     cx.strict = strict;
+    cx.warnings.extend(doc.notes.iter().cloned());
     cx.claim_component_names();
     cx.lower_component_schemas()?;
     let operations = cx.lower_operations()?;
