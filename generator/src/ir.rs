@@ -131,6 +131,22 @@ pub enum TypeKind {
     Enum(StringEnum),
     /// Another name for a type (`pub type X = Vec<Y>;`).
     Alias { target: TypeRef },
+    /// One of several shapes (`oneOf`/`anyOf`), tried in order.
+    Union(Union),
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Union {
+    pub variants: Vec<UnionVariant>,
+    /// The discriminator property, when the spec names one (documented;
+    /// decoding still tries each variant in order).
+    pub discriminator: Option<String>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct UnionVariant {
+    pub name: String,
+    pub ty: TypeRef,
 }
 
 #[derive(Debug, Clone, Serialize)]

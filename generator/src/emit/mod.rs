@@ -252,6 +252,7 @@ fn api_uses(api: &Api, pred: &dyn Fn(&TypeRef) -> bool) -> bool {
             s.fields.iter().any(|f| walk(&f.ty, pred)) || s.additional.as_ref().is_some_and(|a| walk(a, pred))
         }
         TypeKind::Alias { target } => walk(target, pred),
+        TypeKind::Union(u) => u.variants.iter().any(|v| walk(&v.ty, pred)),
         TypeKind::Enum(_) => false,
     }) || api.operations.iter().any(|op| op.parameters.iter().any(|p| walk(&p.ty, pred)))
 }

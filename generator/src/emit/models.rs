@@ -59,6 +59,29 @@ fn type_item(def: &TypeDef, api: &Api) -> TokenStream {
         }
         TypeKind::Struct(s) => struct_item(&name, doc, s, api),
         TypeKind::Enum(e) => enum_item(&name, doc, e),
+        TypeKind::Union(u) => union_item(&name, doc, u),
+    }
+}
+
+/// `oneOf`/`anyOf` as an untagged enum: serde tries the variants in order.
+fn union_item(name: &proc_macro2::Ident, doc: TokenStream, u: &crate::ir::Union) -> TokenStream {
+    let variants = u.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let ty = type_tokens(&v.ty);
+        quote!(#variant(#ty),)
+    });
+    let note = u.discriminator.as_ref().map(|d| {
+        let text = format!(" The variant is told apart by its `{d}` property.");
+        quote!(#[doc = ""] #[doc = #text])
+    });
+    quote! {
+        #doc
+        #note
+        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[serde(untagged)]
+        pub enum #name {
+            #(#variants)*
+        }
     }
 }
 

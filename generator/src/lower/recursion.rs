@@ -73,19 +73,23 @@ pub fn break_cycles(types: &mut [TypeDef]) {
         match &t.kind {
             TypeKind::Struct(s) => s.fields.iter().for_each(|f| direct_names(&f.ty, &mut names)),
             TypeKind::Alias { target } => direct_names(target, &mut names),
+            TypeKind::Union(u) => u.variants.iter().for_each(|v| direct_names(&v.ty, &mut names)),
             TypeKind::Enum(_) => {}
         }
         graph.insert(t.name.clone(), names);
     }
     for t in types.iter_mut() {
         let name = t.name.clone();
-        if let TypeKind::Struct(s) = &mut t.kind {
-            for field in &mut s.fields {
-                let mut names = Vec::new();
-                direct_names(&field.ty, &mut names);
-                if names.iter().any(|n| reaches(&graph, n, &name)) {
-                    field.ty = boxed(&field.ty);
-                }
+        let slots: Vec<&mut TypeRef> = match &mut t.kind {
+            TypeKind::Struct(s) => s.fields.iter_mut().map(|f| &mut f.ty).collect(),
+            TypeKind::Union(u) => u.variants.iter_mut().map(|v| &mut v.ty).collect(),
+            _ => Vec::new(),
+        };
+        for ty in slots {
+            let mut names = Vec::new();
+            direct_names(ty, &mut names);
+            if names.iter().any(|n| reaches(&graph, n, &name)) {
+                *ty = boxed(ty);
             }
         }
     }

@@ -3,7 +3,7 @@
 use super::{doc_of, Lowerer, NameHint};
 use crate::error::{ErrorKind, Pointer};
 use crate::error::Error;
-use crate::ir::{Additional, Check, Default, Field, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Variant};
+use crate::ir::{Additional, Check, Default, Field, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant};
 use crate::naming::{self, Scope};
 use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
@@ -172,15 +172,19 @@ impl Lowerer<'_> {
                 self.object_type(parts, at, hint, doc)
             }
             SchemaKind::AllOf { all_of } => self.all_of_type(all_of, &[], at, hint, doc),
-            SchemaKind::OneOf { .. } => self.fallback(&at.push("oneOf"), "`oneOf` is not supported yet"),
-            SchemaKind::AnyOf { .. } => self.fallback(&at.push("anyOf"), "`anyOf` is not supported yet"),
+            SchemaKind::OneOf { one_of } => self.union_type(one_of, &at.push("oneOf"), at, hint, doc, data.discriminator.as_ref()),
+            SchemaKind::AnyOf { any_of } => self.union_type(any_of, &at.push("anyOf"), at, hint, doc, data.discriminator.as_ref()),
             SchemaKind::Not { .. } => self.fallback(&at.push("not"), "`not` cannot be expressed as a Rust type"),
             SchemaKind::Any(any) => {
-                if !any.one_of.is_empty() {
-                    return self.fallback(&at.push("oneOf"), "`oneOf` is not supported yet");
+                let has_shape = !any.properties.is_empty() || !any.all_of.is_empty();
+                if !any.one_of.is_empty() && !has_shape {
+                    return self.union_type(&any.one_of, &at.push("oneOf"), at, hint, doc, data.discriminator.as_ref());
                 }
-                if !any.any_of.is_empty() {
-                    return self.fallback(&at.push("anyOf"), "`anyOf` is not supported yet");
+                if !any.any_of.is_empty() && !has_shape {
+                    return self.union_type(&any.any_of, &at.push("anyOf"), at, hint, doc, data.discriminator.as_ref());
+                }
+                if !any.one_of.is_empty() || !any.any_of.is_empty() {
+                    return self.fallback(at, "`oneOf`/`anyOf` beside properties or `allOf`");
                 }
                 let parts = ObjectParts {
                     properties: any.properties.iter().map(|(k, v)| (k.as_str(), v.into())).collect(),
@@ -417,6 +421,53 @@ impl Lowerer<'_> {
         self.object_type(parts, at, &NameHint::Claimed(name), doc)
     }
 
+    /// `oneOf`/`anyOf`: an untagged enum, one variant per alternative, tried
+    /// in document order. A single alternative is that alternative; `null`
+    /// alternatives make the parent nullable instead.
+    fn union_type(
+        &mut self,
+        alternatives: &[ReferenceOr<Schema>],
+        list_at: &Pointer,
+        at: &Pointer,
+        hint: &NameHint,
+        doc: Option<String>,
+        discriminator: Option<&openapiv3::Discriminator>,
+    ) -> Result<TypeRef, Error> {
+        let is_null = |s: &ReferenceOr<Schema>| match s {
+            ReferenceOr::Item(schema) => matches!(&schema.schema_kind, SchemaKind::Any(a) if a.typ.as_deref() == Some("null")),
+            ReferenceOr::Reference { .. } => false,
+        };
+        let real: Vec<(usize, &ReferenceOr<Schema>)> = alternatives.iter().enumerate().filter(|(_, s)| !is_null(s)).collect();
+        match real.as_slice() {
+            [] => return Ok(TypeRef::Json),
+            [(i, only)] => return self.schema_type((*only).into(), &list_at.push(i.to_string()), hint),
+            _ => {}
+        }
+        let name = self.claim_type_name(hint);
+        self.defined_at.insert(at.clone(), name.clone());
+        let slot = self.reserve_slot();
+        let child_hint = NameHint::Claimed(name.clone());
+        let mut scope = Scope::new();
+        let mut variants = Vec::new();
+        for (i, alternative) in real {
+            let variant_at = list_at.push(i.to_string());
+            let ty = self.schema_type(alternative.into(), &variant_at, &child_hint.child(&format!("Variant{}", i + 1)))?;
+            let ty = if self.is_nullable(alternative.into(), &variant_at) { ty.option() } else { ty };
+            if variants.iter().any(|v: &UnionVariant| v.ty == ty) {
+                continue;
+            }
+            variants.push(UnionVariant { name: scope.claim(variant_name_for(&ty)), ty });
+        }
+        self.types[slot] = Some(TypeDef {
+            name: name.clone(),
+            doc,
+            pointer: at.to_string(),
+            kind: TypeKind::Union(Union { variants, discriminator: discriminator.map(|d| d.property_name.clone()) }),
+            check: Check::Any,
+        });
+        Ok(TypeRef::Named(name))
+    }
+
     /// String enums keep unknown values in a fallback variant: vendors add
     /// values, and a client must not fail on one it does not know.
     fn define_enum(&mut self, values: &[&str], at: &Pointer, hint: &NameHint, doc: Option<String>) -> TypeRef {
@@ -451,6 +502,26 @@ impl Lowerer<'_> {
             kind: TypeKind::Enum(StringEnum { variants, fallback }),
         }));
         TypeRef::Named(name)
+    }
+}
+
+/// A union variant's name from its type: the type's own name, or what kind
+/// of value it is.
+fn variant_name_for(ty: &TypeRef) -> String {
+    match ty {
+        TypeRef::Named(n) => n.clone(),
+        TypeRef::String => "String".into(),
+        TypeRef::I32 | TypeRef::I64 => "Integer".into(),
+        TypeRef::F32 | TypeRef::F64 => "Number".into(),
+        TypeRef::Bool => "Boolean".into(),
+        TypeRef::DateTime => "DateTime".into(),
+        TypeRef::Date => "Date".into(),
+        TypeRef::Uuid => "Uuid".into(),
+        TypeRef::Json => "Value".into(),
+        TypeRef::JsonObject | TypeRef::Map(_) => "Object".into(),
+        TypeRef::Vec(inner) => format!("{}List", variant_name_for(inner)),
+        TypeRef::Option(inner) | TypeRef::Boxed(inner) => variant_name_for(inner),
+        TypeRef::Bytes | TypeRef::Multipart => "Bytes".into(),
     }
 }
 
