@@ -34,6 +34,17 @@ pub enum Schema {
     Object { properties: &'static [(&'static str, &'static Schema)], required: &'static [&'static str], additional: Additional },
 }
 
+impl Schema {
+    /// Any string.
+    pub const STRING: Schema = Schema::String { min_length: None, max_length: None, pattern: None, values: &[] };
+    /// Any 64-bit integer.
+    pub const INTEGER: Schema = Schema::Integer { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false, int32: false };
+    /// Any 32-bit integer.
+    pub const INT32: Schema = Schema::Integer { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false, int32: true };
+    /// Any number.
+    pub const NUMBER: Schema = Schema::Number { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false };
+}
+
 /// What to do with properties a schema does not name.
 #[derive(Debug)]
 pub enum Additional {

@@ -28,52 +28,12 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static Job: Schema = Schema::Object {
         properties: &[
-            (
-                "id",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "name",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("id", &Schema::STRING),
+            ("name", &Schema::STRING),
             ("status", &JobStatus),
-            (
-                "creation_date",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "completion_date",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "message",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("creation_date", &Schema::STRING),
+            ("completion_date", &Schema::STRING),
+            ("message", &Schema::STRING),
             ("step", &JobStep),
         ],
         required: &["status"],
@@ -82,18 +42,7 @@ pub mod schemas {
     /// Schema of [`JobStep`](super::super::models::JobStep).
     #[allow(non_upper_case_globals)]
     pub static JobStep: Schema = Schema::Object {
-        properties: &[
-            (
-                "id",
-                &Schema::Integer {
-                    minimum: None,
-                    maximum: None,
-                    exclusive_minimum: false,
-                    exclusive_maximum: false,
-                    int32: false,
-                },
-            ),
-        ],
+        properties: &[("id", &Schema::INTEGER)],
         required: &["id"],
         additional: Additional::Allow,
     };
@@ -101,38 +50,9 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static JobList: Schema = Schema::Object {
         properties: &[
-            (
-                "count",
-                &Schema::Integer {
-                    minimum: None,
-                    maximum: None,
-                    exclusive_minimum: false,
-                    exclusive_maximum: false,
-                    int32: false,
-                },
-            ),
-            (
-                "next",
-                &Schema::Nullable(
-                    &Schema::String {
-                        min_length: None,
-                        max_length: None,
-                        pattern: None,
-                        values: &[],
-                    },
-                ),
-            ),
-            (
-                "previous",
-                &Schema::Nullable(
-                    &Schema::String {
-                        min_length: None,
-                        max_length: None,
-                        pattern: None,
-                        values: &[],
-                    },
-                ),
-            ),
+            ("count", &Schema::INTEGER),
+            ("next", &Schema::Nullable(&Schema::STRING)),
+            ("previous", &Schema::Nullable(&Schema::STRING)),
             (
                 "results",
                 &Schema::Array {
@@ -156,17 +76,7 @@ pub mod schemas {
     /// Schema of [`Error`](super::super::models::Error).
     #[allow(non_upper_case_globals)]
     pub static Error: Schema = Schema::Object {
-        properties: &[
-            (
-                "detail",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("detail", &Schema::STRING)],
         required: &["detail"],
         additional: Additional::Allow,
     };
@@ -282,48 +192,17 @@ static SCHEMA_LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Integer {
 
 static SCHEMA_LIST_JOBS__STATUS: rt::Schema = rt::Schema::Ref(&schemas::JobStatus);
 
-static SCHEMA_LIST_JOBS__PROJECT: rt::Schema = rt::Schema::Integer {
-    minimum: None,
-    maximum: None,
-    exclusive_minimum: false,
-    exclusive_maximum: false,
-    int32: false,
-};
+static SCHEMA_LIST_JOBS__PROJECT: rt::Schema = rt::Schema::INTEGER;
 
-static SCHEMA_LIST_JOBS__CREATED_AFTER: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_LIST_JOBS__CREATED_AFTER: rt::Schema = rt::Schema::STRING;
 
-static SCHEMA_LIST_JOBS__CREATED_BEFORE: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_LIST_JOBS__CREATED_BEFORE: rt::Schema = rt::Schema::STRING;
 
-static SCHEMA_GET_JOB__JOB_ID: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_GET_JOB__JOB_ID: rt::Schema = rt::Schema::STRING;
 
-static SCHEMA_GET_JOB_DATA__JOB_ID: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_GET_JOB_DATA__JOB_ID: rt::Schema = rt::Schema::STRING;
 
-static SCHEMA_GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Schema = rt::Schema::STRING;
 
 async fn handle_list_jobs<A: Api>(
     api: &A,

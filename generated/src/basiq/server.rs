@@ -20,42 +20,10 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static JobData: Schema = Schema::Object {
         properties: &[
-            (
-                "type",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "id",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "created",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "updated",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("type", &Schema::STRING),
+            ("id", &Schema::STRING),
+            ("created", &Schema::STRING),
+            ("updated", &Schema::STRING),
             (
                 "steps",
                 &Schema::Array {
@@ -74,42 +42,10 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static JobsData: Schema = Schema::Object {
         properties: &[
-            (
-                "type",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "id",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "created",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "updated",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("type", &Schema::STRING),
+            ("id", &Schema::STRING),
+            ("created", &Schema::STRING),
+            ("updated", &Schema::STRING),
             (
                 "steps",
                 &Schema::Array {
@@ -161,43 +97,11 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static JobStepResult: Schema = Schema::Object {
         properties: &[
-            (
-                "type",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "url",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("type", &Schema::STRING),
+            ("url", &Schema::STRING),
             ("code", &JobStepFailureCode),
-            (
-                "title",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "details",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("title", &Schema::STRING),
+            ("details", &Schema::STRING),
         ],
         required: &[],
         additional: Additional::Allow,
@@ -237,43 +141,14 @@ pub mod schemas {
     /// Schema of [`JobLinks`](super::super::models::JobLinks).
     #[allow(non_upper_case_globals)]
     pub static JobLinks: Schema = Schema::Object {
-        properties: &[
-            (
-                "self",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "source",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("self", &Schema::STRING), ("source", &Schema::STRING)],
         required: &["self"],
         additional: Additional::Allow,
     };
     /// Schema of [`SelfLink`](super::super::models::SelfLink).
     #[allow(non_upper_case_globals)]
     pub static SelfLink: Schema = Schema::Object {
-        properties: &[
-            (
-                "self",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("self", &Schema::STRING)],
         required: &["self"],
         additional: Additional::Allow,
     };
@@ -281,24 +156,8 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static JobInstitution: Schema = Schema::Object {
         properties: &[
-            (
-                "id",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "type",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("id", &Schema::STRING),
+            ("type", &Schema::STRING),
             ("links", &SelfLink),
         ],
         required: &["id", "type", "links"],
@@ -308,25 +167,8 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static JobsResponseResource: Schema = Schema::Object {
         properties: &[
-            (
-                "type",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "size",
-                &Schema::Integer {
-                    minimum: None,
-                    maximum: None,
-                    exclusive_minimum: false,
-                    exclusive_maximum: false,
-                    int32: false,
-                },
-            ),
+            ("type", &Schema::STRING),
+            ("size", &Schema::INTEGER),
             (
                 "data",
                 &Schema::Array {
@@ -345,24 +187,8 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static ErrorList: Schema = Schema::Object {
         properties: &[
-            (
-                "type",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "correlationId",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("type", &Schema::STRING),
+            ("correlationId", &Schema::STRING),
             (
                 "data",
                 &Schema::Array {
@@ -380,42 +206,10 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static ErrorItem: Schema = Schema::Object {
         properties: &[
-            (
-                "type",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "code",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "title",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "detail",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("type", &Schema::STRING),
+            ("code", &Schema::STRING),
+            ("title", &Schema::STRING),
+            ("detail", &Schema::STRING),
             ("source", &ErrorSource),
         ],
         required: &["type", "code", "title", "detail"],
@@ -424,17 +218,7 @@ pub mod schemas {
     /// Schema of [`ErrorSource`](super::super::models::ErrorSource).
     #[allow(non_upper_case_globals)]
     pub static ErrorSource: Schema = Schema::Object {
-        properties: &[
-            (
-                "parameter",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("parameter", &Schema::STRING)],
         required: &[],
         additional: Additional::Allow,
     };
@@ -515,26 +299,11 @@ async fn dispatch<A: Api>(
     }
 }
 
-static SCHEMA_GET_JOBS__JOB_ID: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_GET_JOBS__JOB_ID: rt::Schema = rt::Schema::STRING;
 
-static SCHEMA_GET_USER_JOBS__USER_ID: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_GET_USER_JOBS__USER_ID: rt::Schema = rt::Schema::STRING;
 
-static SCHEMA_GET_USER_JOBS__FILTER: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_GET_USER_JOBS__FILTER: rt::Schema = rt::Schema::STRING;
 
 async fn handle_get_jobs<A: Api>(
     api: &A,

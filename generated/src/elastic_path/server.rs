@@ -27,43 +27,11 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static Job: Schema = Schema::Object {
         properties: &[
-            (
-                "id",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "type",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "job_type",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("id", &Schema::STRING),
+            ("type", &Schema::STRING),
+            ("job_type", &Schema::STRING),
             ("status", &JobStatus),
-            (
-                "error",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("error", &Schema::STRING),
             ("timestamps", &JobTimestamps),
             ("links", &SelfLinks),
             ("link", &DownloadLink),
@@ -82,60 +50,21 @@ pub mod schemas {
     /// Schema of [`JobTimestamps`](super::super::models::JobTimestamps).
     #[allow(non_upper_case_globals)]
     pub static JobTimestamps: Schema = Schema::Object {
-        properties: &[
-            (
-                "created_at",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "updated_at",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("created_at", &Schema::STRING), ("updated_at", &Schema::STRING)],
         required: &[],
         additional: Additional::Allow,
     };
     /// Schema of [`SelfLinks`](super::super::models::SelfLinks).
     #[allow(non_upper_case_globals)]
     pub static SelfLinks: Schema = Schema::Object {
-        properties: &[
-            (
-                "self",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("self", &Schema::STRING)],
         required: &[],
         additional: Additional::Allow,
     };
     /// Schema of [`DownloadLink`](super::super::models::DownloadLink).
     #[allow(non_upper_case_globals)]
     pub static DownloadLink: Schema = Schema::Object {
-        properties: &[
-            (
-                "href",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("href", &Schema::STRING)],
         required: &[],
         additional: Additional::Allow,
     };
@@ -160,43 +89,10 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static Error: Schema = Schema::Object {
         properties: &[
-            (
-                "status",
-                &Schema::Integer {
-                    minimum: None,
-                    maximum: None,
-                    exclusive_minimum: false,
-                    exclusive_maximum: false,
-                    int32: false,
-                },
-            ),
-            (
-                "title",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "detail",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "request_id",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("status", &Schema::INTEGER),
+            ("title", &Schema::STRING),
+            ("detail", &Schema::STRING),
+            ("request_id", &Schema::STRING),
             (
                 "meta",
                 &Schema::Object {
@@ -262,12 +158,7 @@ async fn dispatch<A: Api>(
     }
 }
 
-static SCHEMA_GET_JOB__JOB_ID: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_GET_JOB__JOB_ID: rt::Schema = rt::Schema::STRING;
 
 async fn handle_get_job<A: Api>(
     api: &A,

@@ -20,71 +20,14 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static JobDetails: Schema = Schema::Object {
         properties: &[
-            (
-                "jobId",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "status",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "siteCode",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "fileId",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("jobId", &Schema::STRING),
+            ("status", &Schema::STRING),
+            ("siteCode", &Schema::STRING),
+            ("fileId", &Schema::STRING),
             ("active", &Schema::Boolean),
-            (
-                "ordersExportedCount",
-                &Schema::Integer {
-                    minimum: None,
-                    maximum: None,
-                    exclusive_minimum: false,
-                    exclusive_maximum: false,
-                    int32: true,
-                },
-            ),
-            (
-                "createdAt",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "completedAt",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("ordersExportedCount", &Schema::INT32),
+            ("createdAt", &Schema::STRING),
+            ("completedAt", &Schema::STRING),
         ],
         required: &[],
         additional: Additional::Allow,
@@ -103,47 +46,18 @@ pub mod schemas {
                     int32: false,
                 },
             ),
-            (
-                "status",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "message",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("status", &Schema::STRING),
+            ("message", &Schema::STRING),
             (
                 "details",
                 &Schema::Array {
-                    items: &Schema::String {
-                        min_length: None,
-                        max_length: None,
-                        pattern: None,
-                        values: &[],
-                    },
+                    items: &Schema::STRING,
                     min_items: None,
                     max_items: None,
                     unique_items: false,
                 },
             ),
-            (
-                "resourceId",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("resourceId", &Schema::STRING),
         ],
         required: &["status", "code", "message"],
         additional: Additional::Allow,
@@ -168,34 +82,14 @@ pub mod schemas {
     /// Schema of [`JobId`](super::super::models::JobId).
     #[allow(non_upper_case_globals)]
     pub static JobId: Schema = Schema::Object {
-        properties: &[
-            (
-                "id",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("id", &Schema::STRING)],
         required: &["id"],
         additional: Additional::Allow,
     };
     /// Schema of [`ResponseMessage`](super::super::models::ResponseMessage).
     #[allow(non_upper_case_globals)]
     pub static ResponseMessage: Schema = Schema::Object {
-        properties: &[
-            (
-                "message",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("message", &Schema::STRING)],
         required: &["message"],
         additional: Additional::Allow,
     };
@@ -211,15 +105,7 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static BadRequest400: Schema = Schema::Object {
         properties: &[
-            (
-                "message",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("message", &Schema::STRING),
             ("_embedded", &BadRequest400Embedded),
         ],
         required: &[],
@@ -245,26 +131,7 @@ pub mod schemas {
     /// Schema of [`BadRequest400EmbeddedErrorsItem`](super::super::models::BadRequest400EmbeddedErrorsItem).
     #[allow(non_upper_case_globals)]
     pub static BadRequest400EmbeddedErrorsItem: Schema = Schema::Object {
-        properties: &[
-            (
-                "message",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "path",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("message", &Schema::STRING), ("path", &Schema::STRING)],
         required: &[],
         additional: Additional::Allow,
     };
@@ -279,15 +146,7 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static Unauthorized401Fault: Schema = Schema::Object {
         properties: &[
-            (
-                "faultstring",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("faultstring", &Schema::STRING),
             ("detail", &Unauthorized401FaultDetail),
         ],
         required: &[],
@@ -296,17 +155,7 @@ pub mod schemas {
     /// Schema of [`Unauthorized401FaultDetail`](super::super::models::Unauthorized401FaultDetail).
     #[allow(non_upper_case_globals)]
     pub static Unauthorized401FaultDetail: Schema = Schema::Object {
-        properties: &[
-            (
-                "errorcode",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("errorcode", &Schema::STRING)],
         required: &[],
         additional: Additional::Allow,
     };
@@ -389,19 +238,9 @@ async fn dispatch<A: Api>(
     }
 }
 
-static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Schema = rt::Schema::STRING;
 
-static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE: rt::Schema = rt::Schema::STRING;
 
 static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
@@ -423,12 +262,7 @@ static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SORT: rt::Schema = rt::Schema::Ref(
     &schemas::GetSepaExportListJobsSort,
 );
 
-static SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Schema = rt::Schema::STRING;
 
 static SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__BODY: rt::Schema = rt::Schema::Ref(
     &schemas::CreateJob,

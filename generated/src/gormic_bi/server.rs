@@ -20,24 +20,8 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static GetJobApiResponse: Schema = Schema::Object {
         properties: &[
-            (
-                "app",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "service",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("app", &Schema::STRING),
+            ("service", &Schema::STRING),
             (
                 "warnings",
                 &Schema::Array {
@@ -51,24 +35,8 @@ pub mod schemas {
                     unique_items: false,
                 },
             ),
-            (
-                "instanceId",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "requestId",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("instanceId", &Schema::STRING),
+            ("requestId", &Schema::STRING),
             ("data", &GetJobData),
         ],
         required: &["app", "service", "warnings", "instanceId", "requestId", "data"],
@@ -86,69 +54,13 @@ pub mod schemas {
     pub static GetJobDataJob: Schema = Schema::Object {
         properties: &[
             ("status", &GetJobDataJobStatus),
-            (
-                "log",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "submittedAt",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "startedAt",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "outputMimeType",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "outputFileName",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "id",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "downloadUrl",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("log", &Schema::STRING),
+            ("submittedAt", &Schema::STRING),
+            ("startedAt", &Schema::STRING),
+            ("outputMimeType", &Schema::STRING),
+            ("outputFileName", &Schema::STRING),
+            ("id", &Schema::STRING),
+            ("downloadUrl", &Schema::STRING),
         ],
         required: &["status", "submittedAt", "id"],
         additional: Additional::Allow,
@@ -172,24 +84,8 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static SubmitJobParams: Schema = Schema::Object {
         properties: &[
-            (
-                "uid",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "organizationUid",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("uid", &Schema::STRING),
+            ("organizationUid", &Schema::STRING),
             (
                 "parameters",
                 &Schema::Array {
@@ -226,15 +122,7 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static SubmitJobParamsParametersItem: Schema = Schema::Object {
         properties: &[
-            (
-                "key",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("key", &Schema::STRING),
             (
                 "value",
                 &Schema::Object {
@@ -258,24 +146,8 @@ pub mod schemas {
     #[allow(non_upper_case_globals)]
     pub static SubmitJobApiResponse: Schema = Schema::Object {
         properties: &[
-            (
-                "app",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "service",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("app", &Schema::STRING),
+            ("service", &Schema::STRING),
             (
                 "warnings",
                 &Schema::Array {
@@ -289,24 +161,8 @@ pub mod schemas {
                     unique_items: false,
                 },
             ),
-            (
-                "instanceId",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-            (
-                "requestId",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
+            ("instanceId", &Schema::STRING),
+            ("requestId", &Schema::STRING),
             ("data", &SubmitJobData),
         ],
         required: &["app", "service", "warnings", "instanceId", "requestId", "data"],
@@ -315,17 +171,7 @@ pub mod schemas {
     /// Schema of [`SubmitJobData`](super::super::models::SubmitJobData).
     #[allow(non_upper_case_globals)]
     pub static SubmitJobData: Schema = Schema::Object {
-        properties: &[
-            (
-                "jobId",
-                &Schema::String {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    values: &[],
-                },
-            ),
-        ],
+        properties: &[("jobId", &Schema::STRING)],
         required: &["jobId"],
         additional: Additional::Allow,
     };
@@ -426,26 +272,11 @@ async fn dispatch<A: Api>(
     }
 }
 
-static SCHEMA_JOBS_GET__UID: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_JOBS_GET__UID: rt::Schema = rt::Schema::STRING;
 
-static SCHEMA_JOBS_GET__ORGANIZATION_ID: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_JOBS_GET__ORGANIZATION_ID: rt::Schema = rt::Schema::STRING;
 
-static SCHEMA_JOBS_SUBMIT__ORGANIZATION_ID: rt::Schema = rt::Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[],
-};
+static SCHEMA_JOBS_SUBMIT__ORGANIZATION_ID: rt::Schema = rt::Schema::STRING;
 
 static SCHEMA_JOBS_SUBMIT__BODY: rt::Schema = rt::Schema::Ref(
     &schemas::SubmitJobApiRequest,

@@ -206,6 +206,16 @@ fn schema_value(check: &Check, prefix: &TokenStream, rt: &TokenStream) -> TokenS
             quote!(Schema::Nullable(#inner))
         }
         Check::Boolean => quote!(Schema::Boolean),
+        // Unconstrained scalars, the common case, by name.
+        Check::String { min_length: None, max_length: None, pattern: None, values, .. } if values.is_empty() => quote!(Schema::STRING),
+        Check::Integer { minimum: None, maximum: None, int32, .. } => {
+            if *int32 {
+                quote!(Schema::INT32)
+            } else {
+                quote!(Schema::INTEGER)
+            }
+        }
+        Check::Number { minimum: None, maximum: None, .. } => quote!(Schema::NUMBER),
         Check::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 } => {
             let (min, max) = (opt_f64(*minimum), opt_f64(*maximum));
             quote!(Schema::Integer { minimum: #min, maximum: #max, exclusive_minimum: #exclusive_minimum, exclusive_maximum: #exclusive_maximum, int32: #int32 })
