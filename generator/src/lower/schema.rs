@@ -249,7 +249,13 @@ impl Lowerer<'_> {
         let mut fields = Vec::with_capacity(parts.properties.len());
         for (wire, src) in &parts.properties {
             let field_at = at.push("properties").push(wire);
-            let required = parts.required.contains(wire);
+            // A `readOnly` property is only in responses and a `writeOnly` one
+            // only in requests: one type serves both, so neither is required.
+            let one_way = match src {
+                SchemaSrc::Item(s) => s.schema_data.read_only || s.schema_data.write_only,
+                SchemaSrc::Ref(_) => false,
+            };
+            let required = parts.required.contains(wire) && !one_way;
             let nullable = self.is_nullable(*src, &field_at);
             let ty = self.schema_type(*src, &field_at, &child_hint.child(wire))?;
             property_checks.push(PropertyCheck { name: (*wire).to_owned(), check: self.check_of(*src, &field_at) });
@@ -295,9 +301,11 @@ impl Lowerer<'_> {
                 Additional::Check(Box::new(self.check_of(s.as_ref().into(), &at.push("additionalProperties"))))
             }
         };
+        // One-way (`readOnly`/`writeOnly`) properties were made optional above.
+        let optional_one_way: Vec<&str> = fields.iter().filter(|f| !f.required).map(|f| f.wire_name.as_str()).collect();
         let check = Check::Object {
             properties: property_checks,
-            required: parts.required.iter().map(|r| (*r).to_owned()).collect(),
+            required: parts.required.iter().filter(|r| !optional_one_way.contains(r)).map(|r| (*r).to_owned()).collect(),
             additional: additional_check,
         };
         self.types[slot] = Some(TypeDef {
