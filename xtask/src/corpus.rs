@@ -19,6 +19,8 @@ pub struct Options {
     pub strict: bool,
     pub timeout: Duration,
     pub out: PathBuf,
+    /// Fail the run when fewer specs than this share (percent) end `ok`.
+    pub min_ok: f64,
 }
 
 /// How one spec ended.
@@ -207,6 +209,12 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
     }
     write_report(options, &rows)?;
     let bad = rows.iter().filter(|r| matches!(r.outcome, Outcome::Panic(_) | Outcome::Hang)).count();
+    let ok = rows.iter().filter(|r| r.outcome == Outcome::Ok).count();
+    let share = if rows.is_empty() { 100.0 } else { 100.0 * ok as f64 / rows.len() as f64 };
+    if share < options.min_ok {
+        eprintln!("only {share:.1}% of the specs ended ok (at least {:.1}% required)", options.min_ok);
+        return Ok(false);
+    }
     Ok(bad == 0)
 }
 

@@ -38,13 +38,16 @@ enum Task {
         /// Where crates and the report go.
         #[arg(long, default_value = "target/corpus-run")]
         out: std::path::PathBuf,
+        /// Fail unless at least this percentage of specs end ok.
+        #[arg(long, default_value_t = 0.0)]
+        min_ok: f64,
     },
 }
 
 fn main() -> ExitCode {
     let root = xtask::workspace_root();
     match Cli::parse().task {
-        Task::Corpus { list, jobs, compile, strict, timeout, out } => {
+        Task::Corpus { list, jobs, compile, strict, timeout, out, min_ok } => {
             let absolute = |p: std::path::PathBuf| if p.is_absolute() { p } else { root.join(p) };
             let options = xtask::corpus::Options {
                 list: absolute(list),
@@ -53,11 +56,12 @@ fn main() -> ExitCode {
                 strict,
                 timeout: std::time::Duration::from_secs(timeout),
                 out: absolute(out),
+                min_ok,
             };
             match xtask::corpus::run(&root, &options) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => {
-                    eprintln!("some specs panicked or hung");
+                    eprintln!("corpus run failed: a spec panicked or hung, or too few ended ok");
                     ExitCode::FAILURE
                 }
                 Err(e) => {
