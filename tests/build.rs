@@ -1,25 +1,32 @@
-//! Generates the `server_rules` case (one operation per rule a server
-//! enforces) into `OUT_DIR`, so the tests can run a server built from it.
+//! Generates two cases into `OUT_DIR` so tests can run their code:
+//! `server_rules` (one operation per rule a server enforces) and `one_of`
+//! (unions, tagged and untagged).
 
 use generator::{CrateConfig, Layout, SpecInput};
 use std::path::Path;
 
 fn main() {
+    for case in ["server_rules", "one_of"] {
+        generate(case);
+    }
+}
+
+fn generate(case: &str) {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
     let out = std::env::var("OUT_DIR").unwrap_or_default();
-    let spec_path = Path::new(&manifest).join("cases/server_rules.yaml");
+    let spec_path = Path::new(&manifest).join(format!("cases/{case}.yaml"));
     println!("cargo:rerun-if-changed={}", spec_path.display());
     let text = std::fs::read_to_string(&spec_path).unwrap_or_else(|e| panic!("{}: {e}", spec_path.display()));
     let config = CrateConfig {
-        crate_name: "server-rules".into(),
-        description: "The server rules case.".into(),
+        crate_name: case.replace('_', "-"),
+        description: format!("The {case} case."),
         regenerate_with: "cargo build -p tests".into(),
         layout: Layout::Single,
         strict: false,
     };
-    let files = generator::generate(&[SpecInput::new("tests/cases/server_rules.yaml", text)], &config)
+    let files = generator::generate(&[SpecInput::new(format!("tests/cases/{case}.yaml"), text)], &config)
         .unwrap_or_else(|e| panic!("{e}"));
-    let dir = Path::new(&out).join("server_rules");
+    let dir = Path::new(&out).join(case);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     for module in ["models", "operations", "client", "server"] {
         let Some(file) = files.iter().find(|f| f.path == format!("src/{module}.rs")) else {

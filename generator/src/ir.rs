@@ -138,15 +138,25 @@ pub enum TypeKind {
 #[derive(Debug, Clone, Serialize)]
 pub struct Union {
     pub variants: Vec<UnionVariant>,
-    /// The discriminator property, when the spec names one (documented;
-    /// decoding still tries each variant in order).
-    pub discriminator: Option<String>,
+    /// With a discriminator, the variant is chosen by the tag property's
+    /// value; without, the variants are tried in order.
+    pub discriminator: Option<Discriminator>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Discriminator {
+    /// The tag property (`kind`).
+    pub property: String,
+    /// Name of the variant keeping an object with an unknown tag value.
+    pub fallback: String,
 }
 
 #[derive(Debug, Clone, Serialize)]
 pub struct UnionVariant {
     pub name: String,
     pub ty: TypeRef,
+    /// Tag values that select this variant (with a discriminator).
+    pub tags: Vec<String>,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -63,24 +63,58 @@ fn type_item(def: &TypeDef, api: &Api) -> TokenStream {
     }
 }
 
-/// `oneOf`/`anyOf` as an untagged enum: serde tries the variants in order.
+/// `oneOf`/`anyOf`. Without a discriminator, an untagged enum (serde tries
+/// the variants in order). With one, the tag property picks the variant, and
+/// an object with a tag value the spec does not list is kept whole in the
+/// fallback variant; each variant's type carries the tag itself, so it is
+/// written once.
 fn union_item(name: &proc_macro2::Ident, doc: TokenStream, u: &crate::ir::Union) -> TokenStream {
     let variants = u.variants.iter().map(|v| {
         let variant = ident(&v.name);
         let ty = type_tokens(&v.ty);
-        quote!(#variant(#ty),)
+        let doc = (!v.tags.is_empty()).then(|| {
+            let text = format!(" Tagged {}.", v.tags.iter().map(|t| format!("`{t}`")).collect::<Vec<_>>().join(", "));
+            quote!(#[doc = #text])
+        });
+        quote!(#doc #variant(#ty),)
     });
-    let note = u.discriminator.as_ref().map(|d| {
-        let text = format!(" The variant is told apart by its `{d}` property.");
-        quote!(#[doc = ""] #[doc = #text])
+    let Some(d) = &u.discriminator else {
+        return quote! {
+            #doc
+            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[serde(untagged)]
+            pub enum #name {
+                #(#variants)*
+            }
+        };
+    };
+    let property = &d.property;
+    let fallback = ident(&d.fallback);
+    let arms = u.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let tags = &v.tags;
+        quote!(#(#tags)|* => serde_json::from_value(value).map(Self::#variant).map_err(serde::de::Error::custom),)
     });
+    let fallback_doc = format!(" An object whose `{property}` the spec does not list, kept as received.");
     quote! {
         #doc
-        #note
-        #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+        #[derive(Debug, Clone, PartialEq, Serialize)]
         #[serde(untagged)]
         pub enum #name {
             #(#variants)*
+            #[doc = #fallback_doc]
+            #fallback(serde_json::Value),
+        }
+
+        impl<'de> Deserialize<'de> for #name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = serde_json::Value::deserialize(deserializer)?;
+                let tag = value.get(#property).and_then(serde_json::Value::as_str).unwrap_or_default().to_owned();
+                match tag.as_str() {
+                    #(#arms)*
+                    _ => Ok(Self::#fallback(value)),
+                }
+            }
         }
     }
 }

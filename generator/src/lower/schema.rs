@@ -3,7 +3,7 @@
 use super::{doc_of, Lowerer, NameHint};
 use crate::error::{ErrorKind, Pointer};
 use crate::error::Error;
-use crate::ir::{Additional, Check, Default, Field, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant};
+use crate::ir::{Additional, Check, Default, Discriminator, Field, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant};
 use crate::naming::{self, Scope};
 use openapiv3::{
     AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
@@ -464,13 +464,28 @@ impl Lowerer<'_> {
             if variants.iter().any(|v: &UnionVariant| v.ty == ty) {
                 continue;
             }
-            variants.push(UnionVariant { name: scope.claim(variant_name_for(&ty)), ty });
+            // Tag values: the mapping's entries that point here, and the
+            // component's own name (the implicit value).
+            let mut tags = Vec::new();
+            if let (Some(d), ReferenceOr::Reference { reference }) = (discriminator, alternative) {
+                tags.extend(d.mapping.iter().filter(|(_, target)| *target == reference || reference.ends_with(&format!("/{target}"))).map(|(value, _)| value.clone()));
+                if let Some(key) = reference.strip_prefix(COMPONENT_SCHEMAS) {
+                    if !tags.iter().any(|t| t == key) {
+                        tags.push(key.to_owned());
+                    }
+                }
+            }
+            variants.push(UnionVariant { name: scope.claim(variant_name_for(&ty)), ty, tags });
         }
+        // Tagged only when every alternative is a named type with tag values.
+        let tagged = discriminator
+            .filter(|_| variants.iter().all(|v| matches!(v.ty, TypeRef::Named(_)) && !v.tags.is_empty()))
+            .map(|d| Discriminator { property: d.property_name.clone(), fallback: scope.claim("Other".to_owned()) });
         self.types[slot] = Some(TypeDef {
             name: name.clone(),
             doc,
             pointer: at.to_string(),
-            kind: TypeKind::Union(Union { variants, discriminator: discriminator.map(|d| d.property_name.clone()) }),
+            kind: TypeKind::Union(Union { variants, discriminator: tagged }),
             check: Check::Any,
         });
         Ok(TypeRef::Named(name))

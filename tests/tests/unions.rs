@@ -1,0 +1,36 @@
+//! `oneOf`/`anyOf` on the wire: untagged unions try their variants in order;
+//! tagged ones pick the variant by the discriminator (several values may map
+//! to one type), keep an unknown tag's object whole, and write the tag once.
+
+use serde_json::json;
+use tests::one_of::models::{Circle, IdOrName, Shape};
+
+#[test]
+fn tagged_unions_choose_by_discriminator_and_write_the_tag_once() {
+    let circle = json!({"type": "circle", "radius": 2.0});
+    let shape: Shape = serde_json::from_value(circle.clone()).expect("circle");
+    assert_eq!(shape, Shape::Circle(Circle { type_: "circle".into(), radius: 2.0 }));
+    assert_eq!(serde_json::to_value(&shape).expect("encode"), circle, "the tag is written once");
+
+    let round: Shape = serde_json::from_value(json!({"type": "round", "radius": 1.0})).expect("alias tag");
+    assert!(matches!(round, Shape::Circle(_)));
+    let square: Shape = serde_json::from_value(json!({"type": "Square", "side": 1.0})).expect("implicit tag");
+    assert!(matches!(square, Shape::Square(_)));
+
+    let unknown = json!({"type": "hexagon", "sides": 6});
+    let shape: Shape = serde_json::from_value(unknown.clone()).expect("unknown tags are data");
+    assert_eq!(shape, Shape::Other(unknown.clone()));
+    assert_eq!(serde_json::to_value(&shape).expect("encode"), unknown);
+
+    let broken = serde_json::from_value::<Shape>(json!({"type": "circle", "radius": "big"}));
+    assert!(broken.is_err(), "a known tag with a body that does not fit is an error");
+}
+
+#[test]
+fn untagged_unions_try_variants_in_order() {
+    assert_eq!(serde_json::from_value::<IdOrName>(json!(7)).expect("int"), IdOrName::Integer(7));
+    assert_eq!(serde_json::from_value::<IdOrName>(json!("x")).expect("string"), IdOrName::String("x".into()));
+    assert_eq!(serde_json::from_value::<IdOrName>(json!(["a"])).expect("list"), IdOrName::StringList(vec!["a".into()]));
+    let object = serde_json::from_value::<IdOrName>(json!({"first": "Ada"})).expect("object");
+    assert_eq!(serde_json::to_value(&object).expect("encode"), json!({"first": "Ada"}));
+}
