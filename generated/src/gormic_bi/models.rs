@@ -55,61 +55,13 @@ pub enum GetJobDataJobStatus {
     Unknown(String),
 }
 
-impl GetJobDataJobStatus {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Canceled => "canceled",
-            Self::Completed => "completed",
-            Self::Failed => "failed",
-            Self::Pending => "pending",
-            Self::Running => "running",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for GetJobDataJobStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "canceled" => Self::Canceled,
-            "completed" => Self::Completed,
-            "failed" => Self::Failed,
-            "pending" => Self::Pending,
-            "running" => Self::Running,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::str::FromStr for GetJobDataJobStatus {
-    type Err = std::convert::Infallible;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-
-impl std::fmt::Display for GetJobDataJobStatus {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for GetJobDataJobStatus {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for GetJobDataJobStatus {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
-    }
-}
+crate::support::string_enum!(GetJobDataJobStatus, Unknown, {
+    Canceled => "canceled",
+    Completed => "completed",
+    Failed => "failed",
+    Pending => "pending",
+    Running => "running",
+});
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubmitJobApiRequest {
@@ -139,55 +91,10 @@ pub enum SubmitJobParamsLang {
     Unknown(String),
 }
 
-impl SubmitJobParamsLang {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Ar => "ar",
-            Self::En => "en",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for SubmitJobParamsLang {
-    fn from(value: &str) -> Self {
-        match value {
-            "ar" => Self::Ar,
-            "en" => Self::En,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::str::FromStr for SubmitJobParamsLang {
-    type Err = std::convert::Infallible;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-
-impl std::fmt::Display for SubmitJobParamsLang {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for SubmitJobParamsLang {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SubmitJobParamsLang {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
-    }
-}
+crate::support::string_enum!(SubmitJobParamsLang, Unknown, {
+    Ar => "ar",
+    En => "en",
+});
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubmitJobParamsTemplate {
@@ -197,53 +104,9 @@ pub enum SubmitJobParamsTemplate {
     Unknown(String),
 }
 
-impl SubmitJobParamsTemplate {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::ExcelAuto => "excel-auto",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for SubmitJobParamsTemplate {
-    fn from(value: &str) -> Self {
-        match value {
-            "excel-auto" => Self::ExcelAuto,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::str::FromStr for SubmitJobParamsTemplate {
-    type Err = std::convert::Infallible;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-
-impl std::fmt::Display for SubmitJobParamsTemplate {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for SubmitJobParamsTemplate {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SubmitJobParamsTemplate {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
-    }
-}
+crate::support::string_enum!(SubmitJobParamsTemplate, Unknown, {
+    ExcelAuto => "excel-auto",
+});
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubmitJobParamsParametersItem {
@@ -299,60 +162,11 @@ pub enum SubmitJobErrorCodesEnum {
     Unknown(String),
 }
 
-impl SubmitJobErrorCodesEnum {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::InvalidDataModelParameter => "INVALID_DATA_MODEL_PARAMETER",
-            Self::InvalidInstanceIdsParam => "INVALID_INSTANCE_IDS_PARAM",
-            Self::MissinQueryParam => "MISSIN_QUERY_PARAM",
-            Self::NotAllowed => "NOT_ALLOWED",
-            Self::NotFound => "NotFound",
-            Self::UnkownDataModelParameter => "UNKOWN_DATA_MODEL_PARAMETER",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for SubmitJobErrorCodesEnum {
-    fn from(value: &str) -> Self {
-        match value {
-            "INVALID_DATA_MODEL_PARAMETER" => Self::InvalidDataModelParameter,
-            "INVALID_INSTANCE_IDS_PARAM" => Self::InvalidInstanceIdsParam,
-            "MISSIN_QUERY_PARAM" => Self::MissinQueryParam,
-            "NOT_ALLOWED" => Self::NotAllowed,
-            "NotFound" => Self::NotFound,
-            "UNKOWN_DATA_MODEL_PARAMETER" => Self::UnkownDataModelParameter,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-impl std::str::FromStr for SubmitJobErrorCodesEnum {
-    type Err = std::convert::Infallible;
-
-    fn from_str(value: &str) -> Result<Self, Self::Err> {
-        Ok(Self::from(value))
-    }
-}
-
-impl std::fmt::Display for SubmitJobErrorCodesEnum {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl Serialize for SubmitJobErrorCodesEnum {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.as_str())
-    }
-}
-
-impl<'de> Deserialize<'de> for SubmitJobErrorCodesEnum {
-    fn deserialize<D: serde::Deserializer<'de>>(
-        deserializer: D,
-    ) -> Result<Self, D::Error> {
-        let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-        Ok(Self::from(value.as_ref()))
-    }
-}
+crate::support::string_enum!(SubmitJobErrorCodesEnum, Unknown, {
+    InvalidDataModelParameter => "INVALID_DATA_MODEL_PARAMETER",
+    InvalidInstanceIdsParam => "INVALID_INSTANCE_IDS_PARAM",
+    MissinQueryParam => "MISSIN_QUERY_PARAM",
+    NotAllowed => "NOT_ALLOWED",
+    NotFound => "NotFound",
+    UnkownDataModelParameter => "UNKOWN_DATA_MODEL_PARAMETER",
+});

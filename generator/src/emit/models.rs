@@ -10,7 +10,8 @@
 //!     pub job_id: Option<String>,
 //! }
 //!
-//! pub enum Status { Pending, Done, Unknown(String) }   // + as_str, From<&str>, serde impls
+//! pub enum Status { Pending, Done, Unknown(String) }
+//! crate::support::string_enum!(Status, Unknown, { Pending => "pending", Done => "done" });
 //!
 //! pub type JobList = Vec<JobDetails>;
 //! ```
@@ -27,7 +28,7 @@ pub fn models_module(api: &Api) -> TokenStream {
     let uses_serde = api
         .types
         .iter()
-        .any(|t| !matches!(t.kind, TypeKind::Alias { .. }));
+        .any(|t| matches!(t.kind, TypeKind::Struct(_) | TypeKind::Union(_)));
     let uses = if uses_serde {
         quote!(use serde::{Deserialize, Serialize};)
     } else {
@@ -258,15 +259,10 @@ fn enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> Tok
             #variant,
         }
     });
-    let to_str = e.variants.iter().map(|v| {
+    let table = e.variants.iter().map(|v| {
         let variant = ident(&v.name);
         let wire = &v.wire_value;
-        quote!(Self::#variant => #wire,)
-    });
-    let from_str = e.variants.iter().map(|v| {
-        let variant = ident(&v.name);
-        let wire = &v.wire_value;
-        quote!(#wire => Self::#variant,)
+        quote!(#variant => #wire)
     });
     quote! {
         #doc
@@ -277,50 +273,6 @@ fn enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> Tok
             #fallback(String),
         }
 
-        impl #name {
-            /// The value as written on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_str)*
-                    Self::#fallback(value) => value,
-                }
-            }
-        }
-
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#from_str)*
-                    other => Self::#fallback(other.to_owned()),
-                }
-            }
-        }
-
-        impl std::str::FromStr for #name {
-            type Err = std::convert::Infallible;
-
-            fn from_str(value: &str) -> Result<Self, Self::Err> {
-                Ok(Self::from(value))
-            }
-        }
-
-        impl std::fmt::Display for #name {
-            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                f.write_str(self.as_str())
-            }
-        }
-
-        impl Serialize for #name {
-            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_str(self.as_str())
-            }
-        }
-
-        impl<'de> Deserialize<'de> for #name {
-            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
-                Ok(Self::from(value.as_ref()))
-            }
-        }
+        crate::support::string_enum!(#name, #fallback, { #(#table),* });
     }
 }
