@@ -14,9 +14,9 @@
 //! OpenAPI style through `support::client::Request`, sends with the
 //! operation's security requirements, and decodes by status.
 
-use super::operations::{keeps_status, operation_label, variant_value};
+use super::operations::{keeps_status, operation_doc, operation_label, security_alternatives, style_tokens, variant_value};
 use super::rust::{doc_attrs, ident, type_tokens};
-use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, PathPart, SecurityKind, Style, TypeRef};
+use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, PathPart, SecurityKind, TypeRef};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -180,17 +180,6 @@ fn arg_type(ty: &TypeRef) -> TokenStream {
     }
 }
 
-fn style_tokens(style: Style) -> TokenStream {
-    match style {
-        Style::Simple => quote!(rt::Style::Simple),
-        Style::Label => quote!(rt::Style::Label),
-        Style::Matrix => quote!(rt::Style::Matrix),
-        Style::Form => quote!(rt::Style::Form),
-        Style::SpaceDelimited => quote!(rt::Style::SpaceDelimited),
-        Style::PipeDelimited => quote!(rt::Style::PipeDelimited),
-        Style::DeepObject => quote!(rt::Style::DeepObject),
-    }
-}
 
 /// The statement that writes one parameter into `request`.
 fn param_statement(p: &Parameter, value: TokenStream) -> TokenStream {
@@ -258,16 +247,7 @@ fn operation_method(op: &Operation) -> TokenStream {
     let response_type = ident(&op.response_type);
     let method = format_ident!("{}", op.method.to_uppercase());
 
-    let mut doc_text = String::new();
-    for part in [&op.summary, &op.description].into_iter().flatten() {
-        let part = part.trim();
-        if !part.is_empty() && !doc_text.contains(part) {
-            doc_text.push_str(part);
-            doc_text.push_str("\n\n");
-        }
-    }
-    doc_text.push_str(&operation_label(op));
-    let doc = doc_attrs(Some(&doc_text));
+    let doc = operation_doc(op);
 
     let mut args = Vec::new();
     let mut statements = Vec::new();
@@ -327,14 +307,7 @@ fn operation_method(op: &Operation) -> TokenStream {
         }
     }
 
-    let alternatives = op.security.iter().map(|alternative| {
-        let schemes = alternative.iter().map(|u| {
-            let scheme = &u.scheme;
-            let scopes = &u.scopes;
-            quote!((#scheme, &[#(#scopes),*]))
-        });
-        quote!(&[#(#schemes),*])
-    });
+    let alternatives = security_alternatives(op);
 
     let mut arms = Vec::new();
     let mut has_default = false;

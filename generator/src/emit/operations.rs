@@ -34,6 +34,51 @@ pub fn operations_module(api: &Api) -> TokenStream {
     }
 }
 
+/// Rustdoc of an operation's method (client and server): summary,
+/// description, then its method and path.
+pub fn operation_doc(op: &Operation) -> TokenStream {
+    let mut text = String::new();
+    for part in [&op.summary, &op.description].into_iter().flatten() {
+        let part = part.trim();
+        if !part.is_empty() && !text.contains(part) {
+            text.push_str(part);
+            text.push_str("\n\n");
+        }
+    }
+    text.push_str(&operation_label(op));
+    doc_attrs(Some(&text))
+}
+
+/// An operation's security requirements as the runtimes' `Security`
+/// constant: alternatives of `(scheme, scopes)` lists.
+pub fn security_alternatives(op: &Operation) -> Vec<TokenStream> {
+    op.security
+        .iter()
+        .map(|alternative| {
+            let schemes = alternative.iter().map(|u| {
+                let scheme = &u.scheme;
+                let scopes = &u.scopes;
+                quote!((#scheme, &[#(#scopes),*]))
+            });
+            quote!(&[#(#schemes),*])
+        })
+        .collect()
+}
+
+/// The runtimes' `Style` for a parameter style (both runtimes name it `rt::Style`).
+pub fn style_tokens(style: crate::ir::Style) -> TokenStream {
+    use crate::ir::Style;
+    match style {
+        Style::Simple => quote!(rt::Style::Simple),
+        Style::Label => quote!(rt::Style::Label),
+        Style::Matrix => quote!(rt::Style::Matrix),
+        Style::Form => quote!(rt::Style::Form),
+        Style::SpaceDelimited => quote!(rt::Style::SpaceDelimited),
+        Style::PipeDelimited => quote!(rt::Style::PipeDelimited),
+        Style::DeepObject => quote!(rt::Style::DeepObject),
+    }
+}
+
 /// A one-line name of an operation for docs: `GET /jobs/{id}` (`getJob`).
 pub fn operation_label(op: &Operation) -> String {
     let id = op.operation_id.as_deref().map(|id| format!(" (`{id}`)")).unwrap_or_default();

@@ -16,9 +16,9 @@
 //! spec's schemas (all failures reported at once, 400), then the trait
 //! method, then its response enum written back in the documented media type.
 
-use super::operations::{is_struct_variant, keeps_status, operation_label};
-use super::rust::{doc_attrs, ident, type_tokens};
-use crate::ir::{Additional, Api, Body, Check, Encoding, Location, Operation, Parameter, SecurityKind, Style};
+use super::operations::{is_struct_variant, keeps_status, operation_doc, security_alternatives, style_tokens};
+use super::rust::{ident, type_tokens};
+use crate::ir::{Additional, Api, Body, Check, Encoding, Location, Operation, Parameter, SecurityKind};
 use heck::ToShoutySnakeCase;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -144,17 +144,6 @@ fn location_tokens(location: Location) -> TokenStream {
     }
 }
 
-fn style_tokens(style: Style) -> TokenStream {
-    match style {
-        Style::Simple => quote!(rt::Style::Simple),
-        Style::Label => quote!(rt::Style::Label),
-        Style::Matrix => quote!(rt::Style::Matrix),
-        Style::Form => quote!(rt::Style::Form),
-        Style::SpaceDelimited => quote!(rt::Style::SpaceDelimited),
-        Style::PipeDelimited => quote!(rt::Style::PipeDelimited),
-        Style::DeepObject => quote!(rt::Style::DeepObject),
-    }
-}
 
 fn opt_f64(v: Option<f64>) -> TokenStream {
     match v {
@@ -298,16 +287,7 @@ fn body_type(b: &Body) -> TokenStream {
 fn trait_method(op: &Operation) -> TokenStream {
     let name = ident(&op.name);
     let response_type = ident(&op.response_type);
-    let mut doc_text = String::new();
-    for part in [&op.summary, &op.description].into_iter().flatten() {
-        let part = part.trim();
-        if !part.is_empty() && !doc_text.contains(part) {
-            doc_text.push_str(part);
-            doc_text.push_str("\n\n");
-        }
-    }
-    doc_text.push_str(&operation_label(op));
-    let doc = doc_attrs(Some(&doc_text));
+    let doc = operation_doc(op);
     let mut args = Vec::new();
     for p in op.parameters.iter().filter(|p| p.required) {
         let arg = ident(&p.name);
@@ -342,14 +322,7 @@ fn handler(op: &Operation) -> TokenStream {
             produced.push(media);
         }
     }
-    let alternatives = op.security.iter().map(|alternative| {
-        let schemes = alternative.iter().map(|u| {
-            let scheme = &u.scheme;
-            let scopes = &u.scopes;
-            quote!((#scheme, &[#(#scopes),*]))
-        });
-        quote!(&[#(#schemes),*])
-    });
+    let alternatives = security_alternatives(op);
 
     let mut reads = Vec::new();
     let mut finals = Vec::new();
