@@ -9,6 +9,10 @@
 //!   with the 3.0 boolean flags;
 //! - `webhooks`, `jsonSchemaDialect`, `components.pathItems` dropped, with
 //!   a note; a missing `paths` becomes empty.
+//!
+//! [`repair_enums`] runs on every document: an `enum` whose values do not
+//! fit the schema's `type` (numbers in a string enum, strings in an integer
+//! enum) is rewritten to fit, with a note, instead of failing the parse.
 
 use crate::ir::Warning;
 use serde_json::{Map, Value};
@@ -76,4 +80,57 @@ fn rewrite_schema_keywords(map: &mut Map<String, Value>) {
             map.insert(exclusive.into(), Value::Bool(true));
         }
     }
+}
+
+/// Makes `enum` values fit the schema's `type`: a string enum's numbers and
+/// booleans become their text; a numeric or boolean enum with values of
+/// another type loses its `enum` (the type still holds).
+pub fn repair_enums(doc: &mut Value, notes: &mut Vec<Warning>) {
+    fn visit(value: &mut Value, at: &mut String, notes: &mut Vec<Warning>) {
+        match value {
+            Value::Object(map) => {
+                let ty = map.get("type").and_then(Value::as_str).map(str::to_owned);
+                if let (Some(ty), Some(Value::Array(values))) = (ty.as_deref(), map.get_mut("enum")) {
+                    let fits = |v: &Value| {
+                        v.is_null()
+                            || match ty {
+                                "string" => v.is_string(),
+                                "integer" => v.as_i64().is_some() || v.as_u64().is_some(),
+                                "number" => v.is_number(),
+                                "boolean" => v.is_boolean(),
+                                _ => true,
+                            }
+                    };
+                    if !values.iter().all(fits) {
+                        if ty == "string" {
+                            for v in values.iter_mut().filter(|v| !v.is_string() && !v.is_null()) {
+                                *v = Value::String(v.to_string());
+                            }
+                            notes.push(Warning { pointer: format!("{at}/enum"), message: "non-string values of a string enum are read as text".into() });
+                        } else {
+                            map.remove("enum");
+                            notes.push(Warning { pointer: format!("{at}/enum"), message: format!("`enum` values that are not {ty}s are ignored") });
+                        }
+                    }
+                }
+                for (key, child) in map.iter_mut() {
+                    let len = at.len();
+                    at.push('/');
+                    at.push_str(&crate::error::escape_segment(key));
+                    visit(child, at, notes);
+                    at.truncate(len);
+                }
+            }
+            Value::Array(items) => {
+                for (i, child) in items.iter_mut().enumerate() {
+                    let len = at.len();
+                    at.push_str(&format!("/{i}"));
+                    visit(child, at, notes);
+                    at.truncate(len);
+                }
+            }
+            _ => {}
+        }
+    }
+    visit(doc, &mut String::new(), notes);
 }

@@ -23,6 +23,7 @@ pub fn parse(file: &str, text: &str) -> Result<Document, Error> {
     if raw.get("openapi").and_then(Value::as_str).is_some_and(|v| v.starts_with("3.1")) {
         crate::normalize::downgrade_31(&mut raw, &mut notes);
     }
+    crate::normalize::repair_enums(&mut raw, &mut notes);
     let openapi = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&raw).map_err(|e| {
         let pointer = pointer_of(e.path());
         let (pointer, message) =
