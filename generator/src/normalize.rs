@@ -48,6 +48,25 @@ fn walk(value: &mut Value) {
 /// Rewrites the 3.1-only keywords of one object, when it looks like a
 /// schema (the keywords below appear nowhere else in a document).
 fn rewrite_schema_keywords(map: &mut Map<String, Value>) {
+    // Boolean schemas (3.1): `true` accepts anything, `false` nothing.
+    let as_schema = |v: &mut Value| {
+        if let Value::Bool(accept) = *v {
+            *v = if accept { Value::Object(Map::new()) } else { serde_json::json!({"not": {}}) };
+        }
+    };
+    for key in ["items", "not", "schema"] {
+        if let Some(v) = map.get_mut(key) {
+            as_schema(v);
+        }
+    }
+    if let Some(Value::Object(properties)) = map.get_mut("properties") {
+        properties.values_mut().for_each(as_schema);
+    }
+    for key in ["allOf", "oneOf", "anyOf", "prefixItems"] {
+        if let Some(Value::Array(list)) = map.get_mut(key) {
+            list.iter_mut().for_each(as_schema);
+        }
+    }
     if let Some(Value::Array(types)) = map.get("type").cloned() {
         let non_null: Vec<Value> = types.iter().filter(|t| t.as_str() != Some("null")).cloned().collect();
         if non_null.len() < types.len() {
@@ -89,6 +108,10 @@ pub fn repair_enums(doc: &mut Value, notes: &mut Vec<Warning>) {
     fn visit(value: &mut Value, at: &mut String, notes: &mut Vec<Warning>) {
         match value {
             Value::Object(map) => {
+                if map.get("pattern").is_some_and(|p| !p.is_string()) && map.contains_key("type") {
+                    map.remove("pattern");
+                    notes.push(Warning { pointer: format!("{at}/pattern"), message: "a `pattern` that is not a string is ignored".into() });
+                }
                 let ty = map.get("type").and_then(Value::as_str).map(str::to_owned);
                 if let (Some(ty), Some(Value::Array(values))) = (ty.as_deref(), map.get_mut("enum")) {
                     let fits = |v: &Value| {
