@@ -24,6 +24,8 @@ const RESERVED_TYPES: &[&str] = &[
     "Clone", "Debug", "PartialEq", "Eq", "Hash", "Serialize", "Deserialize", "Serializer",
     "Deserializer", "From", "Into", "FromStr", "Display", "ToString", "Value", "Map", "BTreeMap",
     "DateTime", "Utc", "NaiveDate", "Uuid", "Send", "Sync", "Sized", "Copy", "Iterator",
+    // Types the client and server modules define beside the models.
+    "Client", "ClientBuilder", "Api",
 ];
 
 /// Words for names made only of symbols (`+`, `>=`), so they stay readable.

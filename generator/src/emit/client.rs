@@ -94,7 +94,7 @@ pub fn client_module(api: &Api) -> TokenStream {
 
             /// A builder starting from [`Client::DEFAULT_BASE_URL`] and no credentials.
             pub fn builder() -> ClientBuilder {
-                ClientBuilder::default()
+                <ClientBuilder as Default>::default()
             }
 
             /// The base URL requests are sent to.

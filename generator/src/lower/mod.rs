@@ -201,7 +201,7 @@ impl<'a> Lowerer<'a> {
         let Some(components) = &self.doc.openapi.components else {
             return Ok(Vec::new());
         };
-        let mut methods = Scope::with_reserved(["base_url", "http_client", "build", "new"]);
+        let mut methods = Scope::with_reserved(["base_url", "http_client", "build", "new", "default"]);
         let base = Pointer::root().push("components").push("securitySchemes");
         let mut out = Vec::new();
         for (key, scheme) in &components.security_schemes {
