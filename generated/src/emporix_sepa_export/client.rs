@@ -60,7 +60,7 @@ impl Client {
 
     /// A builder starting from [`Client::DEFAULT_BASE_URL`] and no credentials.
     pub fn builder() -> ClientBuilder {
-        ClientBuilder::default()
+        <ClientBuilder as Default>::default()
     }
 
     /// The base URL requests are sent to.
