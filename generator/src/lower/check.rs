@@ -14,7 +14,13 @@ const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
 impl Lowerer<'_> {
     /// The check of a schema where it is used: nullability included.
     pub(super) fn check_of(&self, src: SchemaSrc<'_>, at: &Pointer) -> Check {
-        let base = self.check_base(src, at, 0);
+        self.check_at(src, at, 0)
+    }
+
+    /// The check of a schema at a nesting depth, wrapped in `Nullable` when
+    /// the schema admits `null`.
+    fn check_at(&self, src: SchemaSrc<'_>, at: &Pointer, depth: usize) -> Check {
+        let base = self.check_base(src, at, depth);
         if self.is_nullable(src, at) {
             Check::Nullable { inner: Box::new(base) }
         } else {
@@ -46,14 +52,7 @@ impl Lowerer<'_> {
 
     /// The check of a schema described in place (for a type's own definition).
     pub(super) fn structural_check(&self, schema: &Schema, at: &Pointer, depth: usize) -> Check {
-        let child = |src: SchemaSrc<'_>, child_at: &Pointer| {
-            let base = self.check_base(src, child_at, depth + 1);
-            if self.is_nullable(src, child_at) {
-                Check::Nullable { inner: Box::new(base) }
-            } else {
-                base
-            }
-        };
+        let child = |src: SchemaSrc<'_>, child_at: &Pointer| self.check_at(src, child_at, depth + 1);
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => Check::String {
                 min_length: s.min_length.map(|n| n as u64),
@@ -161,9 +160,7 @@ impl Lowerer<'_> {
             .map(|(name, src)| {
                 let src: SchemaSrc<'_> = src.into();
                 let prop_at = at.push("properties").push(name);
-                let base = self.check_base(src, &prop_at, depth + 1);
-                let check = if self.is_nullable(src, &prop_at) { Check::Nullable { inner: Box::new(base) } } else { base };
-                PropertyCheck { name: name.clone(), check }
+                PropertyCheck { name: name.clone(), check: self.check_at(src, &prop_at, depth + 1) }
             })
             .collect();
         let additional = match additional {
@@ -172,9 +169,7 @@ impl Lowerer<'_> {
             Some(AdditionalProperties::Schema(s)) => {
                 let src: SchemaSrc<'_> = s.as_ref().into();
                 let value_at = at.push("additionalProperties");
-                let base = self.check_base(src, &value_at, depth + 1);
-                let check = if self.is_nullable(src, &value_at) { Check::Nullable { inner: Box::new(base) } } else { base };
-                Additional::Check(Box::new(check))
+                Additional::Check(Box::new(self.check_at(src, &value_at, depth + 1)))
             }
         };
         Check::Object { properties, required: required.to_vec(), additional }
