@@ -40,6 +40,9 @@ pub enum ErrorKind {
     /// A construct the generator does not support (yet).
     #[error("unsupported: {0}")]
     Unsupported(String),
+    /// The command line asks for something that cannot be generated.
+    #[error("{0}")]
+    Usage(String),
     /// The generator produced code it cannot format: a generator bug.
     #[error("internal error (please report): {0}")]
     Internal(String),

@@ -18,6 +18,8 @@ mod templates;
 pub use emit::{CrateConfig, Layout, OutputFile};
 pub use error::{Error, ErrorKind};
 
+use std::time::{Duration, Instant};
+
 /// One spec document to generate from.
 #[derive(Debug, Clone)]
 pub struct SpecInput {
@@ -46,6 +48,26 @@ impl SpecInput {
     }
 }
 
+/// Where the time of one generation went. `parse` and `lower` are wall
+/// time; `emit` (building token streams) and `format` (prettyplease) run on
+/// several threads at once, so they are the time summed over those threads,
+/// and `emit_wall` is the wall time of both together.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct Timings {
+    pub parse: Duration,
+    pub lower: Duration,
+    pub emit: Duration,
+    pub format: Duration,
+    pub emit_wall: Duration,
+}
+
+impl Timings {
+    /// Wall time of the whole run.
+    pub fn total(&self) -> Duration {
+        self.parse + self.lower + self.emit_wall
+    }
+}
+
 /// Parses and lowers one spec into its IR. Constructs with no Rust type
 /// become `serde_json::Value`, listed in `Api::warnings`.
 pub fn load(spec: &SpecInput) -> Result<ir::Api, Error> {
@@ -54,8 +76,20 @@ pub fn load(spec: &SpecInput) -> Result<ir::Api, Error> {
 
 /// [`load`]; with `strict`, what would be approximated is an error.
 pub fn load_with(spec: &SpecInput, strict: bool) -> Result<ir::Api, Error> {
+    load_timed(spec, strict, &mut Timings::default())
+}
+
+/// [`load_with`], adding the time of each stage to `timings`.
+pub fn load_timed(spec: &SpecInput, strict: bool, timings: &mut Timings) -> Result<ir::Api, Error> {
+    let start = Instant::now();
     let doc = parse::parse(&spec.source, &spec.text)?;
-    lower::lower(&spec.source, &spec.module, &doc, strict)
+    let parsed = Instant::now();
+    timings.parse += parsed - start;
+    let api = lower::lower(&spec.source, &spec.module, &doc, strict);
+    // The parsed document is large; dropping it is part of lowering's cost.
+    drop(doc);
+    timings.lower += parsed.elapsed();
+    api
 }
 
 /// Generates every file of a crate from the given specs. Nothing is written:
@@ -66,10 +100,23 @@ pub fn generate(specs: &[SpecInput], config: &CrateConfig) -> Result<Vec<OutputF
 
 /// [`generate`], also returning each spec's warnings as `file#pointer: message`.
 pub fn generate_with_warnings(specs: &[SpecInput], config: &CrateConfig) -> Result<(Vec<OutputFile>, Vec<String>), Error> {
-    let apis = specs.iter().map(|s| load_with(s, config.strict)).collect::<Result<Vec<_>, _>>()?;
-    let warnings = apis
+    let mut timings = Timings::default();
+    let apis = specs
         .iter()
+        .map(|s| load_timed(s, config.strict, &mut timings))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((emit(&apis, config, &mut timings)?, warnings(&apis)))
+}
+
+/// Every warning of the given APIs, as `file#pointer: message`.
+pub fn warnings(apis: &[ir::Api]) -> Vec<String> {
+    apis.iter()
         .flat_map(|a| a.warnings.iter().map(move |w| format!("{}#{}: {}", a.source, w.pointer, w.message)))
-        .collect();
-    Ok((emit::emit_crate(&apis, config)?, warnings))
+        .collect()
+}
+
+/// Emits and formats every file of a crate from loaded APIs, adding the
+/// time of emission and formatting to `timings`.
+pub fn emit(apis: &[ir::Api], config: &CrateConfig, timings: &mut Timings) -> Result<Vec<OutputFile>, Error> {
+    emit::emit_crate(apis, config, timings)
 }

@@ -24,6 +24,12 @@ pub fn parse(file: &str, text: &str) -> Result<Document, Error> {
         crate::normalize::downgrade_31(&mut raw, &mut notes);
     }
     crate::normalize::repair_enums(&mut raw, &mut notes);
+    // Tracking the path of every node costs more than the parse itself, so
+    // the path is only tracked again when the fast parse has failed.
+    use serde::Deserialize;
+    if let Ok(openapi) = openapiv3::OpenAPI::deserialize(&raw) {
+        return Ok(Document { openapi, raw, notes });
+    }
     let openapi = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&raw).map_err(|e| {
         let pointer = pointer_of(e.path());
         let (pointer, message) =

@@ -11,7 +11,11 @@ pub(crate) mod rust;
 
 use crate::error::{Error, ErrorKind};
 use crate::ir::{Api, TypeKind, TypeRef};
+use crate::Timings;
+use proc_macro2::TokenStream;
 use serde::Serialize;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 /// How the APIs map onto the crate's modules.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,8 +65,16 @@ struct ApiEntry {
     operations: usize,
 }
 
+/// A Rust file still to be built and formatted. Token streams cannot cross
+/// threads, so each unit is built on the thread that formats it.
+struct Unit<'a> {
+    path: String,
+    header: String,
+    build: Box<dyn Fn() -> Result<TokenStream, Error> + Send + Sync + 'a>,
+}
+
 /// Emits every file of the crate for the given APIs.
-pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>, Error> {
+pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> Result<Vec<OutputFile>, Error> {
     let env = crate::templates::environment();
     let sources: Vec<&str> = apis.iter().map(|a| a.source.as_str()).collect();
     let header_for = |sources: &[&str]| {
@@ -78,18 +90,23 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>,
             .and_then(|t| t.render(ctx))
             .map_err(|e| Error::new(template, None, ErrorKind::Internal(format!("template: {e:#}"))))
     };
-    let rust_file = |path: String, text: String, header: &str| -> Result<OutputFile, Error> {
-        let tokens: proc_macro2::TokenStream = text
-            .parse()
-            .map_err(|e| Error::new(&path, None, ErrorKind::Internal(format!("template output: {e}"))))?;
-        let formatted = rust::format_file(tokens, &path)?;
-        Ok(OutputFile {
-            contents: format!("// {header}\n\n{formatted}"),
+    // A Rust file rendered from a template: its text is parsed back into
+    // tokens so that it is formatted like every other file.
+    let template_unit = |path: String, text: String, header: &str| -> Unit<'_> {
+        let what = path.clone();
+        Unit {
             path,
-        })
+            header: header.to_owned(),
+            build: Box::new(move || {
+                text.parse()
+                    .map_err(|e| Error::new(&what, None, ErrorKind::Internal(format!("template output: {e}"))))
+            }),
+        }
     };
 
+    let start = Instant::now();
     let mut files = Vec::new();
+    let mut units = Vec::new();
     let uses = |pred: &dyn Fn(&TypeRef) -> bool| apis.iter().any(|a| api_uses(a, pred));
     let api_entries: Vec<ApiEntry> = apis
         .iter()
@@ -154,15 +171,15 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>,
     match config.layout {
         Layout::Single => {
             for api in apis {
-                files.push(rust_file(
+                units.push(template_unit(
                     "src/lib.rs".into(),
                     render(
                         "lib.rs.j2",
                         minijinja::context! { doc_lines => api_doc_lines(api), modules => &api_modules },
                     )?,
                     &header,
-                )?);
-                files.extend(api_files("src", api, &header)?);
+                ));
+                units.extend(api_units("src", api, &header));
             }
         }
         Layout::PerSpec => {
@@ -175,22 +192,22 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>,
                 })
                 .collect();
             let crate_doc = rust::doc_lines(&config.description);
-            files.push(rust_file(
+            units.push(template_unit(
                 "src/lib.rs".into(),
                 render("lib.rs.j2", minijinja::context! { doc_lines => crate_doc, modules => modules })?,
                 &header,
-            )?);
+            ));
             for api in apis {
                 let header = header_for(&[api.source.as_str()]);
-                files.push(rust_file(
+                units.push(template_unit(
                     format!("src/{}/mod.rs", api.module),
                     render(
                         "mod.rs.j2",
                         minijinja::context! { doc_lines => api_doc_lines(api), modules => &api_modules },
                     )?,
                     &header,
-                )?);
-                files.extend(api_files(&format!("src/{}", api.module), api, &header)?);
+                ));
+                units.extend(api_units(&format!("src/{}", api.module), api, &header));
             }
         }
     }
@@ -199,32 +216,90 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig) -> Result<Vec<OutputFile>,
         ("src/support/client.rs", "support/client.rs"),
         ("src/support/server.rs", "support/server.rs"),
     ] {
-        files.push(rust_file(path.into(), render(template, minijinja::context! {})?, &header)?);
+        units.push(template_unit(path.into(), render(template, minijinja::context! {})?, &header));
     }
+    // The largest files first, so that no thread is left with one at the end.
+    units.sort_by_key(|u| std::cmp::Reverse(unit_weight(&u.path)));
+    timings.emit += start.elapsed();
+    files.extend(build_units(&units, timings)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
+    timings.emit_wall += start.elapsed();
+    Ok(files)
+}
+
+/// Rough relative size of a generated file, for scheduling.
+fn unit_weight(path: &str) -> u8 {
+    match path.rsplit('/').next() {
+        Some("server.rs") if !path.contains("/support/") => 4,
+        Some("models.rs") => 3,
+        Some("client.rs") if !path.contains("/support/") => 2,
+        Some("operations.rs") => 1,
+        _ => 0,
+    }
+}
+
+/// Builds and formats the units on every available core.
+fn build_units(units: &[Unit<'_>], timings: &mut Timings) -> Result<Vec<OutputFile>, Error> {
+    struct Done {
+        index: usize,
+        file: Result<OutputFile, Error>,
+        emit: Duration,
+        format: Duration,
+    }
+    let next = AtomicUsize::new(0);
+    let work = || {
+        let mut done = Vec::new();
+        loop {
+            let index = next.fetch_add(1, Ordering::Relaxed);
+            let Some(unit) = units.get(index) else { break done };
+            let start = Instant::now();
+            let tokens = (unit.build)();
+            let built = Instant::now();
+            let file = tokens.and_then(|t| rust::format_file(t, &unit.path)).map(|formatted| OutputFile {
+                contents: format!("// {}\n\n{formatted}", unit.header),
+                path: unit.path.clone(),
+            });
+            done.push(Done { index, file, emit: built - start, format: built.elapsed() });
+        }
+    };
+    let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, units.len().max(1));
+    let mut done: Vec<Done> = std::thread::scope(|scope| {
+        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        let mut done = work();
+        for worker in workers {
+            match worker.join() {
+                Ok(more) => done.extend(more),
+                Err(_) => return Err(Error::new("emit", None, ErrorKind::Internal("an emitting thread panicked".into()))),
+            }
+        }
+        Ok(done)
+    })?;
+    done.sort_by_key(|d| d.index);
+    let mut files = Vec::with_capacity(done.len());
+    for d in done {
+        timings.emit += d.emit;
+        timings.format += d.format;
+        files.push(d.file?);
+    }
     Ok(files)
 }
 
 /// The Rust modules of one API, under `dir`.
-fn api_files(dir: &str, api: &Api, header: &str) -> Result<Vec<OutputFile>, Error> {
-    let modules = [
-        ("models.rs", models::models_module(api)),
-        ("operations.rs", operations::operations_module(api)),
-        ("client.rs", client::client_module(api)),
-        ("server.rs", server::server_module(api)),
-    ];
-    modules
-        .into_iter()
-        .map(|(file, tokens)| {
-            let path = format!("{dir}/{file}");
-            let formatted = rust::format_file(tokens, &path)?;
-            Ok(OutputFile {
-                contents: format!("// {header}\n\n{formatted}"),
-                path,
-            })
-        })
-        .collect()
+fn api_units<'a>(dir: &str, api: &'a Api, header: &str) -> [Unit<'a>; 4] {
+    let unit = |file: &str, build: fn(&Api) -> TokenStream| Unit {
+        path: format!("{dir}/{file}"),
+        header: header.to_owned(),
+        build: Box::new(move || Ok(build(api))),
+    };
+    [
+        unit("models.rs", models::models_module),
+        unit("operations.rs", operations::operations_module),
+        unit("client.rs", client::client_module),
+        unit("server.rs", server::server_module),
+    ]
 }
+
+
 
 /// The API's module docs: title, version, servers, then the description.
 fn api_doc_lines(api: &Api) -> Vec<String> {

@@ -9,7 +9,6 @@ use crate::ir::{Additional, Check, PropertyCheck};
 use openapiv3::{AdditionalProperties, IntegerFormat, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
 use serde_json::Value;
 
-const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
 
 impl Lowerer<'_> {
     /// The check of a schema where it is used: nullability included.
@@ -34,11 +33,10 @@ impl Lowerer<'_> {
         }
         match src {
             SchemaSrc::Ref(reference) => {
-                if let Some(key) = reference.strip_prefix(COMPONENT_SCHEMAS) {
-                    let key = key.replace("~1", "/").replace("~0", "~");
+                if let Some(key) = super::component_key(reference) {
                     return self.component_names.get(&key).map_or(Check::Any, |name| Check::Ref { name: name.clone() });
                 }
-                match self.deref::<Schema>(reference, at) {
+                match self.deref_schema(reference, at) {
                     Ok((schema, target)) => self.check_base(SchemaSrc::Item(&schema), &target, depth + 1),
                     Err(_) => Check::Any,
                 }
@@ -98,7 +96,7 @@ impl Lowerer<'_> {
                     let part_at = at.push("allOf").push(i.to_string());
                     let resolved = match part {
                         ReferenceOr::Item(s) => Some((s.clone(), part_at)),
-                        ReferenceOr::Reference { reference } => self.deref::<Schema>(reference, &part_at).ok(),
+                        ReferenceOr::Reference { reference } => self.deref_schema(reference, &part_at).ok().map(|(s, p)| (s.into_owned(), p)),
                     };
                     if let Some((schema, part_at)) = resolved {
                         if let Check::Object { properties: p, required: r, .. } = self.structural_check(&schema, &part_at, depth + 1) {

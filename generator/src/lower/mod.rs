@@ -16,6 +16,7 @@ use crate::ir::{Api, Example, Location, SecurityKind, SecurityScheme, Server, Ty
 use crate::naming::{self, Scope};
 use crate::parse::Document;
 use serde::de::DeserializeOwned;
+use std::borrow::Cow;
 use std::collections::HashMap;
 
 /// Lowers a parsed document into the IR of one API module.
@@ -74,6 +75,12 @@ impl NameHint {
     fn child(&self, suffix: &str) -> NameHint {
         NameHint::Suggest(format!("{}{}", self.base(), naming::type_name(suffix)))
     }
+}
+
+/// The component schema key a `$ref` names, unescaped, if it names one.
+fn component_key(reference: &str) -> Option<String> {
+    let key = reference.strip_prefix("#/components/schemas/")?;
+    Some(key.replace("~1", "/").replace("~0", "~"))
 }
 
 struct Lowerer<'a> {
@@ -178,6 +185,26 @@ impl<'a> Lowerer<'a> {
                 self.err(&target, ErrorKind::Invalid(format!("target of `{reference}`: {e}")))
             })?;
             return Ok((parsed, target));
+        }
+        Err(self.unsupported(at, format!("$ref chain through `{reference}` is too long or circular")))
+    }
+
+    /// The schema a `$ref` points to and its pointer. Component schemas are
+    /// borrowed from the parsed document; only other targets are parsed
+    /// from the raw tree (and so owned).
+    fn deref_schema(&self, reference: &str, at: &Pointer) -> Result<(Cow<'a, openapiv3::Schema>, Pointer), Error> {
+        let schemas = self.doc.openapi.components.as_ref().map(|c| &c.schemas);
+        let mut reference = reference;
+        for _ in 0..32 {
+            let found = component_key(reference).and_then(|key| schemas?.get(&key));
+            match found {
+                Some(openapiv3::ReferenceOr::Item(schema)) => {
+                    let target = Pointer::from_ref(reference).unwrap_or_else(|| at.clone());
+                    return Ok((Cow::Borrowed(schema), target));
+                }
+                Some(openapiv3::ReferenceOr::Reference { reference: next }) => reference = next,
+                None => return self.deref(reference, at).map(|(schema, target)| (Cow::Owned(schema), target)),
+            }
         }
         Err(self.unsupported(at, format!("$ref chain through `{reference}` is too long or circular")))
     }

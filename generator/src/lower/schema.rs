@@ -43,7 +43,6 @@ struct ObjectParts<'s> {
     additional: Option<&'s AdditionalProperties>,
 }
 
-const COMPONENT_SCHEMAS: &str = "#/components/schemas/";
 
 impl Lowerer<'_> {
     pub(super) fn lower_component_schemas(&mut self) -> Result<(), Error> {
@@ -110,14 +109,13 @@ impl Lowerer<'_> {
     /// A `$ref` to a component schema is that component's type; any other
     /// local `$ref` is lowered where it points (once, thanks to the memo).
     fn ref_type(&mut self, reference: &str, at: &Pointer) -> Result<TypeRef, Error> {
-        if let Some(key) = reference.strip_prefix(COMPONENT_SCHEMAS) {
-            let key = key.replace("~1", "/").replace("~0", "~");
+        if let Some(key) = super::component_key(reference) {
             return match self.component_names.get(&key) {
                 Some(name) => Ok(TypeRef::Named(name.clone())),
                 None => Err(self.err(at, ErrorKind::DanglingRef(reference.to_owned()))),
             };
         }
-        let (schema, target) = self.deref::<Schema>(reference, at)?;
+        let (schema, target) = self.deref_schema(reference, at)?;
         let last = target.as_str().rsplit('/').next().unwrap_or_default().to_owned();
         self.schema_type(SchemaSrc::Item(&schema), &target, &NameHint::Suggest(naming::type_name(&last)))
     }
@@ -134,7 +132,7 @@ impl Lowerer<'_> {
                     }
             }
             SchemaSrc::Ref(r) => self
-                .deref::<Schema>(r, at)
+                .deref_schema(r, at)
                 .map(|(s, p)| self.is_nullable(SchemaSrc::Item(&s), &p))
                 .unwrap_or(false),
         }
@@ -469,9 +467,9 @@ impl Lowerer<'_> {
             let mut tags = Vec::new();
             if let (Some(d), ReferenceOr::Reference { reference }) = (discriminator, alternative) {
                 tags.extend(d.mapping.iter().filter(|(_, target)| *target == reference || reference.ends_with(&format!("/{target}"))).map(|(value, _)| value.clone()));
-                if let Some(key) = reference.strip_prefix(COMPONENT_SCHEMAS) {
-                    if !tags.iter().any(|t| t == key) {
-                        tags.push(key.to_owned());
+                if let Some(key) = super::component_key(reference) {
+                    if !tags.contains(&key) {
+                        tags.push(key);
                     }
                 }
             }
