@@ -1,5 +1,6 @@
 //! Development tasks of the workspace, callable from tests too.
 
+pub mod bench;
 pub mod corpus;
 
 use generator::output::{check_tree, write_tree, Stale};
@@ -17,17 +18,21 @@ pub fn workspace_root() -> PathBuf {
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-/// The specs under `specs/` (YAML or JSON), sorted by file name.
-pub fn read_specs(root: &Path) -> Result<Vec<SpecInput>, Error> {
-    let dir = root.join("specs");
-    let io_err = |what: &str, e: std::io::Error| Error::new(what, None, ErrorKind::Io(e.to_string()));
-    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
-        .map_err(|e| io_err("specs/", e))?
+/// The paths of the specs under `specs/` (YAML or JSON), sorted by file name.
+pub fn spec_paths(root: &Path) -> Result<Vec<PathBuf>, Error> {
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(root.join("specs"))
+        .map_err(|e| Error::new("specs/", None, ErrorKind::Io(e.to_string())))?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|p| matches!(p.extension().and_then(|e| e.to_str()), Some("yaml" | "yml" | "json")))
         .collect();
     paths.sort();
-    paths
+    Ok(paths)
+}
+
+/// The specs under `specs/` (YAML or JSON), sorted by file name.
+pub fn read_specs(root: &Path) -> Result<Vec<SpecInput>, Error> {
+    let io_err = |what: &str, e: std::io::Error| Error::new(what, None, ErrorKind::Io(e.to_string()));
+    spec_paths(root)?
         .iter()
         .map(|path| {
             let name = format!("specs/{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());

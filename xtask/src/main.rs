@@ -18,6 +18,28 @@ enum Task {
         #[arg(long)]
         check: bool,
     },
+    /// Measure generation, the generated code's compile time, and its
+    /// run-time cost against a hand-written client and server.
+    Bench {
+        /// Repetitions of each generation; medians are reported.
+        #[arg(long, default_value_t = 5)]
+        runs: usize,
+        /// Where the generated crates and the report go.
+        #[arg(long, default_value = "target/bench")]
+        out: std::path::PathBuf,
+        /// Skip GitHub's description (fetched from the npm registry).
+        #[arg(long)]
+        no_github: bool,
+        /// Skip OpenAPI Generator (needs Java; installed from PyPI).
+        #[arg(long)]
+        no_openapi_generator: bool,
+        /// Skip `cargo check` of the generated crates (the slowest part).
+        #[arg(long)]
+        no_cargo_check: bool,
+        /// Skip the runtime benchmark of client and server.
+        #[arg(long)]
+        no_runtime: bool,
+    },
     /// Generate (and with --compile, check) crates for a list of real-world specs.
     Corpus {
         /// Specs to run, one path per line relative to the corpus folder.
@@ -47,6 +69,23 @@ enum Task {
 fn main() -> ExitCode {
     let root = xtask::workspace_root();
     match Cli::parse().task {
+        Task::Bench { runs, out, no_github, no_openapi_generator, no_cargo_check, no_runtime } => {
+            let options = xtask::bench::Options {
+                runs: runs.max(1),
+                out: if out.is_absolute() { out } else { root.join(out) },
+                github: !no_github,
+                openapi_generator: !no_openapi_generator,
+                cargo_check: !no_cargo_check,
+                runtime: !no_runtime,
+            };
+            match xtask::bench::run(&root, &options) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
         Task::Corpus { list, jobs, compile, strict, timeout, out, min_ok } => {
             let absolute = |p: std::path::PathBuf| if p.is_absolute() { p } else { root.join(p) };
             let options = xtask::corpus::Options {
