@@ -41,4 +41,10 @@ fn generate(case: &str) {
             .collect();
         std::fs::write(dir.join(format!("{module}.rs")), body).unwrap_or_else(|e| panic!("{e}"));
     }
+    // `server.rs` declares `pub mod schemas;`, a module file of its own
+    // (not included), which rustc looks for beside the included file.
+    let Some(schemas) = files.iter().find(|f| f.path == "src/server/schemas.rs") else {
+        panic!("no server schemas generated");
+    };
+    std::fs::write(dir.join("schemas.rs"), &schemas.contents).unwrap_or_else(|e| panic!("{e}"));
 }

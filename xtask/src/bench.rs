@@ -346,7 +346,8 @@ fn measure_openapi_generator(cli: &Path, set: &SpecSet, check_dir: &Path, runs: 
                 .arg(file)
                 .arg("-o")
                 .arg(&dir)
-                .arg(format!("--additional-properties=packageName=og-{}", set.name))
+                // Spec versions are seldom semver; Cargo needs one.
+                .arg(format!("--additional-properties=packageName=og-{},packageVersion=0.1.0", set.name))
                 .stdout(Stdio::null())
                 .output()
                 .map_err(|e| e.to_string())?;

@@ -12,75 +12,7 @@ use crate::support::server as rt;
 
 use std::sync::Arc;
 
-/// The spec's schemas, as the server validates request values against them.
-pub mod schemas {
-    #[allow(unused_imports)]
-    use crate::support::server::{Additional, Schema};
-    /// Schema of [`JobStatus`](super::super::models::JobStatus).
-    #[allow(non_upper_case_globals)]
-    pub static JobStatus: Schema = Schema::String {
-        min_length: None,
-        max_length: None,
-        pattern: None,
-        values: &["running", "done", "error", "pending"],
-    };
-    /// Schema of [`Job`](super::super::models::Job).
-    #[allow(non_upper_case_globals)]
-    pub static Job: Schema = Schema::Object {
-        properties: &[
-            ("id", &Schema::STRING),
-            ("name", &Schema::STRING),
-            ("status", &JobStatus),
-            ("creation_date", &Schema::STRING),
-            ("completion_date", &Schema::STRING),
-            ("message", &Schema::STRING),
-            ("step", &JobStep),
-        ],
-        required: &["status"],
-        additional: Additional::Allow,
-    };
-    /// Schema of [`JobStep`](super::super::models::JobStep).
-    #[allow(non_upper_case_globals)]
-    pub static JobStep: Schema = Schema::Object {
-        properties: &[("id", &Schema::INTEGER)],
-        required: &["id"],
-        additional: Additional::Allow,
-    };
-    /// Schema of [`JobList`](super::super::models::JobList).
-    #[allow(non_upper_case_globals)]
-    pub static JobList: Schema = Schema::Object {
-        properties: &[
-            ("count", &Schema::INTEGER),
-            ("next", &Schema::Nullable(&Schema::STRING)),
-            ("previous", &Schema::Nullable(&Schema::STRING)),
-            (
-                "results",
-                &Schema::Array {
-                    items: &Job,
-                    min_items: None,
-                    max_items: None,
-                    unique_items: false,
-                },
-            ),
-        ],
-        required: &["count", "results"],
-        additional: Additional::Allow,
-    };
-    /// Schema of [`JobDataRow`](super::super::models::JobDataRow).
-    #[allow(non_upper_case_globals)]
-    pub static JobDataRow: Schema = Schema::Object {
-        properties: &[],
-        required: &[],
-        additional: Additional::Allow,
-    };
-    /// Schema of [`Error`](super::super::models::Error).
-    #[allow(non_upper_case_globals)]
-    pub static Error: Schema = Schema::Object {
-        properties: &[("detail", &Schema::STRING)],
-        required: &["detail"],
-        additional: Additional::Allow,
-    };
-}
+pub mod schemas;
 
 /// The Akeneo Syndication Data Manager (SDM) API - Jobs API, implemented by you. Every method receives inputs already validated against the spec, and the principal of the credentials that met its security requirements (`None` when it has none).
 pub trait Api: rt::Authenticate {

@@ -6,6 +6,7 @@
 mod client;
 mod models;
 mod operations;
+mod schemas;
 mod server;
 pub(crate) mod rust;
 
@@ -70,7 +71,13 @@ struct ApiEntry {
 struct Unit<'a> {
     path: String,
     header: String,
-    build: Box<dyn Fn() -> Result<TokenStream, Error> + Send + Sync + 'a>,
+    build: Box<dyn Fn() -> Result<Built, Error> + Send + Sync + 'a>,
+}
+
+/// What a unit builds: tokens to format, or text already laid out.
+enum Built {
+    Tokens(TokenStream),
+    Text(String),
 }
 
 /// Emits every file of the crate for the given APIs.
@@ -99,6 +106,7 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
             header: header.to_owned(),
             build: Box::new(move || {
                 text.parse()
+                    .map(Built::Tokens)
                     .map_err(|e| Error::new(&what, None, ErrorKind::Internal(format!("template output: {e}"))))
             }),
         }
@@ -231,6 +239,7 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
 fn unit_weight(path: &str) -> u8 {
     match path.rsplit('/').next() {
         Some("server.rs") if !path.contains("/support/") => 4,
+        Some("schemas.rs") => 3,
         Some("models.rs") => 3,
         Some("client.rs") if !path.contains("/support/") => 2,
         Some("operations.rs") => 1,
@@ -255,10 +264,13 @@ fn build_units(units: &[Unit<'_>], timings: &mut Timings) -> Result<Vec<OutputFi
             let start = Instant::now();
             let tokens = (unit.build)();
             let built = Instant::now();
-            let file = tokens.and_then(|t| rust::format_file(t, &unit.path)).map(|formatted| OutputFile {
-                contents: format!("// {}\n\n{formatted}", unit.header),
-                path: unit.path.clone(),
+            let contents = tokens.and_then(|built| match built {
+                Built::Tokens(tokens) => {
+                    rust::format_file(tokens, &unit.path).map(|formatted| format!("// {}\n\n{formatted}", unit.header))
+                }
+                Built::Text(text) => Ok(text),
             });
+            let file = contents.map(|contents| OutputFile { contents, path: unit.path.clone() });
             done.push(Done { index, file, emit: built - start, format: built.elapsed() });
         }
     };
@@ -285,17 +297,23 @@ fn build_units(units: &[Unit<'_>], timings: &mut Timings) -> Result<Vec<OutputFi
 }
 
 /// The Rust modules of one API, under `dir`.
-fn api_units<'a>(dir: &str, api: &'a Api, header: &str) -> [Unit<'a>; 4] {
+fn api_units<'a>(dir: &str, api: &'a Api, header: &str) -> [Unit<'a>; 5] {
     let unit = |file: &str, build: fn(&Api) -> TokenStream| Unit {
         path: format!("{dir}/{file}"),
         header: header.to_owned(),
-        build: Box::new(move || Ok(build(api))),
+        build: Box::new(move || Ok(Built::Tokens(build(api)))),
     };
+    let owned_header = header.to_owned();
     [
         unit("models.rs", models::models_module),
         unit("operations.rs", operations::operations_module),
         unit("client.rs", client::client_module),
         unit("server.rs", server::server_module),
+        Unit {
+            path: format!("{dir}/server/schemas.rs"),
+            header: header.to_owned(),
+            build: Box::new(move || Ok(Built::Text(schemas::schemas_file(api, &owned_header)))),
+        },
     ]
 }
 

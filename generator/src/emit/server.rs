@@ -18,7 +18,7 @@
 
 use super::operations::{is_struct_variant, keeps_status, operation_doc, security_alternatives, style_tokens};
 use super::rust::{ident, type_tokens};
-use crate::ir::{Additional, Api, Body, Check, Encoding, Location, Operation, Parameter, SecurityKind};
+use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, SecurityKind};
 use heck::ToShoutySnakeCase;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -26,16 +26,6 @@ use quote::quote;
 pub fn server_module(api: &Api) -> TokenStream {
     let title = api.title.trim();
     let module_doc = format!(" Server stubs of the {title} API: implement [`Api`], serve [`router`].");
-    let schema_statics = api.types.iter().map(|t| {
-        let name = ident(&t.name);
-        let value = schema_value(&t.check, &quote!(), &quote!());
-        let doc = format!(" Schema of [`{}`](super::super::models::{}).", t.name, t.name);
-        quote! {
-            #[doc = #doc]
-            #[allow(non_upper_case_globals)]
-            pub static #name: Schema = #value;
-        }
-    });
     let schemes = api.security_schemes.iter().map(|s| {
         let key = &s.key;
         let kind = match &s.kind {
@@ -93,12 +83,7 @@ pub fn server_module(api: &Api) -> TokenStream {
         use crate::support::server as rt;
         use std::sync::Arc;
 
-        /// The spec's schemas, as the server validates request values against them.
-        pub mod schemas {
-            #[allow(unused_imports)]
-            use crate::support::server::{Additional, Schema};
-            #(#schema_statics)*
-        }
+        pub mod schemas;
 
         #[doc = #trait_doc]
         pub trait Api: rt::Authenticate {
@@ -145,107 +130,6 @@ fn location_tokens(location: Location) -> TokenStream {
 }
 
 
-fn opt_f64(v: Option<f64>) -> TokenStream {
-    match v {
-        Some(v) if v.is_finite() => {
-            let lit = Literal::f64_suffixed(v);
-            quote!(Some(#lit))
-        }
-        _ => quote!(None),
-    }
-}
-
-fn opt_u64(v: Option<u64>) -> TokenStream {
-    match v {
-        Some(v) => {
-            let lit = Literal::u64_suffixed(v);
-            quote!(Some(#lit))
-        }
-        None => quote!(None),
-    }
-}
-
-/// A `&'static Schema` expression; named types through `prefix` (the path
-/// of the `schemas` module from where the expression sits), runtime types
-/// through `rt` (empty inside `schemas`, which imports them).
-fn schema_ref(check: &Check, prefix: &TokenStream, rt: &TokenStream) -> TokenStream {
-    match check {
-        Check::Ref { name } => {
-            let name = ident(name);
-            quote!(&#prefix #name)
-        }
-        other => {
-            let value = schema_value(other, prefix, rt);
-            quote!(&#value)
-        }
-    }
-}
-
-/// A `Schema` value expression for a static initializer.
-fn schema_value(check: &Check, prefix: &TokenStream, rt: &TokenStream) -> TokenStream {
-    let schema_ref = |check: &Check, prefix: &TokenStream| schema_ref(check, prefix, rt);
-    let value = match check {
-        Check::Any => quote!(Schema::Any),
-        Check::Ref { .. } => {
-            let target = schema_ref(check, prefix);
-            quote!(Schema::Ref(#target))
-        }
-        Check::Nullable { inner } => {
-            let inner = schema_ref(inner, prefix);
-            quote!(Schema::Nullable(#inner))
-        }
-        Check::Boolean => quote!(Schema::Boolean),
-        // Unconstrained scalars, the common case, by name.
-        Check::String { min_length: None, max_length: None, pattern: None, values, .. } if values.is_empty() => quote!(Schema::STRING),
-        Check::Integer { minimum: None, maximum: None, int32, .. } => {
-            if *int32 {
-                quote!(Schema::INT32)
-            } else {
-                quote!(Schema::INTEGER)
-            }
-        }
-        Check::Number { minimum: None, maximum: None, .. } => quote!(Schema::NUMBER),
-        Check::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 } => {
-            let (min, max) = (opt_f64(*minimum), opt_f64(*maximum));
-            quote!(Schema::Integer { minimum: #min, maximum: #max, exclusive_minimum: #exclusive_minimum, exclusive_maximum: #exclusive_maximum, int32: #int32 })
-        }
-        Check::Number { minimum, maximum, exclusive_minimum, exclusive_maximum } => {
-            let (min, max) = (opt_f64(*minimum), opt_f64(*maximum));
-            quote!(Schema::Number { minimum: #min, maximum: #max, exclusive_minimum: #exclusive_minimum, exclusive_maximum: #exclusive_maximum })
-        }
-        Check::String { min_length, max_length, pattern, values, .. } => {
-            let (min, max) = (opt_u64(*min_length), opt_u64(*max_length));
-            let pattern = match pattern {
-                Some(p) => quote!(Some(#p)),
-                None => quote!(None),
-            };
-            quote!(Schema::String { min_length: #min, max_length: #max, pattern: #pattern, values: &[#(#values),*] })
-        }
-        Check::Array { items, min_items, max_items, unique_items } => {
-            let items = schema_ref(items, prefix);
-            let (min, max) = (opt_u64(*min_items), opt_u64(*max_items));
-            quote!(Schema::Array { items: #items, min_items: #min, max_items: #max, unique_items: #unique_items })
-        }
-        Check::Object { properties, required, additional } => {
-            let properties = properties.iter().map(|p| {
-                let name = &p.name;
-                let schema = schema_ref(&p.check, prefix);
-                quote!((#name, #schema))
-            });
-            let additional = match additional {
-                Additional::Allow => quote!(#rt Additional::Allow),
-                Additional::Deny => quote!(#rt Additional::Deny),
-                Additional::Check(check) => {
-                    let schema = schema_ref(check, prefix);
-                    quote!(#rt Additional::Check(#schema))
-                }
-            };
-            quote!(Schema::Object { properties: &[#(#properties),*], required: &[#(#required),*], additional: #additional })
-        }
-    };
-    quote!(#rt #value)
-}
-
 fn param_static(op: &Operation, p: &Parameter) -> proc_macro2::Ident {
     ident(&format!("SCHEMA_{}__{}", op.name.to_shouty_snake_case(), p.name.to_shouty_snake_case()))
 }
@@ -261,15 +145,14 @@ fn server_body(op: &Operation) -> Option<&Body> {
 
 /// Statics holding the schemas of an operation's parameters and body.
 fn operation_statics(op: &Operation) -> TokenStream {
-    let (prefix, rt) = (quote!(schemas::), quote!(rt::));
     let params = op.parameters.iter().map(|p| {
         let name = param_static(op, p);
-        let value = schema_value(&p.check, &prefix, &rt);
+        let value = super::schemas::value_tokens(&p.check);
         quote!(static #name: rt::Schema = #value;)
     });
     let body = server_body(op).filter(|b| matches!(b.encoding, Encoding::Json | Encoding::Form)).map(|b| {
         let name = body_static(op);
-        let value = schema_value(&b.check, &prefix, &rt);
+        let value = super::schemas::value_tokens(&b.check);
         quote!(static #name: rt::Schema = #value;)
     });
     quote!(#(#params)* #body)
