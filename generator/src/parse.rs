@@ -17,13 +17,31 @@ pub struct Document {
 /// Parses spec text. JSON when the first non-blank character is `{`, YAML
 /// otherwise (YAML is a superset of JSON, but JSON errors read better).
 pub fn parse(file: &str, text: &str) -> Result<Document, Error> {
-    let mut raw = parse_tree(file, text)?;
-    check_version(file, &raw)?;
-    let mut notes = Vec::new();
-    if raw.get("openapi").and_then(Value::as_str).is_some_and(|v| v.starts_with("3.1")) {
-        crate::normalize::downgrade_31(&mut raw, &mut notes);
-    }
-    crate::normalize::repair_enums(&mut raw, &mut notes);
+    // A large JSON document is also read straight into the typed model on
+    // another core while the raw tree is read and checked; that model is
+    // used when normalization left the tree as it was.
+    let typed_from_text = text.len() >= 256 * 1024 && text.trim_start().starts_with('{');
+    std::thread::scope(|scope| {
+        let typed = typed_from_text.then(|| scope.spawn(|| serde_json::from_str::<openapiv3::OpenAPI>(text).ok()));
+        let mut raw = parse_tree(file, text)?;
+        check_version(file, &raw)?;
+        let mut notes = Vec::new();
+        let is_31 = raw.get("openapi").and_then(Value::as_str).is_some_and(|v| v.starts_with("3.1"));
+        if is_31 {
+            crate::normalize::downgrade_31(&mut raw, &mut notes);
+        }
+        // Every repair leaves a note, so no note means an unchanged tree.
+        crate::normalize::repair_enums(&mut raw, &mut notes);
+        let typed = typed.and_then(|t| t.join().ok().flatten());
+        match typed {
+            Some(openapi) if !is_31 && notes.is_empty() => Ok(Document { openapi, raw, notes }),
+            _ => typed_from_tree(file, raw, notes),
+        }
+    })
+}
+
+/// The typed model from the (normalized) raw tree.
+fn typed_from_tree(file: &str, raw: Value, notes: Vec<crate::ir::Warning>) -> Result<Document, Error> {
     // Tracking the path of every node costs more than the parse itself, so
     // the path is only tracked again when the fast parse has failed.
     use serde::Deserialize;
