@@ -5,6 +5,18 @@
 //! cargo run --release -p tests --bin runtime-bench -- [--requests N] [--concurrency C] [--rounds R] [--json]
 //! ```
 //!
+//! Defaults: 3000 requests at concurrency 16 per throughput measurement,
+//! 1000 sequential requests per latency measurement, 7 rounds, 1000 warm-up
+//! requests (`--samples`, `--warmup`); about 30 s on two cores.
+//!
+//! Prints a table on stdout (progress goes to stderr). With `--json` the
+//! last line is `runtime: {...}`, one JSON object with the keys
+//! `{list,create}_{latency_us,throughput}_{generated,handwritten,ratio}`
+//! (ratio = generated / hand-written), the settings, `failed_requests` and
+//! `token_fetches`. The exit status is 1 when any request failed or any
+//! answer was not the expected status and typed body, 2 when the run could
+//! not start.
+//!
 //! # What is compared
 //!
 //! - **A, generated**: `job_apis::emporix_sepa_export::client::Client`
@@ -24,7 +36,8 @@
 //!
 //! - **list**: `GET /sepa-export/acme/jobs?siteCode=main&pageSize=100`
 //!   answers 200 with 100 jobs (a list built once at start, cloned per
-//!   request); the client decodes the whole typed list.
+//!   request on both sides: the generated trait returns an owned list); the
+//!   client decodes the whole typed list.
 //! - **create**: `POST /sepa-export/acme/jobs` with `{"siteCode":"main"}`;
 //!   the server decodes the body and answers 201 with `{"id":"job-main"}`.
 //!
@@ -77,7 +90,7 @@ use chrono::{DateTime, Utc};
 use clap::Parser;
 use job_apis::emporix_sepa_export as emporix;
 use job_apis::support::server::{Authenticate, Credential, Grant, Problem, ServerConfig};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use std::future::Future;
 use std::ops::Range;
 use std::process::ExitCode;
@@ -112,16 +125,16 @@ const KEPT_ERRORS: usize = 5;
 #[command(name = "runtime-bench")]
 struct Args {
     /// Requests per throughput measurement (per pair, workload and round).
-    #[arg(long, default_value_t = 2000, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 3000, value_parser = clap::value_parser!(u32).range(1..))]
     requests: u32,
     /// Requests kept in flight during throughput measurements.
     #[arg(long, default_value_t = 16, value_parser = clap::value_parser!(u32).range(1..))]
     concurrency: u32,
     /// Rounds; each measures every workload and metric once per pair.
-    #[arg(long, default_value_t = 5, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 7, value_parser = clap::value_parser!(u32).range(1..))]
     rounds: u32,
     /// Sequential requests per latency measurement.
-    #[arg(long, default_value_t = 500, value_parser = clap::value_parser!(u32).range(1..))]
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     samples: u32,
     /// Warm-up requests per pair and workload before the first round.
     #[arg(long, default_value_t = 1000)]
@@ -158,7 +171,11 @@ fn seeds() -> Vec<Seed> {
                 status: if running { "IN_PROGRESS" } else { "COMPLETED" },
                 file_id: (!running).then(|| format!("6655a1d9e4b0f1a2b3c4{i:04x}")),
                 active: running,
-                orders: if running { 0 } else { (i as i32 * 37) % 500 + 1 },
+                orders: if running {
+                    0
+                } else {
+                    (i as i32 * 37) % 500 + 1
+                },
                 created_at: at(created),
                 completed_at: (!running).then(|| at(created + 60 + i as i64)),
             }
@@ -180,7 +197,10 @@ fn json_error(status: u16, body: Vec<u8>, headers: &[(HeaderName, String)]) -> R
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = (status, body).into_response();
     let map = response.headers_mut();
-    map.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
+    map.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("application/json"),
+    );
     for (name, value) in headers {
         if let Ok(value) = HeaderValue::from_str(value) {
             map.append(name.clone(), value);
@@ -295,22 +315,33 @@ struct Generated {
 
 impl Side for Generated {
     async fn call(&self, workload: Workload) -> Result<(), String> {
-        use emporix::operations::{GetSepaExportListJobsResponse as List, PostSepaExportCreateJobResponse as Create};
+        use emporix::operations::{
+            GetSepaExportListJobsResponse as List, PostSepaExportCreateJobResponse as Create,
+        };
         match workload {
             Workload::List => {
                 let params = emporix::operations::GetSepaExportListJobsParams {
                     page_size: Some(JOB_COUNT as i32),
                     ..Default::default()
                 };
-                match self.client.get_sepa_export_list_jobs(TENANT, SITE, params).await {
+                match self
+                    .client
+                    .get_sepa_export_list_jobs(TENANT, SITE, params)
+                    .await
+                {
                     Ok(List::Ok(jobs)) if jobs == *self.expected => Ok(()),
-                    Ok(List::Ok(jobs)) => Err(format!("200 with an unexpected list of {} jobs", jobs.len())),
+                    Ok(List::Ok(jobs)) => Err(format!(
+                        "200 with an unexpected list of {} jobs",
+                        jobs.len()
+                    )),
                     Ok(other) => Err(format!("list answered {}, expected 200", other.status())),
                     Err(e) => Err(format!("list failed: {e}")),
                 }
             }
             Workload::Create => {
-                let body = emporix::models::CreateJob { site_code: SITE.to_owned() };
+                let body = emporix::models::CreateJob {
+                    site_code: SITE.to_owned(),
+                };
                 match self.client.post_sepa_export_create_job(TENANT, &body).await {
                     Ok(Create::Created(job)) if job.id == CREATED_ID => Ok(()),
                     Ok(Create::Created(job)) => Err(format!("201 with unexpected id {:?}", job.id)),
@@ -341,7 +372,10 @@ mod hand {
         pub file_id: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         pub active: Option<bool>,
-        #[serde(rename = "ordersExportedCount", skip_serializing_if = "Option::is_none")]
+        #[serde(
+            rename = "ordersExportedCount",
+            skip_serializing_if = "Option::is_none"
+        )]
         pub orders_exported_count: Option<i32>,
         #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
         pub created_at: Option<DateTime<Utc>>,
@@ -413,7 +447,10 @@ struct HandState {
 
 fn hand_router(state: HandState) -> Router {
     Router::new()
-        .route("/sepa-export/{tenant}/jobs", axum::routing::get(hand_list).post(hand_create))
+        .route(
+            "/sepa-export/{tenant}/jobs",
+            axum::routing::get(hand_list).post(hand_create),
+        )
         .with_state(Arc::new(state))
 }
 
@@ -428,7 +465,9 @@ fn hand_unauthorized(headers: &HeaderMap, token: &str, scope: &str) -> Option<Re
         return None;
     }
     let body = hand::Unauthorized {
-        fault: hand::Fault { faultstring: "missing or invalid credentials".into() },
+        fault: hand::Fault {
+            faultstring: "missing or invalid credentials".into(),
+        },
     };
     let challenge = format!("Bearer realm=\"OAuth2\", scope=\"{scope}\"");
     Some(json_error(
@@ -448,15 +487,23 @@ fn hand_bad_request(errors: Vec<hand::FieldError>) -> Response {
 }
 
 fn field_error(path: &str, message: &str) -> hand::FieldError {
-    hand::FieldError { message: message.to_owned(), path: path.to_owned() }
+    hand::FieldError {
+        message: message.to_owned(),
+        path: path.to_owned(),
+    }
 }
 
-fn hand_json(status: StatusCode, body: &impl Serialize) -> Response {
+fn hand_json(status: StatusCode, body: &(impl Serialize + ?Sized)) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => {
-            (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes)
-                .into_response()
-        }
+        Ok(bytes) => (
+            status,
+            [(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("application/json"),
+            )],
+            bytes,
+        )
+            .into_response(),
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -487,7 +534,12 @@ async fn hand_list(
     }
     let mut errors = Vec::new();
     let (mut site_code, mut page_number, mut page_size) = (None, None, None);
-    for pair in query.as_deref().unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
+    for pair in query
+        .as_deref()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+    {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
         let value = percent_encoding::percent_decode_str(&value.replace('+', " "))
             .decode_utf8_lossy()
@@ -508,8 +560,9 @@ async fn hand_list(
     if !errors.is_empty() {
         return hand_bad_request(errors);
     }
+    // Cloned like A's, whose trait method must return an owned list.
     let range = page(state.jobs.len(), page_number, page_size);
-    hand_json(StatusCode::OK, &state.jobs[range])
+    hand_json(StatusCode::OK, &state.jobs[range].to_vec())
 }
 
 async fn hand_create(
@@ -524,18 +577,34 @@ async fn hand_create(
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"));
+        .is_some_and(|v| {
+            v.split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .eq_ignore_ascii_case("application/json")
+        });
     if !json {
         return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
     }
     let job: hand::CreateJob = match serde_json::from_slice(&body) {
         Ok(job) => job,
-        Err(e) => return hand_bad_request(vec![field_error("/body", &format!("not valid JSON: {e}"))]),
+        Err(e) => {
+            return hand_bad_request(vec![field_error("/body", &format!("not valid JSON: {e}"))])
+        }
     };
     if job.site_code.is_empty() {
-        return hand_bad_request(vec![field_error("/body/siteCode", "must be at least 1 characters long")]);
+        return hand_bad_request(vec![field_error(
+            "/body/siteCode",
+            "must be at least 1 characters long",
+        )]);
     }
-    hand_json(StatusCode::CREATED, &hand::JobId { id: format!("job-{}", job.site_code) })
+    hand_json(
+        StatusCode::CREATED,
+        &hand::JobId {
+            id: format!("job-{}", job.site_code),
+        },
+    )
 }
 
 /// B's client: what someone writes by hand with reqwest.
@@ -568,12 +637,20 @@ impl From<reqwest::Error> for HandError {
 }
 
 impl HandClient {
-    async fn list_jobs(&self, tenant: &str, site_code: &str, page_size: u32) -> Result<Vec<hand::Job>, HandError> {
+    async fn list_jobs(
+        &self,
+        tenant: &str,
+        site_code: &str,
+        page_size: u32,
+    ) -> Result<Vec<hand::Job>, HandError> {
         let response = self
             .http
             .get(format!("{}/sepa-export/{tenant}/jobs", self.base_url))
             .bearer_auth(&self.token)
-            .query(&[("siteCode", site_code), ("pageSize", &page_size.to_string())])
+            .query(&[
+                ("siteCode", site_code),
+                ("pageSize", &page_size.to_string()),
+            ])
             .send()
             .await?;
         if response.status() != StatusCode::OK {
@@ -582,7 +659,11 @@ impl HandClient {
         Ok(response.json().await?)
     }
 
-    async fn create_job(&self, tenant: &str, body: &hand::CreateJob) -> Result<hand::JobId, HandError> {
+    async fn create_job(
+        &self,
+        tenant: &str,
+        body: &hand::CreateJob,
+    ) -> Result<hand::JobId, HandError> {
         let response = self
             .http
             .post(format!("{}/sepa-export/{tenant}/jobs", self.base_url))
@@ -609,11 +690,16 @@ impl Side for Hand {
         match workload {
             Workload::List => match self.client.list_jobs(TENANT, SITE, JOB_COUNT as u32).await {
                 Ok(jobs) if jobs == *self.expected => Ok(()),
-                Ok(jobs) => Err(format!("200 with an unexpected list of {} jobs", jobs.len())),
+                Ok(jobs) => Err(format!(
+                    "200 with an unexpected list of {} jobs",
+                    jobs.len()
+                )),
                 Err(e) => Err(format!("list failed: {e}")),
             },
             Workload::Create => {
-                let body = hand::CreateJob { site_code: SITE.to_owned() };
+                let body = hand::CreateJob {
+                    site_code: SITE.to_owned(),
+                };
                 match self.client.create_job(TENANT, &body).await {
                     Ok(job) if job.id == CREATED_ID => Ok(()),
                     Ok(job) => Err(format!("201 with unexpected id {:?}", job.id)),
@@ -658,7 +744,9 @@ fn token_router(fetches: Arc<AtomicUsize>) -> Router {
 /// connections, `TCP_NODELAY`) and a timeout, so a stuck server fails
 /// requests instead of hanging the run.
 fn http_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder().timeout(Duration::from_secs(10)).build()
+    reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()
 }
 
 // ------------------------------------------------------------------ measuring
@@ -745,7 +833,12 @@ async fn sequential<S: Side>(side: S, workload: Workload, samples: usize) -> (Op
 
 /// Requests per second: `concurrency` tasks share one client and take
 /// requests from a common counter until `total` have completed.
-async fn concurrent<S: Side>(side: S, workload: Workload, total: usize, concurrency: usize) -> (Option<f64>, Tally) {
+async fn concurrent<S: Side>(
+    side: S,
+    workload: Workload,
+    total: usize,
+    concurrency: usize,
+) -> (Option<f64>, Tally) {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut workers = JoinSet::new();
@@ -773,7 +866,13 @@ async fn concurrent<S: Side>(side: S, workload: Workload, total: usize, concurre
 
 /// Runs one measurement on a worker thread of the runtime, like every
 /// other task, so both sides run under the same scheduling.
-async fn measure<S: Side>(side: &S, workload: Workload, metric: Metric, count: usize, concurrency: usize) -> (Option<f64>, Tally) {
+async fn measure<S: Side>(
+    side: &S,
+    workload: Workload,
+    metric: Metric,
+    count: usize,
+    concurrency: usize,
+) -> (Option<f64>, Tally) {
     let side = side.clone();
     let task = tokio::spawn(async move {
         match metric {
@@ -797,7 +896,11 @@ fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
+    Some(if values.len() % 2 == 0 {
+        (values[mid - 1] + values[mid]) / 2.0
+    } else {
+        values[mid]
+    })
 }
 
 // ------------------------------------------------------------------ preflight
@@ -913,26 +1016,50 @@ type Received = (u16, Option<String>, Option<String>, Bytes);
 
 async fn probe(http: &reqwest::Client, base_url: &str, p: &Probe) -> Result<Received, String> {
     let url = format!("{base_url}{}", p.path_and_query);
-    let mut request = if p.post { http.post(url).body(p.body) } else { http.get(url) };
+    let mut request = if p.post {
+        http.post(url).body(p.body)
+    } else {
+        http.get(url)
+    };
     if let Some(token) = p.token {
         request = request.bearer_auth(token);
     }
     if let Some(ct) = p.content_type {
         request = request.header(header::CONTENT_TYPE, ct);
     }
-    let response = request.send().await.map_err(|e| format!("{}: {e}", p.name))?;
-    let text = |name: HeaderName| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let response = request
+        .send()
+        .await
+        .map_err(|e| format!("{}: {e}", p.name))?;
+    let text = |name: HeaderName| {
+        response
+            .headers()
+            .get(name)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned)
+    };
     let (content_type, challenge) = (text(header::CONTENT_TYPE), text(header::WWW_AUTHENTICATE));
     let status = response.status().as_u16();
-    let body = response.bytes().await.map_err(|e| format!("{}: {e}", p.name))?;
+    let body = response
+        .bytes()
+        .await
+        .map_err(|e| format!("{}: {e}", p.name))?;
     Ok((status, content_type, challenge, body))
 }
 
 /// Sends every probe to both servers; returns the size of the list body.
-async fn preflight(http: &reqwest::Client, generated_url: &str, hand_url: &str, tally: &mut Tally) -> usize {
+async fn preflight(
+    http: &reqwest::Client,
+    generated_url: &str,
+    hand_url: &str,
+    tally: &mut Tally,
+) -> usize {
     let mut list_bytes = 0;
     for p in PROBES {
-        let (a, b) = match (probe(http, generated_url, p).await, probe(http, hand_url, p).await) {
+        let (a, b) = match (
+            probe(http, generated_url, p).await,
+            probe(http, hand_url, p).await,
+        ) {
             (Ok(a), Ok(b)) => (a, b),
             (Err(e), _) | (_, Err(e)) => {
                 tally.fail(format!("preflight {e}"));
@@ -940,7 +1067,10 @@ async fn preflight(http: &reqwest::Client, generated_url: &str, hand_url: &str, 
             }
         };
         if a.0 != p.status || b.0 != p.status {
-            tally.fail(format!("preflight {}: expected {}, generated {} and hand-written {}", p.name, p.status, a.0, b.0));
+            tally.fail(format!(
+                "preflight {}: expected {}, generated {} and hand-written {}",
+                p.name, p.status, a.0, b.0
+            ));
         } else if p.same_bytes && a != b {
             tally.fail(format!(
                 "preflight {}: the answers differ\n  generated:    {:?} {:?} {}\n  hand-written: {:?} {:?} {}",
@@ -1015,7 +1145,10 @@ fn print_table(results: &Results) {
         "workload", "metric", "generated", "hand-written", "gen/hand", "spread gen/hand"
     );
     for w in Workload::ALL {
-        for (m, label, decimals) in [(Metric::Latency, "median latency (µs)", 1), (Metric::Throughput, "throughput (req/s)", 0)] {
+        for (m, label, decimals) in [
+            (Metric::Latency, "median latency (µs)", 1),
+            (Metric::Throughput, "throughput (req/s)", 0),
+        ] {
             let (a, b) = (results.get(w, m, 0), results.get(w, m, 1));
             let spread = format!("{}% / {}%", cell(a.spread(), 0), cell(b.spread(), 0));
             println!(
@@ -1035,9 +1168,16 @@ fn print_table(results: &Results) {
 
 fn json_line(results: &Results, args: &Args, failed: u64, token_fetches: usize) -> String {
     let mut map = serde_json::Map::new();
-    let number = |v: Option<f64>| v.map_or(serde_json::Value::Null, |v| serde_json::json!((v * 100.0).round() / 100.0));
+    let number = |v: Option<f64>| {
+        v.map_or(serde_json::Value::Null, |v| {
+            serde_json::json!((v * 100.0).round() / 100.0)
+        })
+    };
     for w in Workload::ALL {
-        for (m, key) in [(Metric::Latency, "latency_us"), (Metric::Throughput, "throughput")] {
+        for (m, key) in [
+            (Metric::Latency, "latency_us"),
+            (Metric::Throughput, "throughput"),
+        ] {
             let (a, b) = (results.get(w, m, 0).median(), results.get(w, m, 1).median());
             map.insert(format!("{}_{key}_generated", w.name()), number(a));
             map.insert(format!("{}_{key}_handwritten", w.name()), number(b));
@@ -1057,7 +1197,10 @@ fn json_line(results: &Results, args: &Args, failed: u64, token_fetches: usize) 
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("runtime-bench: cannot start the tokio runtime: {e}");
@@ -1077,11 +1220,17 @@ async fn run(args: Args) -> ExitCode {
     let servers = async {
         let token_url = serve(token_router(token_fetches.clone())).await?;
         let generated_url = serve(emporix::server::router(
-            GeneratedApi { jobs: generated_list.clone() },
+            GeneratedApi {
+                jobs: generated_list.clone(),
+            },
             ServerConfig::default(),
         ))
         .await?;
-        let hand_url = serve(hand_router(HandState { jobs: hand_list.clone(), token: TOKEN.to_owned() })).await?;
+        let hand_url = serve(hand_router(HandState {
+            jobs: hand_list.clone(),
+            token: TOKEN.to_owned(),
+        }))
+        .await?;
         Ok::<_, std::io::Error>((token_url, generated_url, hand_url))
     };
     let (token_url, generated_url, hand_url) = match servers.await {
@@ -1092,8 +1241,9 @@ async fn run(args: Args) -> ExitCode {
         }
     };
     let clients = || -> Result<(Generated, Hand, reqwest::Client), String> {
-        let credentials = job_apis::support::client::OAuth2ClientCredentials::new("runtime-bench", "secret")
-            .token_url(format!("{token_url}/oauth/token"));
+        let credentials =
+            job_apis::support::client::OAuth2ClientCredentials::new("runtime-bench", "secret")
+                .token_url(format!("{token_url}/oauth/token"));
         let client = emporix::client::Client::builder()
             .base_url(&generated_url)
             .http_client(http_client().map_err(|e| e.to_string())?)
@@ -1106,8 +1256,14 @@ async fn run(args: Args) -> ExitCode {
             token: Arc::from(TOKEN),
         };
         Ok((
-            Generated { client, expected: Arc::new(generated_list.clone()) },
-            Hand { client: hand, expected: Arc::new(hand_list.clone()) },
+            Generated {
+                client,
+                expected: Arc::new(generated_list.clone()),
+            },
+            Hand {
+                client: hand,
+                expected: Arc::new(hand_list.clone()),
+            },
             http_client().map_err(|e| e.to_string())?,
         ))
     };
@@ -1134,7 +1290,10 @@ async fn run(args: Args) -> ExitCode {
 
     let warmup = args.warmup as usize;
     if warmup > 0 {
-        eprintln!("warming up ({warmup} concurrent + {} sequential requests per pair and workload)", warmup / 4);
+        eprintln!(
+            "warming up ({warmup} concurrent + {} sequential requests per pair and workload)",
+            warmup / 4
+        );
         for w in Workload::ALL {
             for (m, count) in [(Metric::Throughput, warmup), (Metric::Latency, warmup / 4)] {
                 if count > 0 {
@@ -1150,7 +1309,10 @@ async fn run(args: Args) -> ExitCode {
         eprintln!("round {}/{}", round + 1, args.rounds);
         let generated_first = round % 2 == 0;
         for w in Workload::ALL {
-            for (m, count) in [(Metric::Latency, args.samples as usize), (Metric::Throughput, requests)] {
+            for (m, count) in [
+                (Metric::Latency, args.samples as usize),
+                (Metric::Throughput, requests),
+            ] {
                 for second in [false, true] {
                     let side = usize::from(generated_first == second);
                     let (value, outcome) = if side == 0 {
@@ -1180,7 +1342,10 @@ async fn run(args: Args) -> ExitCode {
         println!("error: {e}");
     }
     if args.json {
-        println!("runtime: {}", json_line(&results, &args, tally.failed, fetches));
+        println!(
+            "runtime: {}",
+            json_line(&results, &args, tally.failed, fetches)
+        );
     }
     if tally.failed > 0 {
         ExitCode::FAILURE
