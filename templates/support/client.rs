@@ -504,12 +504,14 @@ struct CachedToken {
 }
 
 /// Fetches and caches tokens, one per set of scopes; concurrent callers
-/// wait for a single fetch.
+/// wait for a single fetch. A cached token is read under a short lock that
+/// is never held across an await, so requests do not queue behind each other.
 pub struct TokenSource {
     credentials: OAuth2ClientCredentials,
     token_url: String,
     http: reqwest::Client,
-    cache: tokio::sync::Mutex<HashMap<String, CachedToken>>,
+    cache: std::sync::Mutex<HashMap<String, CachedToken>>,
+    fetching: tokio::sync::Mutex<()>,
 }
 
 impl fmt::Debug for TokenSource {
@@ -531,20 +533,34 @@ fn scope_key(scopes: &[&str]) -> String {
 impl TokenSource {
     async fn token(&self, scopes: &[&str]) -> Result<Secret, Error> {
         let key = scope_key(scopes);
-        let mut cache = self.cache.lock().await;
-        if let Some(cached) = cache.get(&key) {
-            if cached.refresh_at.is_none_or(|at| Instant::now() < at) {
-                return Ok(cached.token.clone());
-            }
+        if let Some(token) = self.fresh(&key) {
+            return Ok(token);
+        }
+        // One fetch at a time: whoever waited here finds the token fetched.
+        let _fetching = self.fetching.lock().await;
+        if let Some(token) = self.fresh(&key) {
+            return Ok(token);
         }
         let fetched = self.fetch(&key).await?;
         let token = fetched.token.clone();
-        cache.insert(key, fetched);
+        self.cache().insert(key, fetched);
         Ok(token)
     }
 
+    fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, CachedToken>> {
+        // The map stays consistent even if a holder panicked: use it.
+        self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// The cached token for these scopes, unless it is due for refresh.
+    fn fresh(&self, key: &str) -> Option<Secret> {
+        let cache = self.cache();
+        let cached = cache.get(key)?;
+        cached.refresh_at.is_none_or(|at| Instant::now() < at).then(|| cached.token.clone())
+    }
+
     async fn invalidate(&self, scopes: &[&str]) {
-        self.cache.lock().await.remove(&scope_key(scopes));
+        self.cache().remove(&scope_key(scopes));
     }
 
     async fn fetch(&self, scope: &str) -> Result<CachedToken, Error> {
@@ -658,7 +674,8 @@ impl CoreBuilder {
                             credentials,
                             token_url,
                             http: http.clone(),
-                            cache: tokio::sync::Mutex::new(HashMap::new()),
+                            cache: std::sync::Mutex::new(HashMap::new()),
+                            fetching: tokio::sync::Mutex::new(()),
                         }))
                     }
                     other => other,
