@@ -5,37 +5,24 @@
 //! requirements, and OAuth2 client-credentials tokens cached per scope set.
 
 use bytes::Bytes;
-
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
-
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
-
 use serde::de::DeserializeOwned;
-
 use serde::Serialize;
-
 use serde_json::Value;
-
 use std::collections::{BTreeMap, HashMap};
-
 use std::fmt;
-
 use std::sync::Arc;
-
 use std::time::{Duration, Instant};
 
 pub use reqwest::multipart::{Form as Multipart, Part};
-
 pub use reqwest::Method;
 
 /// Everything but RFC 3986 unreserved characters is percent-encoded, so a
 /// value can never change the structure of a path or query (`/`, `?`, `#`,
 /// `%`, `&`, `=`, spaces and non-ASCII included).
-const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
+const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
+
 fn encode(text: &str) -> String {
     utf8_percent_encode(text, COMPONENT).to_string()
 }
@@ -118,9 +105,7 @@ impl Error {
     /// The HTTP status of the response, if one arrived.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Error::UnexpectedStatus(r) | Error::InvalidBody { response: r, .. } => {
-                Some(r.status)
-            }
+            Error::UnexpectedStatus(r) | Error::InvalidBody { response: r, .. } => Some(r.status),
             Error::Token { status, .. } => *status,
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             _ => None,
@@ -130,9 +115,7 @@ impl Error {
     /// The response the client could not type, kept whole.
     pub fn response(&self) -> Option<&RawResponse> {
         match self {
-            Error::UnexpectedStatus(r) | Error::InvalidBody { response: r, .. } => {
-                Some(r)
-            }
+            Error::UnexpectedStatus(r) | Error::InvalidBody { response: r, .. } => Some(r),
             _ => None,
         }
     }
@@ -142,29 +125,16 @@ impl fmt::Display for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::InvalidUrl(m) => write!(f, "invalid URL: {m}"),
-            Error::InvalidParameter { name, reason } => {
-                write!(f, "parameter `{name}`: {reason}")
-            }
+            Error::InvalidParameter { name, reason } => write!(f, "parameter `{name}`: {reason}"),
             Error::Encode(m) => write!(f, "cannot encode the request body: {m}"),
             Error::Transport(e) => write!(f, "request failed: {e}"),
-            Error::Token { status: Some(s), message } => {
-                write!(f, "token request failed with status {s}: {message}")
-            }
-            Error::Token { status: None, message } => {
-                write!(f, "token request failed: {message}")
-            }
+            Error::Token { status: Some(s), message } => write!(f, "token request failed with status {s}: {message}"),
+            Error::Token { status: None, message } => write!(f, "token request failed: {message}"),
             Error::UnexpectedStatus(r) => {
-                write!(
-                    f, "undocumented response status {} ({} bytes of body)", r.status, r
-                    .body.len()
-                )
+                write!(f, "undocumented response status {} ({} bytes of body)", r.status, r.body.len())
             }
             Error::InvalidBody { response, message } => {
-                write!(
-                    f,
-                    "the body of the {} response does not match its schema: {message}",
-                    response.status
-                )
+                write!(f, "the body of the {} response does not match its schema: {message}", response.status)
             }
         }
     }
@@ -221,32 +191,18 @@ impl Request {
 
     /// Appends a path parameter, percent-encoded so that it stays within
     /// its segment whatever it holds.
-    pub fn path_param(
-        &mut self,
-        name: &str,
-        value: &impl Serialize,
-        style: Style,
-        explode: bool,
-    ) -> Result<(), Error> {
+    pub fn path_param(&mut self, name: &str, value: &impl Serialize, style: Style, explode: bool) -> Result<(), Error> {
         let value = to_value(name, value)?;
         let text = match style {
             Style::Label => {
                 let sep = if explode { "." } else { "," };
                 let body = match &value {
-                    Value::Array(list) => {
-                        list.iter()
-                            .map(|v| encode(&scalar(v)))
-                            .collect::<Vec<_>>()
-                            .join(sep)
-                    }
-                    Value::Object(map) if explode => {
-                        map.iter()
-                            .map(|(k, v)| {
-                                format!("{}={}", encode(k), encode(& scalar(v)))
-                            })
-                            .collect::<Vec<_>>()
-                            .join(".")
-                    }
+                    Value::Array(list) => list.iter().map(|v| encode(&scalar(v))).collect::<Vec<_>>().join(sep),
+                    Value::Object(map) if explode => map
+                        .iter()
+                        .map(|(k, v)| format!("{}={}", encode(k), encode(&scalar(v))))
+                        .collect::<Vec<_>>()
+                        .join("."),
                     other => simple(other, false, encode),
                 };
                 format!(".{body}")
@@ -257,9 +213,7 @@ impl Request {
         if text == "." || text == ".." || text.is_empty() {
             return Err(Error::InvalidParameter {
                 name: name.to_owned(),
-                reason: format!(
-                    "`{text}` cannot be sent as a path segment without changing the path"
-                ),
+                reason: format!("`{text}` cannot be sent as a path segment without changing the path"),
             });
         }
         self.path.push_str(&text);
@@ -267,13 +221,7 @@ impl Request {
     }
 
     /// Adds a query parameter; `None` (JSON `null`) adds nothing.
-    pub fn query_param(
-        &mut self,
-        name: &str,
-        value: &impl Serialize,
-        style: Style,
-        explode: bool,
-    ) -> Result<(), Error> {
+    pub fn query_param(&mut self, name: &str, value: &impl Serialize, style: Style, explode: bool) -> Result<(), Error> {
         let value = to_value(name, value)?;
         let key = encode(name);
         match (&value, style) {
@@ -281,51 +229,33 @@ impl Request {
             (Value::Object(map), Style::DeepObject) => {
                 for (k, v) in map {
                     if !v.is_null() {
-                        self.query
-                            .push(
-                                format!("{key}%5B{}%5D={}", encode(k), encode(& scalar(v))),
-                            );
+                        self.query.push(format!("{key}%5B{}%5D={}", encode(k), encode(&scalar(v))));
                     }
                 }
             }
             (Value::Array(list), Style::SpaceDelimited | Style::PipeDelimited) => {
                 let sep = if style == Style::SpaceDelimited { "%20" } else { "%7C" };
-                let joined: Vec<String> = list
-                    .iter()
-                    .map(|v| encode(&scalar(v)))
-                    .collect();
+                let joined: Vec<String> = list.iter().map(|v| encode(&scalar(v))).collect();
                 self.query.push(format!("{key}={}", joined.join(sep)));
             }
             (Value::Array(list), _) if explode => {
-                self.query
-                    .extend(
-                        list.iter().map(|v| format!("{key}={}", encode(& scalar(v)))),
-                    );
+                self.query.extend(list.iter().map(|v| format!("{key}={}", encode(&scalar(v)))));
             }
             (Value::Object(map), _) if explode => {
-                self.query
-                    .extend(
-                        map
-                            .iter()
-                            .filter(|(_, v)| !v.is_null())
-                            .map(|(k, v)| {
-                                format!("{}={}", encode(k), encode(& scalar(v)))
-                            }),
-                    );
+                self.query.extend(
+                    map.iter()
+                        .filter(|(_, v)| !v.is_null())
+                        .map(|(k, v)| format!("{}={}", encode(k), encode(&scalar(v)))),
+                );
             }
-            _ => self.query.push(format!("{key}={}", simple(& value, false, encode))),
+            _ => self.query.push(format!("{key}={}", simple(&value, false, encode))),
         }
         Ok(())
     }
 
     /// Adds a header parameter; a value that is not a valid header value
     /// (CR, LF or other control characters) is refused, never sent.
-    pub fn header_param(
-        &mut self,
-        name: &str,
-        value: &impl Serialize,
-        explode: bool,
-    ) -> Result<(), Error> {
+    pub fn header_param(&mut self, name: &str, value: &impl Serialize, explode: bool) -> Result<(), Error> {
         let value = to_value(name, value)?;
         if value.is_null() {
             return Ok(());
@@ -336,40 +266,25 @@ impl Request {
 
     /// Sets a header from a raw value, refusing values that are not valid.
     pub fn header(&mut self, name: &str, text: &str) -> Result<(), Error> {
-        let invalid = |reason: &str| Error::InvalidParameter {
-            name: name.to_owned(),
-            reason: reason.to_owned(),
-        };
-        let header = HeaderName::from_bytes(name.as_bytes())
-            .map_err(|_| invalid("not a valid header name"))?;
+        let invalid = |reason: &str| Error::InvalidParameter { name: name.to_owned(), reason: reason.to_owned() };
+        let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("not a valid header name"))?;
         let value = HeaderValue::from_str(text)
-            .map_err(|_| invalid(
-                "header values cannot hold CR, LF, other control characters or non-ASCII text",
-            ))?;
+            .map_err(|_| invalid("header values cannot hold CR, LF, other control characters or non-ASCII text"))?;
         self.headers.append(header, value);
         Ok(())
     }
 
     /// Adds a cookie parameter (form style); `None` adds nothing.
-    pub fn cookie_param(
-        &mut self,
-        name: &str,
-        value: &impl Serialize,
-        explode: bool,
-    ) -> Result<(), Error> {
+    pub fn cookie_param(&mut self, name: &str, value: &impl Serialize, explode: bool) -> Result<(), Error> {
         let value = to_value(name, value)?;
         if !value.is_null() {
-            self.cookies.push(format!("{name}={}", simple(& value, explode, encode)));
+            self.cookies.push(format!("{name}={}", simple(&value, explode, encode)));
         }
         Ok(())
     }
 
     /// A JSON body in the given media type.
-    pub fn json_body(
-        &mut self,
-        content_type: &str,
-        body: &impl Serialize,
-    ) -> Result<(), Error> {
+    pub fn json_body(&mut self, content_type: &str, body: &impl Serialize) -> Result<(), Error> {
         let data = serde_json::to_vec(body).map_err(|e| Error::Encode(e.to_string()))?;
         self.bytes_body(content_type, data);
         Ok(())
@@ -377,13 +292,8 @@ impl Request {
 
     /// An `application/x-www-form-urlencoded` body from an object: arrays
     /// repeat their key, nested objects are sent as JSON text.
-    pub fn form_body(
-        &mut self,
-        content_type: &str,
-        body: &impl Serialize,
-    ) -> Result<(), Error> {
-        let value = serde_json::to_value(body)
-            .map_err(|e| Error::Encode(e.to_string()))?;
+    pub fn form_body(&mut self, content_type: &str, body: &impl Serialize) -> Result<(), Error> {
+        let value = serde_json::to_value(body).map_err(|e| Error::Encode(e.to_string()))?;
         let Value::Object(map) = value else {
             return Err(Error::Encode("a form body must be an object".into()));
         };
@@ -391,15 +301,8 @@ impl Request {
         for (k, v) in &map {
             match v {
                 Value::Null => {}
-                Value::Array(list) => {
-                    pairs
-                        .extend(
-                            list
-                                .iter()
-                                .map(|i| format!("{}={}", encode(k), encode(& scalar(i)))),
-                        )
-                }
-                other => pairs.push(format!("{}={}", encode(k), encode(& scalar(other)))),
+                Value::Array(list) => pairs.extend(list.iter().map(|i| format!("{}={}", encode(k), encode(&scalar(i))))),
+                other => pairs.push(format!("{}={}", encode(k), encode(&scalar(other)))),
             }
         }
         self.bytes_body(content_type, pairs.join("&"));
@@ -408,10 +311,7 @@ impl Request {
 
     /// A raw body (text or binary) in the given media type.
     pub fn bytes_body(&mut self, content_type: &str, data: impl Into<Bytes>) {
-        self.body = Some(Body::Bytes {
-            content_type: content_type.to_owned(),
-            data: data.into(),
-        });
+        self.body = Some(Body::Bytes { content_type: content_type.to_owned(), data: data.into() });
     }
 
     /// A `multipart/form-data` body built by the caller from bytes or streams.
@@ -419,29 +319,19 @@ impl Request {
         self.body = Some(Body::Multipart(form));
     }
 
-    fn url(
-        &self,
-        base_url: &str,
-        extra_query: &[String],
-    ) -> Result<reqwest::Url, Error> {
+    fn url(&self, base_url: &str, extra_query: &[String]) -> Result<reqwest::Url, Error> {
         let mut url = format!("{base_url}{}", self.path);
         let query: Vec<&String> = self.query.iter().chain(extra_query).collect();
         if !query.is_empty() {
             url.push('?');
-            url.push_str(
-                &query.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("&"),
-            );
+            url.push_str(&query.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("&"));
         }
         reqwest::Url::parse(&url).map_err(|e| Error::InvalidUrl(e.to_string()))
     }
 }
 
 fn to_value(name: &str, value: &impl Serialize) -> Result<Value, Error> {
-    serde_json::to_value(value)
-        .map_err(|e| Error::InvalidParameter {
-            name: name.to_owned(),
-            reason: e.to_string(),
-        })
+    serde_json::to_value(value).map_err(|e| Error::InvalidParameter { name: name.to_owned(), reason: e.to_string() })
 }
 
 /// The text of a scalar; nested arrays and objects are written as JSON.
@@ -458,21 +348,18 @@ fn scalar(value: &Value) -> String {
 /// `k1=v1,k2=v2` exploded. Each piece goes through `esc`.
 fn simple(value: &Value, explode: bool, esc: fn(&str) -> String) -> String {
     match value {
-        Value::Array(list) => {
-            list.iter().map(|v| esc(&scalar(v))).collect::<Vec<_>>().join(",")
-        }
-        Value::Object(map) => {
-            map.iter()
-                .map(|(k, v)| {
-                    if explode {
-                        format!("{}={}", esc(k), esc(& scalar(v)))
-                    } else {
-                        format!("{},{}", esc(k), esc(& scalar(v)))
-                    }
-                })
-                .collect::<Vec<_>>()
-                .join(",")
-        }
+        Value::Array(list) => list.iter().map(|v| esc(&scalar(v))).collect::<Vec<_>>().join(","),
+        Value::Object(map) => map
+            .iter()
+            .map(|(k, v)| {
+                if explode {
+                    format!("{}={}", esc(k), esc(&scalar(v)))
+                } else {
+                    format!("{},{}", esc(k), esc(&scalar(v)))
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(","),
         other => esc(&scalar(other)),
     }
 }
@@ -480,14 +367,8 @@ fn simple(value: &Value, explode: bool, esc: fn(&str) -> String) -> String {
 fn matrix(name: &str, value: &Value, explode: bool) -> String {
     let name = encode(name);
     match value {
-        Value::Array(list) if explode => {
-            list.iter().map(|v| format!(";{name}={}", encode(& scalar(v)))).collect()
-        }
-        Value::Object(map) if explode => {
-            map.iter()
-                .map(|(k, v)| format!(";{}={}", encode(k), encode(& scalar(v))))
-                .collect()
-        }
+        Value::Array(list) if explode => list.iter().map(|v| format!(";{name}={}", encode(&scalar(v)))).collect(),
+        Value::Object(map) if explode => map.iter().map(|(k, v)| format!(";{}={}", encode(k), encode(&scalar(v)))).collect(),
         other => format!(";{name}={}", simple(other, false, encode)),
     }
 }
@@ -535,18 +416,15 @@ impl Response {
         let Some(value) = self.headers.get(name) else {
             return Ok(None);
         };
-        let text = value
-            .to_str()
-            .map_err(|_| self.header_error(name, "not visible ASCII"))?;
+        let text = value.to_str().map_err(|_| self.header_error(name, "not visible ASCII"))?;
+        // Strings, enums, dates and ids parse from the text itself; numbers
+        // and booleans from its JSON reading; lists are comma-separated.
         let parsed = serde_json::from_value(Value::String(text.to_owned()))
             .or_else(|_| serde_json::from_str(text))
             .or_else(|_| {
                 let items: Vec<Value> = text
                     .split(',')
-                    .map(|item| {
-                        serde_json::from_str(item.trim())
-                            .unwrap_or_else(|_| Value::String(item.trim().to_owned()))
-                    })
+                    .map(|item| serde_json::from_str(item.trim()).unwrap_or_else(|_| Value::String(item.trim().to_owned())))
                     .collect();
                 serde_json::from_value(Value::Array(items))
             })
@@ -561,11 +439,7 @@ impl Response {
 
     fn header_error(&self, name: &str, reason: &str) -> Error {
         Error::InvalidBody {
-            response: Box::new(RawResponse {
-                status: self.status,
-                headers: self.headers.clone(),
-                body: self.body.clone(),
-            }),
+            response: Box::new(RawResponse { status: self.status, headers: self.headers.clone(), body: self.body.clone() }),
             message: format!("response header `{name}`: {reason}"),
         }
     }
@@ -576,18 +450,11 @@ impl Response {
     }
 
     fn invalid(self, message: String) -> Error {
-        Error::InvalidBody {
-            response: Box::new(self.into_raw()),
-            message,
-        }
+        Error::InvalidBody { response: Box::new(self.into_raw()), message }
     }
 
     fn into_raw(self) -> RawResponse {
-        RawResponse {
-            status: self.status,
-            headers: self.headers,
-            body: self.body,
-        }
+        RawResponse { status: self.status, headers: self.headers, body: self.body }
     }
 }
 
@@ -671,6 +538,7 @@ impl TokenSource {
         if let Some(token) = self.fresh(&key) {
             return Ok(token);
         }
+        // One fetch at a time: whoever waited here finds the token fetched.
         let _fetching = self.fetching.lock().await;
         if let Some(token) = self.fresh(&key) {
             return Ok(token);
@@ -682,6 +550,7 @@ impl TokenSource {
     }
 
     fn cache(&self) -> std::sync::MutexGuard<'_, HashMap<String, CachedToken>> {
+        // The map stays consistent even if a holder panicked: use it.
         self.cache.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
@@ -689,10 +558,7 @@ impl TokenSource {
     fn fresh(&self, key: &str) -> Option<Secret> {
         let cache = self.cache();
         let cached = cache.get(key)?;
-        cached
-            .refresh_at
-            .is_none_or(|at| Instant::now() < at)
-            .then(|| cached.token.clone())
+        cached.refresh_at.is_none_or(|at| Instant::now() < at).then(|| cached.token.clone())
     }
 
     async fn invalidate(&self, scopes: &[&str]) {
@@ -709,10 +575,7 @@ impl TokenSource {
             form.push(("client_id", &creds.client_id));
             form.push(("client_secret", creds.client_secret.expose()));
         }
-        let body: Vec<String> = form
-            .iter()
-            .map(|(k, v)| format!("{k}={}", encode(v)))
-            .collect();
+        let body: Vec<String> = form.iter().map(|(k, v)| format!("{k}={}", encode(v))).collect();
         let mut request = self
             .http
             .post(&self.token_url)
@@ -720,47 +583,23 @@ impl TokenSource {
             .header(reqwest::header::ACCEPT, "application/json")
             .body(body.join("&"));
         if creds.secret_in_header {
-            request = request
-                .basic_auth(&creds.client_id, Some(creds.client_secret.expose()));
+            request = request.basic_auth(&creds.client_id, Some(creds.client_secret.expose()));
         }
         let started = Instant::now();
-        let response = request
-            .send()
-            .await
-            .map_err(|e| Error::Token {
-                status: None,
-                message: e.without_url().to_string(),
-            })?;
+        let response = request.send().await.map_err(|e| Error::Token { status: None, message: e.without_url().to_string() })?;
         let status = response.status().as_u16();
-        let bytes = response
-            .bytes()
-            .await
-            .map_err(|e| Error::Token {
-                status: Some(status),
-                message: e.without_url().to_string(),
-            })?;
+        let bytes = response.bytes().await.map_err(|e| Error::Token { status: Some(status), message: e.without_url().to_string() })?;
         if !(200..300).contains(&status) {
-            return Err(Error::Token {
-                status: Some(status),
-                message: "the token endpoint refused the request".into(),
-            });
+            return Err(Error::Token { status: Some(status), message: "the token endpoint refused the request".into() });
         }
         let parsed: TokenResponse = serde_json::from_slice(&bytes)
-            .map_err(|e| Error::Token {
-                status: Some(status),
-                message: format!("unreadable token response: {e}"),
-            })?;
-        let refresh_at = parsed
-            .expires_in
-            .filter(|s| s.is_finite() && *s >= 0.0)
-            .map(|seconds| {
-                let lifetime = Duration::from_secs_f64(seconds.min(1.0e9));
-                started + lifetime - (lifetime / 10).min(Duration::from_secs(30))
-            });
-        Ok(CachedToken {
-            token: Secret(parsed.access_token),
-            refresh_at,
-        })
+            .map_err(|e| Error::Token { status: Some(status), message: format!("unreadable token response: {e}") })?;
+        // Refresh a little before expiry: 30 s, or a tenth of a short lifetime.
+        let refresh_at = parsed.expires_in.filter(|s| s.is_finite() && *s >= 0.0).map(|seconds| {
+            let lifetime = Duration::from_secs_f64(seconds.min(1.0e9));
+            started + lifetime - (lifetime / 10).min(Duration::from_secs(30))
+        });
+        Ok(CachedToken { token: Secret(parsed.access_token), refresh_at })
     }
 }
 
@@ -779,10 +618,7 @@ enum Credential {
     Basic { username: String, password: Secret },
     ApiKey { location: KeyLocation, name: &'static str, value: Secret },
     OAuth2(Arc<TokenSource>),
-    PendingOAuth2 {
-        credentials: OAuth2ClientCredentials,
-        default_token_url: &'static str,
-    },
+    PendingOAuth2 { credentials: OAuth2ClientCredentials, default_token_url: &'static str },
 }
 
 /// The security requirements of an operation: alternatives of combined
@@ -798,11 +634,7 @@ pub struct CoreBuilder {
 
 impl CoreBuilder {
     pub fn new(default_base_url: &str) -> Self {
-        CoreBuilder {
-            base_url: default_base_url.to_owned(),
-            http: None,
-            credentials: BTreeMap::new(),
-        }
+        CoreBuilder { base_url: default_base_url.to_owned(), http: None, credentials: BTreeMap::new() }
     }
 
     pub fn base_url(&mut self, url: String) {
@@ -818,54 +650,20 @@ impl CoreBuilder {
     }
 
     pub fn basic(&mut self, scheme: &'static str, username: String, password: Secret) {
-        self.credentials
-            .insert(
-                scheme,
-                Credential::Basic {
-                    username,
-                    password,
-                },
-            );
+        self.credentials.insert(scheme, Credential::Basic { username, password });
     }
 
-    pub fn api_key(
-        &mut self,
-        scheme: &'static str,
-        location: KeyLocation,
-        name: &'static str,
-        value: Secret,
-    ) {
-        self.credentials
-            .insert(
-                scheme,
-                Credential::ApiKey {
-                    location,
-                    name,
-                    value,
-                },
-            );
+    pub fn api_key(&mut self, scheme: &'static str, location: KeyLocation, name: &'static str, value: Secret) {
+        self.credentials.insert(scheme, Credential::ApiKey { location, name, value });
     }
 
-    pub fn oauth2(
-        &mut self,
-        scheme: &'static str,
-        credentials: OAuth2ClientCredentials,
-        default_token_url: &'static str,
-    ) {
-        self.credentials
-            .insert(
-                scheme,
-                Credential::PendingOAuth2 {
-                    credentials,
-                    default_token_url,
-                },
-            );
+    pub fn oauth2(&mut self, scheme: &'static str, credentials: OAuth2ClientCredentials, default_token_url: &'static str) {
+        self.credentials.insert(scheme, Credential::PendingOAuth2 { credentials, default_token_url });
     }
 
     pub fn build(self) -> Result<Core, Error> {
         let base_url = self.base_url.trim_end_matches('/').to_owned();
-        reqwest::Url::parse(&base_url)
-            .map_err(|e| Error::InvalidUrl(format!("base URL `{base_url}`: {e}")))?;
+        reqwest::Url::parse(&base_url).map_err(|e| Error::InvalidUrl(format!("base URL `{base_url}`: {e}")))?;
         let http = self.http.unwrap_or_default();
         let credentials = self
             .credentials
@@ -873,30 +671,21 @@ impl CoreBuilder {
             .map(|(scheme, credential)| {
                 let credential = match credential {
                     Credential::PendingOAuth2 { credentials, default_token_url } => {
-                        let token_url = credentials
-                            .token_url
-                            .clone()
-                            .unwrap_or_else(|| default_token_url.to_owned());
-                        Credential::OAuth2(
-                            Arc::new(TokenSource {
-                                credentials,
-                                token_url,
-                                http: http.clone(),
-                                cache: std::sync::Mutex::new(HashMap::new()),
-                                fetching: tokio::sync::Mutex::new(()),
-                            }),
-                        )
+                        let token_url = credentials.token_url.clone().unwrap_or_else(|| default_token_url.to_owned());
+                        Credential::OAuth2(Arc::new(TokenSource {
+                            credentials,
+                            token_url,
+                            http: http.clone(),
+                            cache: std::sync::Mutex::new(HashMap::new()),
+                            fetching: tokio::sync::Mutex::new(()),
+                        }))
                     }
                     other => other,
                 };
                 (scheme, credential)
             })
             .collect();
-        Ok(Core {
-            http,
-            base_url,
-            credentials: Arc::new(credentials),
-        })
+        Ok(Core { http, base_url, credentials: Arc::new(credentials) })
     }
 }
 
@@ -925,17 +714,10 @@ impl Core {
 
     /// The first alternative whose schemes all have credentials. With none,
     /// the request goes out unauthenticated and the server decides.
-    fn choose(
-        &self,
-        security: Security,
-    ) -> &'static [(&'static str, &'static [&'static str])] {
+    fn choose(&self, security: Security) -> &'static [(&'static str, &'static [&'static str])] {
         security
             .iter()
-            .find(|alternative| {
-                alternative
-                    .iter()
-                    .all(|(scheme, _)| self.credentials.contains_key(scheme))
-            })
+            .find(|alternative| alternative.iter().all(|(scheme, _)| self.credentials.contains_key(scheme)))
             .copied()
             .unwrap_or(&[])
     }
@@ -943,11 +725,7 @@ impl Core {
     /// Sends a request with the credentials its security requirements call
     /// for. An OAuth2 token refused with 401 is fetched again and the request
     /// retried once (unless its body was a one-shot multipart stream).
-    pub async fn execute(
-        &self,
-        mut request: Request,
-        security: Security,
-    ) -> Result<Response, Error> {
+    pub async fn execute(&self, mut request: Request, security: Security) -> Result<Response, Error> {
         let chosen = self.choose(security);
         let mut retried = false;
         loop {
@@ -960,35 +738,22 @@ impl Core {
             for (scheme, scopes) in chosen {
                 match self.credentials.get(scheme) {
                     Some(Credential::Bearer(token)) => bearer = Some(token.clone()),
-                    Some(Credential::Basic { username, password }) => {
-                        basic = Some((username, password));
-                    }
-                    Some(Credential::ApiKey { location, name, value }) => {
-                        match location {
-                            KeyLocation::Header => {
-                                let name = HeaderName::from_bytes(name.as_bytes())
-                                    .map_err(|_| Error::InvalidParameter {
-                                        name: (*name).to_owned(),
-                                        reason: "not a valid header name".into(),
-                                    })?;
-                                let value = HeaderValue::from_str(value.expose())
-                                    .map_err(|_| Error::InvalidParameter {
-                                        name: name.to_string(),
-                                        reason: "the API key is not a valid header value".into(),
-                                    })?;
-                                headers.insert(name, value);
-                            }
-                            KeyLocation::Query => {
-                                extra_query
-                                    .push(
-                                        format!("{}={}", encode(name), encode(value.expose())),
-                                    )
-                            }
-                            KeyLocation::Cookie => {
-                                cookies.push(format!("{name}={}", encode(value.expose())))
-                            }
+                    Some(Credential::Basic { username, password }) => basic = Some((username, password)),
+                    Some(Credential::ApiKey { location, name, value }) => match location {
+                        KeyLocation::Header => {
+                            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidParameter {
+                                name: (*name).to_owned(),
+                                reason: "not a valid header name".into(),
+                            })?;
+                            let value = HeaderValue::from_str(value.expose()).map_err(|_| Error::InvalidParameter {
+                                name: name.to_string(),
+                                reason: "the API key is not a valid header value".into(),
+                            })?;
+                            headers.insert(name, value);
                         }
-                    }
+                        KeyLocation::Query => extra_query.push(format!("{}={}", encode(name), encode(value.expose()))),
+                        KeyLocation::Cookie => cookies.push(format!("{name}={}", encode(value.expose()))),
+                    },
                     Some(Credential::OAuth2(source)) => {
                         bearer = Some(source.token(scopes).await?);
                         used_oauth = true;
@@ -997,10 +762,7 @@ impl Core {
                 }
             }
             let url = request.url(&self.base_url, &extra_query)?;
-            let mut builder = self
-                .http
-                .request(request.method.clone(), url)
-                .headers(headers);
+            let mut builder = self.http.request(request.method.clone(), url).headers(headers);
             if !cookies.is_empty() {
                 builder = builder.header(reqwest::header::COOKIE, cookies.join("; "));
             }
@@ -1013,26 +775,19 @@ impl Core {
             let replayable = !matches!(request.body, Some(Body::Multipart(_)));
             builder = match &request.body {
                 Some(Body::Bytes { content_type, data }) => {
-                    builder
-                        .header(reqwest::header::CONTENT_TYPE, content_type.as_str())
-                        .body(data.clone())
+                    builder.header(reqwest::header::CONTENT_TYPE, content_type.as_str()).body(data.clone())
                 }
-                Some(Body::Multipart(_)) => {
-                    match request.body.take() {
-                        Some(Body::Multipart(form)) => builder.multipart(form),
-                        _ => builder,
-                    }
-                }
+                Some(Body::Multipart(_)) => match request.body.take() {
+                    Some(Body::Multipart(form)) => builder.multipart(form),
+                    _ => builder,
+                },
                 None => builder,
             };
             let response = builder.send().await.map_err(transport)?;
             let status = response.status().as_u16();
             if status == 401 && used_oauth && !retried && replayable {
                 for (scheme, scopes) in chosen {
-                    if let Some(Credential::OAuth2(source)) = self
-                        .credentials
-                        .get(scheme)
-                    {
+                    if let Some(Credential::OAuth2(source)) = self.credentials.get(scheme) {
                         source.invalidate(scopes).await;
                     }
                 }

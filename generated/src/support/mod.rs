@@ -5,7 +5,6 @@
 
 #[cfg(feature = "client")]
 pub mod client;
-
 #[cfg(feature = "server")]
 pub mod server;
 
@@ -27,20 +26,51 @@ where
 #[macro_export]
 macro_rules! __apigen_string_enum {
     ($name:ident, $fallback:ident, { $($variant:ident => $wire:literal),* $(,)? }) => {
-        impl $name { #[doc = " The value as written on the wire."] pub fn as_str(& self)
-        -> & str { match self { $(Self::$variant => $wire,)* Self::$fallback (value) =>
-        value, } } } impl From <& str > for $name { fn from(value : & str) -> Self {
-        match value { $($wire => Self::$variant,)* other => Self::$fallback (other
-        .to_owned()), } } } impl std::str::FromStr for $name { type Err =
-        std::convert::Infallible; fn from_str(value : & str) -> Result < Self, Self::Err
-        > { Ok(Self::from(value)) } } impl std::fmt::Display for $name { fn fmt(& self, f
-        : & mut std::fmt::Formatter <'_ >) -> std::fmt::Result { f.write_str(self
-        .as_str()) } } impl serde::Serialize for $name { fn serialize < S :
-        serde::Serializer > (& self, serializer : S) -> Result < S::Ok, S::Error > {
-        serializer.serialize_str(self.as_str()) } } impl <'de > serde::Deserialize <'de >
-        for $name { fn deserialize < D : serde::Deserializer <'de >> (deserializer : D)
-        -> Result < Self, D::Error > { let value = std::borrow::Cow::<'de, str
-        >::deserialize(deserializer) ?; Ok(Self::from(value.as_ref())) } }
+        impl $name {
+            /// The value as written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::$fallback(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $($wire => Self::$variant,)*
+                    other => Self::$fallback(other.to_owned()),
+                }
+            }
+        }
+
+        impl std::str::FromStr for $name {
+            type Err = std::convert::Infallible;
+
+            fn from_str(value: &str) -> Result<Self, Self::Err> {
+                Ok(Self::from(value))
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_str(self.as_str())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                let value = std::borrow::Cow::<'de, str>::deserialize(deserializer)?;
+                Ok(Self::from(value.as_ref()))
+            }
+        }
     };
 }
 

@@ -9,24 +9,17 @@
 //! `/header/x-id`, `/body/items/0/name`). Nothing here panics on input.
 
 use axum::body::Body;
-
 use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
-
 use axum::response::{IntoResponse, Response};
-
 use bytes::Bytes;
-
 use serde::de::DeserializeOwned;
-
 use serde::Serialize;
-
 use serde_json::{Map, Value};
-
 use std::collections::HashMap;
-
 use std::future::Future;
-
 use std::sync::{Arc, Mutex, OnceLock};
+
+// ---------------------------------------------------------------- schemas
 
 /// What a JSON value must satisfy: the spec's schema, as static data.
 #[derive(Debug)]
@@ -36,69 +29,22 @@ pub enum Schema {
     Ref(&'static Schema),
     Nullable(&'static Schema),
     Boolean,
-    Integer {
-        minimum: Option<f64>,
-        maximum: Option<f64>,
-        exclusive_minimum: bool,
-        exclusive_maximum: bool,
-        int32: bool,
-    },
-    Number {
-        minimum: Option<f64>,
-        maximum: Option<f64>,
-        exclusive_minimum: bool,
-        exclusive_maximum: bool,
-    },
-    String {
-        min_length: Option<u64>,
-        max_length: Option<u64>,
-        pattern: Option<&'static str>,
-        values: &'static [&'static str],
-    },
-    Array {
-        items: &'static Schema,
-        min_items: Option<u64>,
-        max_items: Option<u64>,
-        unique_items: bool,
-    },
-    Object {
-        properties: &'static [(&'static str, &'static Schema)],
-        required: &'static [&'static str],
-        additional: Additional,
-    },
+    Integer { minimum: Option<f64>, maximum: Option<f64>, exclusive_minimum: bool, exclusive_maximum: bool, int32: bool },
+    Number { minimum: Option<f64>, maximum: Option<f64>, exclusive_minimum: bool, exclusive_maximum: bool },
+    String { min_length: Option<u64>, max_length: Option<u64>, pattern: Option<&'static str>, values: &'static [&'static str] },
+    Array { items: &'static Schema, min_items: Option<u64>, max_items: Option<u64>, unique_items: bool },
+    Object { properties: &'static [(&'static str, &'static Schema)], required: &'static [&'static str], additional: Additional },
 }
 
 impl Schema {
     /// Any string.
-    pub const STRING: Schema = Schema::String {
-        min_length: None,
-        max_length: None,
-        pattern: None,
-        values: &[],
-    };
+    pub const STRING: Schema = Schema::String { min_length: None, max_length: None, pattern: None, values: &[] };
     /// Any 64-bit integer.
-    pub const INTEGER: Schema = Schema::Integer {
-        minimum: None,
-        maximum: None,
-        exclusive_minimum: false,
-        exclusive_maximum: false,
-        int32: false,
-    };
+    pub const INTEGER: Schema = Schema::Integer { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false, int32: false };
     /// Any 32-bit integer.
-    pub const INT32: Schema = Schema::Integer {
-        minimum: None,
-        maximum: None,
-        exclusive_minimum: false,
-        exclusive_maximum: false,
-        int32: true,
-    };
+    pub const INT32: Schema = Schema::Integer { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false, int32: true };
     /// Any number.
-    pub const NUMBER: Schema = Schema::Number {
-        minimum: None,
-        maximum: None,
-        exclusive_minimum: false,
-        exclusive_maximum: false,
-    };
+    pub const NUMBER: Schema = Schema::Number { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false };
 }
 
 /// What to do with properties a schema does not name.
@@ -122,11 +68,7 @@ fn escape(segment: &str) -> String {
 }
 
 fn push(errors: &mut Vec<FieldError>, pointer: &str, detail: impl Into<String>) {
-    errors
-        .push(FieldError {
-            pointer: pointer.to_owned(),
-            detail: detail.into(),
-        });
+    errors.push(FieldError { pointer: pointer.to_owned(), detail: detail.into() });
 }
 
 /// Patterns are compiled once; one the `regex` crate cannot compile (the
@@ -138,9 +80,7 @@ fn pattern_matches(pattern: &'static str, text: &str) -> bool {
         Ok(guard) => guard,
         Err(poisoned) => poisoned.into_inner(),
     };
-    let compiled = cache
-        .entry(pattern)
-        .or_insert_with(|| regex::Regex::new(pattern).ok());
+    let compiled = cache.entry(pattern).or_insert_with(|| regex::Regex::new(pattern).ok());
     compiled.as_ref().is_none_or(|re| re.is_match(text))
 }
 
@@ -155,114 +95,48 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn bounds(
-    errors: &mut Vec<FieldError>,
-    pointer: &str,
-    n: f64,
-    min: Option<f64>,
-    max: Option<f64>,
-    ex_min: bool,
-    ex_max: bool,
-) {
+fn bounds(errors: &mut Vec<FieldError>, pointer: &str, n: f64, min: Option<f64>, max: Option<f64>, ex_min: bool, ex_max: bool) {
     if let Some(min) = min {
         if n < min || (ex_min && n == min) {
-            push(
-                errors,
-                pointer,
-                format!(
-                    "must be {} {min}", if ex_min { "greater than" } else { "at least" }
-                ),
-            );
+            push(errors, pointer, format!("must be {} {min}", if ex_min { "greater than" } else { "at least" }));
         }
     }
     if let Some(max) = max {
         if n > max || (ex_max && n == max) {
-            push(
-                errors,
-                pointer,
-                format!("must be {} {max}", if ex_max { "less than" } else { "at most" }),
-            );
+            push(errors, pointer, format!("must be {} {max}", if ex_max { "less than" } else { "at most" }));
         }
     }
 }
 
 /// Validates a value, collecting every failure rather than the first.
-pub fn validate(
-    value: &Value,
-    schema: &Schema,
-    pointer: &str,
-    errors: &mut Vec<FieldError>,
-) {
+pub fn validate(value: &Value, schema: &Schema, pointer: &str, errors: &mut Vec<FieldError>) {
     match (schema, value) {
         (Schema::Any, _) => {}
         (Schema::Ref(inner), _) => validate(value, inner, pointer, errors),
         (Schema::Nullable(_), Value::Null) => {}
         (Schema::Nullable(inner), _) => validate(value, inner, pointer, errors),
         (Schema::Boolean, Value::Bool(_)) => {}
-        (
-            Schema::Integer {
-                minimum,
-                maximum,
-                exclusive_minimum,
-                exclusive_maximum,
-                int32,
-            },
-            Value::Number(n),
-        ) => {
+        (Schema::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 }, Value::Number(n)) => {
             match n.as_i64() {
                 Some(i) => {
                     if *int32 && i32::try_from(i).is_err() {
                         push(errors, pointer, "must fit in 32 bits");
                     }
-                    bounds(
-                        errors,
-                        pointer,
-                        i as f64,
-                        *minimum,
-                        *maximum,
-                        *exclusive_minimum,
-                        *exclusive_maximum,
-                    );
+                    bounds(errors, pointer, i as f64, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum);
                 }
                 None => push(errors, pointer, "must be an integer"),
             }
         }
-        (
-            Schema::Number { minimum, maximum, exclusive_minimum, exclusive_maximum },
-            Value::Number(n),
-        ) => {
-            bounds(
-                errors,
-                pointer,
-                n.as_f64().unwrap_or(0.0),
-                *minimum,
-                *maximum,
-                *exclusive_minimum,
-                *exclusive_maximum,
-            );
+        (Schema::Number { minimum, maximum, exclusive_minimum, exclusive_maximum }, Value::Number(n)) => {
+            bounds(errors, pointer, n.as_f64().unwrap_or(0.0), *minimum, *maximum, *exclusive_minimum, *exclusive_maximum);
         }
-        (
-            Schema::String { min_length, max_length, pattern, values },
-            Value::String(s),
-        ) => {
+        (Schema::String { min_length, max_length, pattern, values }, Value::String(s)) => {
             let length = s.chars().count() as u64;
             if min_length.is_some_and(|m| length < m) {
-                push(
-                    errors,
-                    pointer,
-                    format!(
-                        "must be at least {} characters long", min_length.unwrap_or(0)
-                    ),
-                );
+                push(errors, pointer, format!("must be at least {} characters long", min_length.unwrap_or(0)));
             }
             if max_length.is_some_and(|m| length > m) {
-                push(
-                    errors,
-                    pointer,
-                    format!(
-                        "must be at most {} characters long", max_length.unwrap_or(0)
-                    ),
-                );
+                push(errors, pointer, format!("must be at most {} characters long", max_length.unwrap_or(0)));
             }
             if let Some(p) = pattern {
                 if !pattern_matches(p, s) {
@@ -273,28 +147,15 @@ pub fn validate(
                 push(errors, pointer, format!("must be one of: {}", values.join(", ")));
             }
         }
-        (
-            Schema::Array { items, min_items, max_items, unique_items },
-            Value::Array(list),
-        ) => {
+        (Schema::Array { items, min_items, max_items, unique_items }, Value::Array(list)) => {
             let n = list.len() as u64;
             if min_items.is_some_and(|m| n < m) {
-                push(
-                    errors,
-                    pointer,
-                    format!("must have at least {} items", min_items.unwrap_or(0)),
-                );
+                push(errors, pointer, format!("must have at least {} items", min_items.unwrap_or(0)));
             }
             if max_items.is_some_and(|m| n > m) {
-                push(
-                    errors,
-                    pointer,
-                    format!("must have at most {} items", max_items.unwrap_or(0)),
-                );
+                push(errors, pointer, format!("must have at most {} items", max_items.unwrap_or(0)));
             }
-            if *unique_items
-                && list.iter().enumerate().any(|(i, v)| list[..i].contains(v))
-            {
+            if *unique_items && list.iter().enumerate().any(|(i, v)| list[..i].contains(v)) {
                 push(errors, pointer, "items must be unique");
             }
             for (i, item) in list.iter().enumerate() {
@@ -311,17 +172,11 @@ pub fn validate(
                 let at = format!("{pointer}/{}", escape(key));
                 match properties.iter().find(|(name, _)| name == key) {
                     Some((_, schema)) => validate(item, schema, &at, errors),
-                    None => {
-                        match additional {
-                            Additional::Allow => {}
-                            Additional::Deny => {
-                                push(errors, &at, "is not a known property")
-                            }
-                            Additional::Check(schema) => {
-                                validate(item, schema, &at, errors)
-                            }
-                        }
-                    }
+                    None => match additional {
+                        Additional::Allow => {}
+                        Additional::Deny => push(errors, &at, "is not a known property"),
+                        Additional::Check(schema) => validate(item, schema, &at, errors),
+                    },
                 }
             }
         }
@@ -342,23 +197,15 @@ pub fn validate(
 
 /// Deserializes a validated value; what serde still rejects (a malformed
 /// `date-time` or `uuid`) is reported at its pointer.
-fn typed<T: DeserializeOwned>(
-    value: Value,
-    pointer: &str,
-    errors: &mut Vec<FieldError>,
-) -> Option<T> {
+fn typed<T: DeserializeOwned>(value: Value, pointer: &str, errors: &mut Vec<FieldError>) -> Option<T> {
     match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Some(v),
         Err(e) => {
             let mut at = pointer.to_owned();
             for segment in e.path().iter() {
                 match segment {
-                    serde_path_to_error::Segment::Seq { index } => {
-                        at.push_str(&format!("/{index}"))
-                    }
-                    serde_path_to_error::Segment::Map { key } => {
-                        at.push_str(&format!("/{}", escape(key)))
-                    }
+                    serde_path_to_error::Segment::Seq { index } => at.push_str(&format!("/{index}")),
+                    serde_path_to_error::Segment::Map { key } => at.push_str(&format!("/{}", escape(key))),
                     _ => {}
                 }
             }
@@ -367,6 +214,8 @@ fn typed<T: DeserializeOwned>(
         }
     }
 }
+
+// ---------------------------------------------------------------- problems
 
 /// An RFC 9457 problem: the answer to a request the server refuses.
 #[derive(Debug, Clone)]
@@ -382,40 +231,29 @@ pub struct Problem {
 
 impl Problem {
     pub fn new(status: u16, title: &str, detail: impl Into<String>) -> Self {
-        Problem {
-            status,
-            title: title.to_owned(),
-            detail: detail.into(),
-            errors: Vec::new(),
-            headers: Vec::new(),
-        }
+        Problem { status, title: title.to_owned(), detail: detail.into(), errors: Vec::new(), headers: Vec::new() }
     }
 
     /// 400 naming each failing field.
     pub fn invalid(errors: Vec<FieldError>) -> Self {
         let detail = format!("{} invalid field(s) in the request", errors.len());
-        Problem {
-            errors,
-            ..Problem::new(400, "Bad Request", detail)
-        }
+        Problem { errors, ..Problem::new(400, "Bad Request", detail) }
     }
 }
 
 impl IntoResponse for Problem {
     fn into_response(self) -> Response {
-        let body = serde_json::json!(
-            { "type" : "about:blank", "title" : self.title, "status" : self.status,
-            "detail" : self.detail, "errors" : self.errors, }
-        );
-        let status = StatusCode::from_u16(self.status)
-            .unwrap_or(StatusCode::BAD_REQUEST);
+        let body = serde_json::json!({
+            "type": "about:blank",
+            "title": self.title,
+            "status": self.status,
+            "detail": self.detail,
+            "errors": self.errors,
+        });
+        let status = StatusCode::from_u16(self.status).unwrap_or(StatusCode::BAD_REQUEST);
         let mut response = (status, body.to_string()).into_response();
         let headers = response.headers_mut();
-        headers
-            .insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/problem+json"),
-            );
+        headers.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/problem+json"));
         for (name, value) in self.headers {
             if let Ok(value) = HeaderValue::from_str(&value) {
                 headers.append(name, value);
@@ -424,6 +262,8 @@ impl IntoResponse for Problem {
         response
     }
 }
+
+// ---------------------------------------------------------------- requests
 
 /// Where a parameter comes from.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -458,9 +298,7 @@ pub struct Incoming {
 }
 
 fn decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(&text.replace('+', " "))
-        .decode_utf8_lossy()
-        .into_owned()
+    percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
 }
 
 /// Raw text of a parameter, before coercion to its schema.
@@ -481,25 +319,18 @@ fn deref(schema: &'static Schema) -> &'static Schema {
 /// does not parse stays a string, so validation names the mismatch.
 fn coerce_scalar(text: &str, schema: &'static Schema) -> Value {
     match deref(schema) {
-        Schema::Integer { .. } => {
-            text.parse::<i64>()
-                .map(Value::from)
-                .unwrap_or_else(|_| Value::String(text.to_owned()))
-        }
-        Schema::Number { .. } => {
-            text.parse::<f64>()
-                .ok()
-                .and_then(serde_json::Number::from_f64)
-                .map(Value::Number)
-                .unwrap_or_else(|| Value::String(text.to_owned()))
-        }
-        Schema::Boolean => {
-            match text {
-                "true" => Value::Bool(true),
-                "false" => Value::Bool(false),
-                _ => Value::String(text.to_owned()),
-            }
-        }
+        Schema::Integer { .. } => text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(text.to_owned())),
+        Schema::Number { .. } => text
+            .parse::<f64>()
+            .ok()
+            .and_then(serde_json::Number::from_f64)
+            .map(Value::Number)
+            .unwrap_or_else(|| Value::String(text.to_owned())),
+        Schema::Boolean => match text {
+            "true" => Value::Bool(true),
+            "false" => Value::Bool(false),
+            _ => Value::String(text.to_owned()),
+        },
         _ => Value::String(text.to_owned()),
     }
 }
@@ -510,116 +341,62 @@ fn coerce(raw: Raw, schema: &'static Schema, delimiter: char) -> Value {
             if text.is_empty() {
                 return Value::Array(Vec::new());
             }
-            Value::Array(
-                text.split(delimiter).map(|t| coerce_scalar(t, items)).collect(),
-            )
+            Value::Array(text.split(delimiter).map(|t| coerce_scalar(t, items)).collect())
         }
-        (Schema::Array { items, .. }, Raw::Many(list)) => {
-            Value::Array(list.iter().map(|t| coerce_scalar(t, items)).collect())
-        }
+        (Schema::Array { items, .. }, Raw::Many(list)) => Value::Array(list.iter().map(|t| coerce_scalar(t, items)).collect()),
         (Schema::Object { properties, .. }, Raw::Pairs(pairs)) => {
             let mut map = Map::new();
             for (k, v) in pairs {
-                let property = properties
-                    .iter()
-                    .find(|(name, _)| *name == k)
-                    .map_or(&Schema::Any, |(_, s)| *s);
+                let property = properties.iter().find(|(name, _)| *name == k).map_or(&Schema::Any, |(_, s)| *s);
                 map.insert(k, coerce_scalar(&v, property));
             }
             Value::Object(map)
         }
         (Schema::Object { properties, .. }, Raw::One(text)) => {
+            // `k1,v1,k2,v2`, or exploded `k1=v1,k2=v2`.
             let parts: Vec<&str> = text.split(delimiter).collect();
             let pairs: Vec<(String, String)> = if parts.iter().all(|p| p.contains('=')) {
-                parts
-                    .iter()
-                    .filter_map(|p| p.split_once('='))
-                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
-                    .collect()
+                parts.iter().filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
             } else {
-                parts
-                    .chunks(2)
-                    .map(|c| (
-                        c[0].to_owned(),
-                        c.get(1).copied().unwrap_or_default().to_owned(),
-                    ))
-                    .collect()
+                parts.chunks(2).map(|c| (c[0].to_owned(), c.get(1).copied().unwrap_or_default().to_owned())).collect()
             };
             let mut map = Map::new();
             for (k, v) in pairs {
-                let property = properties
-                    .iter()
-                    .find(|(name, _)| *name == k)
-                    .map_or(&Schema::Any, |(_, s)| *s);
+                let property = properties.iter().find(|(name, _)| *name == k).map_or(&Schema::Any, |(_, s)| *s);
                 map.insert(k, coerce_scalar(&v, property));
             }
             Value::Object(map)
         }
         (_, Raw::One(text)) => coerce_scalar(&text, schema),
-        (_, Raw::Many(list)) => {
-            list.first().map_or(Value::Null, |t| coerce_scalar(t, schema))
-        }
+        (_, Raw::Many(list)) => list.first().map_or(Value::Null, |t| coerce_scalar(t, schema)),
         (_, Raw::Pairs(_)) => Value::Null,
     }
 }
 
 impl Incoming {
-    fn raw(
-        &self,
-        location: Location,
-        name: &str,
-        schema: &'static Schema,
-        style: Style,
-        explode: bool,
-    ) -> Option<Raw> {
+    fn raw(&self, location: Location, name: &str, schema: &'static Schema, style: Style, explode: bool) -> Option<Raw> {
         match location {
-            Location::Path => {
-                self.path_params
-                    .iter()
-                    .find(|(n, _)| *n == name)
-                    .map(|(_, v)| {
-                        let v = match style {
-                            Style::Label => v.strip_prefix('.').unwrap_or(v).to_owned(),
-                            Style::Matrix => {
-                                v.strip_prefix(&format!(";{name}=")).unwrap_or(v).to_owned()
-                            }
-                            _ => v.clone(),
-                        };
-                        Raw::One(v)
-                    })
-            }
-            Location::Header => {
-                self.headers
-                    .get(name)
-                    .map(|v| Raw::One(
-                        String::from_utf8_lossy(v.as_bytes()).into_owned(),
-                    ))
-            }
-            Location::Cookie => {
-                self.cookies
-                    .iter()
-                    .find(|(n, _)| n == name)
-                    .map(|(_, v)| Raw::One(v.clone()))
-            }
+            Location::Path => self.path_params.iter().find(|(n, _)| *n == name).map(|(_, v)| {
+                let v = match style {
+                    Style::Label => v.strip_prefix('.').unwrap_or(v).to_owned(),
+                    Style::Matrix => v.strip_prefix(&format!(";{name}=")).unwrap_or(v).to_owned(),
+                    _ => v.clone(),
+                };
+                Raw::One(v)
+            }),
+            Location::Header => self.headers.get(name).map(|v| Raw::One(String::from_utf8_lossy(v.as_bytes()).into_owned())),
+            Location::Cookie => self.cookies.iter().find(|(n, _)| n == name).map(|(_, v)| Raw::One(v.clone())),
             Location::Query => {
                 if style == Style::DeepObject {
                     let prefix = format!("{name}[");
                     let pairs: Vec<(String, String)> = self
                         .query
                         .iter()
-                        .filter_map(|(k, v)| {
-                            k
-                                .strip_prefix(&prefix)
-                                .and_then(|r| r.strip_suffix(']'))
-                                .map(|k| (k.to_owned(), v.clone()))
-                        })
+                        .filter_map(|(k, v)| k.strip_prefix(&prefix).and_then(|r| r.strip_suffix(']')).map(|k| (k.to_owned(), v.clone())))
                         .collect();
                     return (!pairs.is_empty()).then_some(Raw::Pairs(pairs));
                 }
-                if let (Schema::Object { properties, .. }, true) = (
-                    deref(schema),
-                    explode,
-                ) {
+                if let (Schema::Object { properties, .. }, true) = (deref(schema), explode) {
                     let pairs: Vec<(String, String)> = self
                         .query
                         .iter()
@@ -628,17 +405,10 @@ impl Incoming {
                         .collect();
                     return (!pairs.is_empty()).then_some(Raw::Pairs(pairs));
                 }
-                let values: Vec<String> = self
-                    .query
-                    .iter()
-                    .filter(|(k, _)| k == name)
-                    .map(|(_, v)| v.clone())
-                    .collect();
+                let values: Vec<String> = self.query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect();
                 match values.len() {
                     0 => None,
-                    1 if !explode || !matches!(deref(schema), Schema::Array { .. }) => {
-                        values.into_iter().next().map(Raw::One)
-                    }
+                    1 if !explode || !matches!(deref(schema), Schema::Array { .. }) => values.into_iter().next().map(Raw::One),
                     _ => Some(Raw::Many(values)),
                 }
             }
@@ -701,26 +471,18 @@ impl Incoming {
         }
         match self.content_type() {
             Some(ct) if accepted.iter().any(|a| a.eq_ignore_ascii_case(&ct)) => Ok(()),
-            other => {
-                Err(
-                    Problem::new(
-                        415,
-                        "Unsupported Media Type",
-                        format!(
-                            "the body must be one of: {} (got {})", accepted.join(", "),
-                            other.as_deref().unwrap_or("no Content-Type")
-                        ),
-                    ),
-                )
-            }
+            other => Err(Problem::new(
+                415,
+                "Unsupported Media Type",
+                format!("the body must be one of: {} (got {})", accepted.join(", "), other.as_deref().unwrap_or("no Content-Type")),
+            )),
         }
     }
 
     /// Refuses (406) a request whose `Accept` admits none of the media types
     /// the operation answers with.
     pub fn expect_acceptable(&self, produced: &[&str]) -> Result<(), Problem> {
-        let Some(accept) = self.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok())
-        else {
+        let Some(accept) = self.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
             return Ok(());
         };
         if produced.is_empty() {
@@ -733,33 +495,17 @@ impl Incoming {
         let fits = |media: &str| {
             let media = media.to_ascii_lowercase();
             let major = media.split('/').next().unwrap_or_default().to_owned();
-            ranges
-                .iter()
-                .any(|r| {
-                    r == "*/*" || *r == media || *r == format!("{major}/*")
-                        || (r == "application/json" && media.ends_with("+json"))
-                })
+            ranges.iter().any(|r| r == "*/*" || *r == media || *r == format!("{major}/*") || (r == "application/json" && media.ends_with("+json")))
         };
         if produced.iter().any(|m| fits(m)) {
             Ok(())
         } else {
-            Err(
-                Problem::new(
-                    406,
-                    "Not Acceptable",
-                    format!("this operation answers with: {}", produced.join(", ")),
-                ),
-            )
+            Err(Problem::new(406, "Not Acceptable", format!("this operation answers with: {}", produced.join(", "))))
         }
     }
 
     /// A JSON body: parsed, validated against its schema, typed.
-    pub fn json_body<T: DeserializeOwned>(
-        &self,
-        schema: &'static Schema,
-        required: bool,
-        errors: &mut Vec<FieldError>,
-    ) -> Option<T> {
+    pub fn json_body<T: DeserializeOwned>(&self, schema: &'static Schema, required: bool, errors: &mut Vec<FieldError>) -> Option<T> {
         if self.body.is_empty() {
             if required {
                 push(errors, "/body", "a request body is required");
@@ -782,12 +528,7 @@ impl Incoming {
     }
 
     /// An `application/x-www-form-urlencoded` body, coerced by its schema.
-    pub fn form_body<T: DeserializeOwned>(
-        &self,
-        schema: &'static Schema,
-        required: bool,
-        errors: &mut Vec<FieldError>,
-    ) -> Option<T> {
+    pub fn form_body<T: DeserializeOwned>(&self, schema: &'static Schema, required: bool, errors: &mut Vec<FieldError>) -> Option<T> {
         if self.body.is_empty() {
             if required {
                 push(errors, "/body", "a request body is required");
@@ -803,10 +544,7 @@ impl Incoming {
         for pair in text.split('&').filter(|p| !p.is_empty()) {
             let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
             let (k, v) = (decode(k), decode(v));
-            let property = properties
-                .iter()
-                .find(|(name, _)| *name == k)
-                .map_or(&Schema::Any, |(_, s)| *s);
+            let property = properties.iter().find(|(name, _)| *name == k).map_or(&Schema::Any, |(_, s)| *s);
             let value = match deref(property) {
                 Schema::Array { items, .. } => {
                     let mut list = match map.remove(&k) {
@@ -830,11 +568,7 @@ impl Incoming {
     }
 
     /// A text body.
-    pub fn text_body(
-        &self,
-        required: bool,
-        errors: &mut Vec<FieldError>,
-    ) -> Option<String> {
+    pub fn text_body(&self, required: bool, errors: &mut Vec<FieldError>) -> Option<String> {
         if self.body.is_empty() && required {
             push(errors, "/body", "a request body is required");
             return None;
@@ -849,11 +583,7 @@ impl Incoming {
     }
 
     /// A raw body (binary, or multipart kept as sent).
-    pub fn bytes_body(
-        &self,
-        required: bool,
-        errors: &mut Vec<FieldError>,
-    ) -> Option<Vec<u8>> {
+    pub fn bytes_body(&self, required: bool, errors: &mut Vec<FieldError>) -> Option<Vec<u8>> {
         if self.body.is_empty() && required {
             push(errors, "/body", "a request body is required");
             return None;
@@ -864,16 +594,19 @@ impl Incoming {
 
 /// Fails with 400 when any field failed; values are then all present.
 pub fn check(errors: Vec<FieldError>) -> Result<(), Problem> {
-    if errors.is_empty() { Ok(()) } else { Err(Problem::invalid(errors)) }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Problem::invalid(errors))
+    }
 }
 
 /// A required value after [`check`] passed.
 pub fn present<T>(value: Option<T>, name: &str) -> Result<T, Problem> {
-    value
-        .ok_or_else(|| Problem::invalid(
-            vec![FieldError { pointer : name.to_owned(), detail : "is required".into() }],
-        ))
+    value.ok_or_else(|| Problem::invalid(vec![FieldError { pointer: name.to_owned(), detail: "is required".into() }]))
 }
+
+// ---------------------------------------------------------------- security
 
 /// How a security scheme carries its credential.
 #[derive(Debug, Clone, Copy)]
@@ -910,11 +643,7 @@ pub trait Authenticate: Send + Sync + 'static {
 
     /// `None` rejects the credential (401). The default rejects everything,
     /// so an operation with security requirements is never reached by accident.
-    fn authenticate(
-        &self,
-        scheme: &str,
-        credential: Credential,
-    ) -> impl Future<Output = Option<Grant<Self::Principal>>> + Send {
+    fn authenticate(&self, scheme: &str, credential: Credential) -> impl Future<Output = Option<Grant<Self::Principal>>> + Send {
         let _ = (scheme, credential);
         async { None }
     }
@@ -925,19 +654,12 @@ pub trait Authenticate: Send + Sync + 'static {
 pub type Security = &'static [&'static [(&'static str, &'static [&'static str])]];
 
 fn credential(req: &Incoming, kind: SchemeKind) -> Option<Credential> {
-    let authorization = || {
-        req
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .map(str::trim)
-    };
+    let authorization = || req.headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).map(str::trim);
     match kind {
         SchemeKind::Bearer => {
             let value = authorization()?;
             let (scheme, token) = value.split_once(' ')?;
-            (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
-                .then(|| Credential::Bearer(token.trim().to_owned()))
+            (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| Credential::Bearer(token.trim().to_owned()))
         }
         SchemeKind::Basic => {
             use base64::Engine;
@@ -946,30 +668,16 @@ fn credential(req: &Incoming, kind: SchemeKind) -> Option<Credential> {
             if !scheme.eq_ignore_ascii_case("basic") {
                 return None;
             }
-            let decoded = base64::engine::general_purpose::STANDARD
-                .decode(encoded.trim())
-                .ok()?;
+            let decoded = base64::engine::general_purpose::STANDARD.decode(encoded.trim()).ok()?;
             let text = String::from_utf8(decoded).ok()?;
             let (username, password) = text.split_once(':')?;
-            Some(Credential::Basic {
-                username: username.to_owned(),
-                password: password.to_owned(),
-            })
+            Some(Credential::Basic { username: username.to_owned(), password: password.to_owned() })
         }
         SchemeKind::ApiKey(location, name) => {
             let value = match location {
-                Location::Header => {
-                    req.headers
-                        .get(name)
-                        .and_then(|v| v.to_str().ok())
-                        .map(str::to_owned)
-                }
-                Location::Query => {
-                    req.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-                }
-                Location::Cookie => {
-                    req.cookies.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone())
-                }
+                Location::Header => req.headers.get(name).and_then(|v| v.to_str().ok()).map(str::to_owned),
+                Location::Query => req.query.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
+                Location::Cookie => req.cookies.iter().find(|(k, _)| k == name).map(|(_, v)| v.clone()),
                 Location::Path => None,
             }?;
             (!value.is_empty()).then_some(Credential::ApiKey(value))
@@ -981,9 +689,7 @@ fn credential(req: &Incoming, kind: SchemeKind) -> Option<Credential> {
 fn challenge(name: &str, kind: SchemeKind, scopes: &[&str]) -> String {
     match kind {
         SchemeKind::Bearer if scopes.is_empty() => format!("Bearer realm=\"{name}\""),
-        SchemeKind::Bearer => {
-            format!("Bearer realm=\"{name}\", scope=\"{}\"", scopes.join(" "))
-        }
+        SchemeKind::Bearer => format!("Bearer realm=\"{name}\", scope=\"{}\"", scopes.join(" ")),
         SchemeKind::Basic => format!("Basic realm=\"{name}\""),
         SchemeKind::ApiKey(location, key) => {
             let place = match location {
@@ -1016,10 +722,7 @@ pub async fn authorize<A: Authenticate>(
         let mut principal = None;
         let mut met = true;
         for (scheme, scopes) in alternative.iter() {
-            let kind = schemes
-                .iter()
-                .find(|(n, _)| n == scheme)
-                .map_or(SchemeKind::Unsupported, |(_, k)| *k);
+            let kind = schemes.iter().find(|(n, _)| n == scheme).map_or(SchemeKind::Unsupported, |(_, k)| *k);
             let Some(cred) = credential(req, kind) else {
                 met = false;
                 break;
@@ -1042,32 +745,19 @@ pub async fn authorize<A: Authenticate>(
         }
     }
     if lacking_scopes {
-        return Err(
-            Problem::new(
-                403,
-                "Forbidden",
-                "the credentials do not grant the scopes this operation requires",
-            ),
-        );
+        return Err(Problem::new(403, "Forbidden", "the credentials do not grant the scopes this operation requires"));
     }
-    let mut problem = Problem::new(
-        401,
-        "Unauthorized",
-        "missing or invalid credentials",
-    );
+    let mut problem = Problem::new(401, "Unauthorized", "missing or invalid credentials");
     for alternative in security {
         for (scheme, scopes) in alternative.iter() {
-            let kind = schemes
-                .iter()
-                .find(|(n, _)| n == scheme)
-                .map_or(SchemeKind::Unsupported, |(_, k)| *k);
-            problem
-                .headers
-                .push((header::WWW_AUTHENTICATE, challenge(scheme, kind, scopes)));
+            let kind = schemes.iter().find(|(n, _)| n == scheme).map_or(SchemeKind::Unsupported, |(_, k)| *k);
+            problem.headers.push((header::WWW_AUTHENTICATE, challenge(scheme, kind, scopes)));
         }
     }
     Err(problem)
 }
+
+// ---------------------------------------------------------------- responses
 
 /// Builds a response; a header value that cannot be sent, or a status the
 /// implementation made up, is the implementation's error (500).
@@ -1079,11 +769,7 @@ pub struct Reply {
 
 impl Reply {
     pub fn new(status: u16) -> Self {
-        Reply {
-            status,
-            headers: Vec::new(),
-            body: None,
-        }
+        Reply { status, headers: Vec::new(), body: None }
     }
 
     pub fn json(mut self, media_type: &'static str, body: &impl Serialize) -> Self {
@@ -1108,10 +794,7 @@ impl Reply {
             Ok(Value::Null) | Err(_) => {}
             Ok(Value::String(s)) => self.headers.push((name, s)),
             Ok(Value::Array(items)) => {
-                let text: Vec<String> = items
-                    .iter()
-                    .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
-                    .collect();
+                let text: Vec<String> = items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
                 self.headers.push((name, text.join(",")));
             }
             Ok(other) => self.headers.push((name, other.to_string())),
@@ -1121,12 +804,7 @@ impl Reply {
 
     pub fn finish(self) -> Response {
         let Ok(status) = StatusCode::from_u16(self.status) else {
-            return Problem::new(
-                    500,
-                    "Internal Server Error",
-                    format!("the implementation answered with status {}", self.status),
-                )
-                .into_response();
+            return Problem::new(500, "Internal Server Error", format!("the implementation answered with status {}", self.status)).into_response();
         };
         let mut builder = axum::http::Response::builder().status(status);
         for (name, value) in &self.headers {
@@ -1139,18 +817,13 @@ impl Reply {
             }
             None => Body::empty(),
         };
-        builder
-            .body(body)
-            .unwrap_or_else(|e| {
-                Problem::new(
-                        500,
-                        "Internal Server Error",
-                        format!("the implementation's response cannot be sent: {e}"),
-                    )
-                    .into_response()
-            })
+        builder.body(body).unwrap_or_else(|e| {
+            Problem::new(500, "Internal Server Error", format!("the implementation's response cannot be sent: {e}")).into_response()
+        })
     }
 }
+
+// ---------------------------------------------------------------- routing
 
 /// A piece of a path template.
 #[derive(Debug)]
@@ -1168,10 +841,7 @@ pub struct Route {
 
 /// Matches a raw (still percent-encoded) path against a template. A
 /// parameter matches a non-empty run within one segment.
-fn match_path(
-    template: &'static [Segment],
-    path: &str,
-) -> Option<Vec<(&'static str, String)>> {
+fn match_path(template: &'static [Segment], path: &str) -> Option<Vec<(&'static str, String)>> {
     let mut rest = path;
     let mut params = Vec::new();
     for (i, part) in template.iter().enumerate() {
@@ -1183,10 +853,7 @@ fn match_path(
                         let segment_end = rest.find('/').unwrap_or(rest.len());
                         rest[..segment_end]
                             .find(next)
-                            .or_else(|| {
-                                (next.starts_with('/') && segment_end < rest.len())
-                                    .then_some(segment_end)
-                            })?
+                            .or_else(|| (next.starts_with('/') && segment_end < rest.len()).then_some(segment_end))?
                     }
                     _ => rest.find('/').unwrap_or(rest.len()),
                 };
@@ -1194,13 +861,7 @@ fn match_path(
                 if raw.is_empty() || raw.contains('/') {
                     return None;
                 }
-                params
-                    .push((
-                        *name,
-                        percent_encoding::percent_decode_str(raw)
-                            .decode_utf8_lossy()
-                            .into_owned(),
-                    ));
+                params.push((*name, percent_encoding::percent_decode_str(raw).decode_utf8_lossy().into_owned()));
                 rest = &rest[end..];
             }
         }
@@ -1217,122 +878,80 @@ pub struct ServerConfig {
 
 impl Default for ServerConfig {
     fn default() -> Self {
-        ServerConfig {
-            body_limit: 2 * 1024 * 1024,
-        }
+        ServerConfig { body_limit: 2 * 1024 * 1024 }
     }
 }
 
 /// An `axum::Router` that routes every request to `handle` by operation
 /// index, answering 404, 405 and 413 itself. Errors go through `render`,
 /// so the implementation decides what a problem looks like.
-pub fn router<S, H, F, R>(
-    state: Arc<S>,
-    config: ServerConfig,
-    routes: &'static [Route],
-    handle: H,
-    render: R,
-) -> axum::Router
+pub fn router<S, H, F, R>(state: Arc<S>, config: ServerConfig, routes: &'static [Route], handle: H, render: R) -> axum::Router
 where
     S: Send + Sync + 'static,
     H: Fn(Arc<S>, usize, Incoming) -> F + Clone + Send + Sync + 'static,
     F: Future<Output = Result<Response, Problem>> + Send + 'static,
     R: Fn(&S, Problem) -> Response + Clone + Send + Sync + 'static,
 {
-    axum::Router::new()
-        .fallback(move |request: axum::extract::Request| {
-            let (state, handle, render, config) = (
-                state.clone(),
-                handle.clone(),
-                render.clone(),
-                config.clone(),
-            );
-            async move {
-                let (parts, body) = request.into_parts();
-                let path = parts.uri.path().to_owned();
-                let mut allowed = Vec::new();
-                let mut found = None;
-                for (index, route) in routes.iter().enumerate() {
-                    if let Some(params) = match_path(route.path, &path) {
-                        if route.method == parts.method.as_str() {
-                            found = Some((index, params));
-                            break;
-                        }
-                        allowed.push(route.method);
+    axum::Router::new().fallback(move |request: axum::extract::Request| {
+        let (state, handle, render, config) = (state.clone(), handle.clone(), render.clone(), config.clone());
+        async move {
+            let (parts, body) = request.into_parts();
+            let path = parts.uri.path().to_owned();
+            let mut allowed = Vec::new();
+            let mut found = None;
+            for (index, route) in routes.iter().enumerate() {
+                if let Some(params) = match_path(route.path, &path) {
+                    if route.method == parts.method.as_str() {
+                        found = Some((index, params));
+                        break;
                     }
-                }
-                let Some((index, path_params)) = found else {
-                    let problem = if allowed.is_empty() {
-                        Problem::new(404, "Not Found", format!("no operation at {path}"))
-                    } else {
-                        let mut p = Problem::new(
-                            405,
-                            "Method Not Allowed",
-                            format!("{} is not allowed here", parts.method),
-                        );
-                        p.headers.push((header::ALLOW, allowed.join(", ")));
-                        p
-                    };
-                    return render(&state, problem);
-                };
-                let body = match axum::body::to_bytes(body, config.body_limit).await {
-                    Ok(bytes) => bytes,
-                    Err(_) => {
-                        let problem = Problem::new(
-                            413,
-                            "Payload Too Large",
-                            format!("the body exceeds {} bytes", config.body_limit),
-                        );
-                        return render(&state, problem);
-                    }
-                };
-                let query = parts
-                    .uri
-                    .query()
-                    .unwrap_or_default()
-                    .split('&')
-                    .filter(|p| !p.is_empty())
-                    .map(|pair| {
-                        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                        (decode(k), decode(v))
-                    })
-                    .collect();
-                let cookies = parts
-                    .headers
-                    .get_all(header::COOKIE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(|v| v.split(';'))
-                    .filter_map(|c| {
-                        c.trim().split_once('=').map(|(k, v)| (k.to_owned(), decode(v)))
-                    })
-                    .collect();
-                let incoming = Incoming {
-                    method: parts.method,
-                    path_params,
-                    query,
-                    headers: parts.headers,
-                    cookies,
-                    body,
-                };
-                let outcome = futures_util::FutureExt::catch_unwind(
-                        std::panic::AssertUnwindSafe(
-                            handle(state.clone(), index, incoming),
-                        ),
-                    )
-                    .await;
-                match outcome {
-                    Ok(Ok(response)) => response,
-                    Ok(Err(problem)) => render(&state, problem),
-                    Err(_) => {
-                        Problem::new(
-                                500,
-                                "Internal Server Error",
-                                "the implementation failed",
-                            )
-                            .into_response()
-                    }
+                    allowed.push(route.method);
                 }
             }
-        })
+            let Some((index, path_params)) = found else {
+                let problem = if allowed.is_empty() {
+                    Problem::new(404, "Not Found", format!("no operation at {path}"))
+                } else {
+                    let mut p = Problem::new(405, "Method Not Allowed", format!("{} is not allowed here", parts.method));
+                    p.headers.push((header::ALLOW, allowed.join(", ")));
+                    p
+                };
+                return render(&state, problem);
+            };
+            let body = match axum::body::to_bytes(body, config.body_limit).await {
+                Ok(bytes) => bytes,
+                Err(_) => {
+                    let problem = Problem::new(413, "Payload Too Large", format!("the body exceeds {} bytes", config.body_limit));
+                    return render(&state, problem);
+                }
+            };
+            let query = parts
+                .uri
+                .query()
+                .unwrap_or_default()
+                .split('&')
+                .filter(|p| !p.is_empty())
+                .map(|pair| {
+                    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+                    (decode(k), decode(v))
+                })
+                .collect();
+            let cookies = parts
+                .headers
+                .get_all(header::COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok())
+                .flat_map(|v| v.split(';'))
+                .filter_map(|c| c.trim().split_once('=').map(|(k, v)| (k.to_owned(), decode(v))))
+                .collect();
+            let incoming = Incoming { method: parts.method, path_params, query, headers: parts.headers, cookies, body };
+            // A panicking implementation answers 500 instead of dropping the connection.
+            let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(handle(state.clone(), index, incoming))).await;
+            match outcome {
+                Ok(Ok(response)) => response,
+                Ok(Err(problem)) => render(&state, problem),
+                Err(_) => Problem::new(500, "Internal Server Error", "the implementation failed").into_response(),
+            }
+        }
+    })
 }
