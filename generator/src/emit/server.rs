@@ -18,7 +18,7 @@
 
 use super::operations::{is_struct_variant, keeps_status, operation_doc, security_alternatives, style_tokens};
 use super::rust::{ident, type_tokens};
-use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, SecurityKind};
+use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, SecurityKind, TypeRef};
 use heck::ToShoutySnakeCase;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -212,14 +212,17 @@ fn handler(op: &Operation) -> TokenStream {
     let mut call_args = Vec::new();
     for p in &op.parameters {
         let var = ident(&p.name);
-        let ty = type_tokens(&p.ty);
+        // What `param` yields: absent is `None`. An optional parameter whose
+        // type already admits null is that type, as in its `...Params` field.
+        let read_ty = if p.required { TypeRef::Option(Box::new(p.ty.clone())) } else { p.ty.clone().option() };
+        let read_ty = type_tokens(&read_ty);
         let wire = &p.wire_name;
         let loc = location_tokens(p.location);
         let style = style_tokens(p.style);
         let explode = p.explode;
         let required = p.required;
         let schema = param_static(op, p);
-        reads.push(quote!(let #var: Option<#ty> = request.param(#loc, #wire, &#schema, #style, #explode, #required, &mut errors);));
+        reads.push(quote!(let #var: #read_ty = request.param(#loc, #wire, &#schema, #style, #explode, #required, &mut errors);));
         if p.required {
             let section = match p.location {
                 Location::Path => "path",
