@@ -54,25 +54,37 @@ pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
     )
 }
 
-async fn dispatch<A: Api>(
-    api: Arc<A>,
-    operation: usize,
-    request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+/// A handler's future. Each operation's future is boxed on its own,
+/// so no single future type spans every operation of the API.
+type Handling = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+            Output = Result<axum::response::Response, rt::Problem>,
+        > + Send,
+    >,
+>;
+
+fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Handling {
     match operation {
-        0 => handle_get_job(&*api, request).await,
-        _ => Err(rt::Problem::new(404, "Not Found", "no such operation")),
+        0 => Box::pin(handle_get_job(api, request)),
+        _ => {
+            Box::pin(
+                std::future::ready(
+                    Err(rt::Problem::new(404, "Not Found", "no such operation")),
+                ),
+            )
+        }
     }
 }
 
 static SCHEMA_GET_JOB__JOB_ID: rt::Schema = rt::Schema::STRING;
 
 async fn handle_get_job<A: Api>(
-    api: &A,
+    api: Arc<A>,
     request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
     request.expect_acceptable(&["application/json"])?;
-    let principal = rt::authorize(api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
+    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
         .await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();

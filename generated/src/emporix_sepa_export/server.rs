@@ -79,15 +79,27 @@ pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
     )
 }
 
-async fn dispatch<A: Api>(
-    api: Arc<A>,
-    operation: usize,
-    request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+/// A handler's future. Each operation's future is boxed on its own,
+/// so no single future type spans every operation of the API.
+type Handling = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+            Output = Result<axum::response::Response, rt::Problem>,
+        > + Send,
+    >,
+>;
+
+fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Handling {
     match operation {
-        0 => handle_get_sepa_export_list_jobs(&*api, request).await,
-        1 => handle_post_sepa_export_create_job(&*api, request).await,
-        _ => Err(rt::Problem::new(404, "Not Found", "no such operation")),
+        0 => Box::pin(handle_get_sepa_export_list_jobs(api, request)),
+        1 => Box::pin(handle_post_sepa_export_create_job(api, request)),
+        _ => {
+            Box::pin(
+                std::future::ready(
+                    Err(rt::Problem::new(404, "Not Found", "no such operation")),
+                ),
+            )
+        }
     }
 }
 
@@ -122,12 +134,12 @@ static SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__BODY: rt::Schema = rt::Schema::Ref(
 );
 
 async fn handle_get_sepa_export_list_jobs<A: Api>(
-    api: &A,
+    api: Arc<A>,
     request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
     request.expect_acceptable(&["application/json"])?;
     let principal = rt::authorize(
-            api,
+            &*api,
             &request,
             SCHEMES,
             &[&[("OAuth2", &["sepaexport.job_view"])]],
@@ -219,12 +231,12 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
 }
 
 async fn handle_post_sepa_export_create_job<A: Api>(
-    api: &A,
+    api: Arc<A>,
     request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
     request.expect_acceptable(&["application/json"])?;
     let principal = rt::authorize(
-            api,
+            &*api,
             &request,
             SCHEMES,
             &[&[("OAuth2", &["sepaexport.job_manage"])]],

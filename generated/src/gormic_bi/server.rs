@@ -68,15 +68,27 @@ pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
     )
 }
 
-async fn dispatch<A: Api>(
-    api: Arc<A>,
-    operation: usize,
-    request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+/// A handler's future. Each operation's future is boxed on its own,
+/// so no single future type spans every operation of the API.
+type Handling = std::pin::Pin<
+    Box<
+        dyn std::future::Future<
+            Output = Result<axum::response::Response, rt::Problem>,
+        > + Send,
+    >,
+>;
+
+fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Handling {
     match operation {
-        0 => handle_jobs_get(&*api, request).await,
-        1 => handle_jobs_submit(&*api, request).await,
-        _ => Err(rt::Problem::new(404, "Not Found", "no such operation")),
+        0 => Box::pin(handle_jobs_get(api, request)),
+        1 => Box::pin(handle_jobs_submit(api, request)),
+        _ => {
+            Box::pin(
+                std::future::ready(
+                    Err(rt::Problem::new(404, "Not Found", "no such operation")),
+                ),
+            )
+        }
     }
 }
 
@@ -91,11 +103,12 @@ static SCHEMA_JOBS_SUBMIT__BODY: rt::Schema = rt::Schema::Ref(
 );
 
 async fn handle_jobs_get<A: Api>(
-    api: &A,
+    api: Arc<A>,
     request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
     request.expect_acceptable(&["application/json"])?;
-    let principal = rt::authorize(api, &request, SCHEMES, &[&[("api-key", &[])]]).await?;
+    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("api-key", &[])]])
+        .await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let uid: Option<String> = request
@@ -132,11 +145,12 @@ async fn handle_jobs_get<A: Api>(
 }
 
 async fn handle_jobs_submit<A: Api>(
-    api: &A,
+    api: Arc<A>,
     request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
     request.expect_acceptable(&["application/json"])?;
-    let principal = rt::authorize(api, &request, SCHEMES, &[&[("api-key", &[])]]).await?;
+    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("api-key", &[])]])
+        .await?;
     request.expect_media_type(&["application/json"])?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();

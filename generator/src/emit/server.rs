@@ -53,18 +53,19 @@ pub fn server_module(api: &Api) -> TokenStream {
     let arms = api.operations.iter().enumerate().map(|(i, op)| {
         let handler = handler_name(op);
         let index = Literal::usize_unsuffixed(i);
-        quote!(#index => #handler(&*api, request).await,)
+        quote!(#index => Box::pin(#handler(api, request)),)
     });
+    let not_found = quote!(Box::pin(std::future::ready(Err(rt::Problem::new(404, "Not Found", "no such operation")))));
     let (dispatch_body, schemes_const) = if api.operations.is_empty() {
         (quote! {
             let _ = (api, operation, request);
-            Err(rt::Problem::new(404, "Not Found", "no such operation"))
+            #not_found
         }, TokenStream::new())
     } else {
         (quote! {
             match operation {
                 #(#arms)*
-                _ => Err(rt::Problem::new(404, "Not Found", "no such operation")),
+                _ => #not_found,
             }
         }, quote!(const SCHEMES: &[(&str, rt::SchemeKind)] = &[#(#schemes),*];))
     };
@@ -106,7 +107,11 @@ pub fn server_module(api: &Api) -> TokenStream {
             rt::router(Arc::new(api), config, ROUTES, dispatch::<A>, |api: &A, problem| api.problem(problem))
         }
 
-        async fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Result<axum::response::Response, rt::Problem> {
+        /// A handler's future. Each operation's future is boxed on its own,
+        /// so no single future type spans every operation of the API.
+        type Handling = std::pin::Pin<Box<dyn std::future::Future<Output = Result<axum::response::Response, rt::Problem>> + Send>>;
+
+        fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Handling {
             #dispatch_body
         }
 
@@ -297,9 +302,9 @@ fn handler(op: &Operation) -> TokenStream {
     });
 
     quote! {
-        async fn #handler<A: Api>(api: &A, request: rt::Incoming) -> Result<axum::response::Response, rt::Problem> {
+        async fn #handler<A: Api>(api: Arc<A>, request: rt::Incoming) -> Result<axum::response::Response, rt::Problem> {
             request.expect_acceptable(&[#(#produced),*])?;
-            let principal = rt::authorize(api, &request, SCHEMES, &[#(#alternatives),*]).await?;
+            let principal = rt::authorize(&*api, &request, SCHEMES, &[#(#alternatives),*]).await?;
             #media_check
             #[allow(unused_mut)]
             let mut errors = Vec::new();
