@@ -370,7 +370,7 @@ fn measure_openapi_generator(cli: &Path, set: &SpecSet, check_dir: &Path, runs: 
 
 /// `cargo check` of one crate of the bench workspace with its dependencies
 /// already built: a first check builds them, then the crate's own sources
-/// are touched and checked again, timed.
+/// are touched and checked again from scratch (not incremental), timed.
 fn timed_check(workspace: &Path, crate_dir: &Path, all_features: bool) -> Result<f64, String> {
     let manifest = std::fs::read_to_string(crate_dir.join("Cargo.toml")).map_err(|e| e.to_string())?;
     let package = manifest
@@ -384,7 +384,9 @@ fn timed_check(workspace: &Path, crate_dir: &Path, all_features: bool) -> Result
         if all_features {
             command.arg("--all-features");
         }
-        command.env("CARGO_TARGET_DIR", workspace.join("target")).stderr(Stdio::piped());
+        // Not incremental: the timed check is a whole check of the crate, as
+        // after a regeneration, not a replay of cached results.
+        command.env("CARGO_TARGET_DIR", workspace.join("target")).env("CARGO_INCREMENTAL", "0").stderr(Stdio::piped());
         command
     };
     eprintln!("[{package}] cargo check: building dependencies");
