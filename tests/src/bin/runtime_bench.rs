@@ -7,11 +7,14 @@
 //!
 //! Defaults: 3000 requests at concurrency 16 per throughput measurement,
 //! 1000 sequential requests per latency measurement, 7 rounds, 1000 warm-up
-//! requests (`--samples`, `--warmup`); about 30 s on two cores.
+//! requests (`--samples`, `--warmup`); about 30 s on two cores. `--only
+//! generated` (or `hand-written`) measures one pair alone, and `--workload
+//! list` (or `create`) one workload, for a profiler (`perf record -e
+//! cpu-clock`); the preflight still probes both pairs.
 //!
 //! Prints a table on stdout (progress goes to stderr). With `--json` the
 //! last line is `runtime: {...}`, one JSON object with the keys
-//! `{list,create}_{latency_us,throughput}_{generated,handwritten,ratio}`
+//! `{list,create}_{latency_us,throughput,cpu_us}_{generated,handwritten,ratio}`
 //! (ratio = generated / hand-written), the settings, `failed_requests` and
 //! `token_fetches`. The exit status is 1 when any request failed or any
 //! answer was not the expected status and typed body, 2 when the run could
@@ -41,12 +44,29 @@
 //! - **create**: `POST /sepa-export/acme/jobs` with `{"siteCode":"main"}`;
 //!   the server decodes the body and answers 201 with `{"id":"job-main"}`.
 //!
-//! For each pair and workload two numbers are measured:
+//! For each pair and workload three numbers are measured:
 //!
 //! - **latency**: the median duration of sequential requests (one in
 //!   flight), from the client call to the typed, checked result;
 //! - **throughput**: requests per second while `C` tasks share one client
-//!   and keep `C` requests in flight until `N` requests have completed.
+//!   and keep `C` requests in flight until `N` requests have completed
+//!   (in `--slices` slices, see *Fairness*);
+//! - **CPU per request** (`cpu_us`): the CPU time (user + system) the whole
+//!   process used during those throughput runs, divided by `N`, in µs. Client
+//!   and server of a pair run in this one process and nothing else runs
+//!   during a measurement, so this is what one request costs the pair, both
+//!   ends together. It is read from the process CPU clock
+//!   (`CLOCK_PROCESS_CPUTIME_ID`, nanoseconds, every thread; `n/a` where
+//!   there is none). Time another process takes from the cores is not counted, so
+//!   on a shared machine this is the figure to compare. It still moves with
+//!   the machine, though less than wall-clock figures: a virtual CPU the
+//!   host deschedules counts as running, another process evicts caches,
+//!   and when both workers run at once (an idle machine) they contend for
+//!   the allocator's locks, which costs CPU that one worker alone does not
+//!   spend. Those move both pairs of a round alike, so its gen/hand ratio
+//!   is the median of the per-round ratios rather than the ratio of
+//!   medians. It includes what both pairs share: the harness's checks,
+//!   tokio's scheduling, hyper on both ends and the kernel's loopback TCP.
 //!
 //! Every response is checked in full (status, and the typed body equal to
 //! the expected value) inside the timed region, on both sides alike. Any
@@ -65,11 +85,14 @@
 //!   be identical, so both sides move the same bytes.
 //! - Each pair is warmed up (connections opened, tokens fetched, allocator
 //!   and caches primed) before the first round.
-//! - Measurements are interleaved: every round runs, for each workload and
-//!   metric, A then B (B then A on odd rounds, so neither side always runs
-//!   second), and the reported figure is the median over rounds. Drift of a
-//!   shared machine therefore hits both sides alike; the spread over rounds
-//!   is printed so noise is visible.
+//! - Measurements are interleaved: every round runs, for each workload,
+//!   A's latency then B's (B then A on odd rounds, so neither side always
+//!   runs second), then the throughput requests in `--slices` slices (10 by
+//!   default) alternating between the pairs, ABBA... (BAAB... on odd
+//!   rounds), each pair's slices summed into its figure. The reported
+//!   figure is the median over rounds. Drift of a shared machine therefore
+//!   hits both sides alike, down to a fraction of a second for throughput
+//!   and CPU; the spread over rounds is printed so noise is visible.
 //!
 //! What still differs is what the comparison is about: the generated server
 //! checks `Accept`, validates parameters and the body against the spec's
@@ -142,6 +165,42 @@ struct Args {
     /// Also print the results as one final line `runtime: {json}`.
     #[arg(long)]
     json: bool,
+    /// Slices each throughput measurement is cut into, run alternately
+    /// for the two pairs.
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    slices: u32,
+    /// Measure one pair only (to profile it); its ratios are then n/a.
+    #[arg(long, value_enum)]
+    only: Option<Pair>,
+    /// Measure one workload only.
+    #[arg(long, value_enum)]
+    workload: Option<Workload>,
+}
+
+/// The two pairs compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+enum Pair {
+    Generated,
+    HandWritten,
+}
+
+impl Args {
+    /// The workloads measured.
+    fn workloads(&self) -> Vec<Workload> {
+        Workload::ALL
+            .into_iter()
+            .filter(|w| self.workload.is_none_or(|only| only == *w))
+            .collect()
+    }
+
+    /// Whether side 0 (generated) or 1 (hand-written) is measured.
+    fn measures(&self, side: usize) -> bool {
+        match self.only {
+            None => true,
+            Some(Pair::Generated) => side == 0,
+            Some(Pair::HandWritten) => side == 1,
+        }
+    }
 }
 
 // ------------------------------------------------------------------ data
@@ -751,7 +810,7 @@ fn http_client() -> Result<reqwest::Client, reqwest::Error> {
 
 // ------------------------------------------------------------------ measuring
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum Workload {
     List,
     Create,
@@ -772,6 +831,8 @@ impl Workload {
 enum Metric {
     Latency,
     Throughput,
+    /// CPU time per request during a throughput measurement.
+    Cpu,
 }
 
 /// One pair's client side: performs one request of a workload and checks
@@ -831,15 +892,79 @@ async fn sequential<S: Side>(side: S, workload: Workload, samples: usize) -> (Op
     (median(&mut latencies), tally)
 }
 
-/// Requests per second: `concurrency` tasks share one client and take
-/// requests from a common counter until `total` have completed.
-async fn concurrent<S: Side>(
-    side: S,
-    workload: Workload,
-    total: usize,
-    concurrency: usize,
-) -> (Option<f64>, Tally) {
+/// CPU time (user + system) of the whole process so far, to the
+/// nanosecond: `CLOCK_PROCESS_CPUTIME_ID`. (The `/proc` counters will not
+/// do: the kernel brings a running thread's count up to date only at a
+/// scheduler tick, every 4 ms on the machine this was written on, which is
+/// a large share of a slice.) `None` where the clock cannot be read.
+#[cfg(unix)]
+fn cpu_time() -> Option<Duration> {
+    let mut now = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: `clock_gettime` only writes the `timespec` it is given, which
+    // lives for the whole call.
+    let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
+    let (seconds, nanos) = (
+        u64::try_from(now.tv_sec).ok()?,
+        u32::try_from(now.tv_nsec).ok()?,
+    );
+    (status == 0).then(|| Duration::new(seconds, nanos))
+}
+
+#[cfg(not(unix))]
+fn cpu_time() -> Option<Duration> {
+    None
+}
+
+/// A throughput run, or several summed: requests, wall time, CPU time
+/// (`None` when it could not be read) and outcomes.
+#[derive(Debug)]
+struct Run {
+    requests: usize,
+    elapsed: Duration,
+    cpu: Option<Duration>,
+    tally: Tally,
+}
+
+impl Run {
+    fn new() -> Self {
+        Run {
+            requests: 0,
+            elapsed: Duration::ZERO,
+            cpu: Some(Duration::ZERO),
+            tally: Tally::default(),
+        }
+    }
+
+    fn add(&mut self, other: Run) {
+        self.requests += other.requests;
+        self.elapsed += other.elapsed;
+        self.cpu = self.cpu.zip(other.cpu).map(|(a, b)| a + b);
+        self.tally.merge(other.tally);
+    }
+
+    /// Requests per second, when every request succeeded.
+    fn rate(&self) -> Option<f64> {
+        let seconds = self.elapsed.as_secs_f64();
+        (seconds > 0.0 && self.tally.failed == 0).then(|| self.requests as f64 / seconds)
+    }
+
+    /// CPU µs per request, when every request succeeded.
+    fn cpu_us(&self) -> Option<f64> {
+        let cpu = self
+            .cpu
+            .filter(|_| self.tally.failed == 0 && self.requests > 0)?;
+        Some(cpu.as_secs_f64() * 1e6 / self.requests as f64)
+    }
+}
+
+/// `total` requests kept `concurrency` in flight: that many tasks share one
+/// client and take requests from a common counter until all have completed.
+async fn concurrent<S: Side>(side: S, workload: Workload, total: usize, concurrency: usize) -> Run {
     let next = Arc::new(AtomicUsize::new(0));
+    let cpu_before = cpu_time();
     let started = Instant::now();
     let mut workers = JoinSet::new();
     for _ in 0..concurrency.min(total) {
@@ -859,35 +984,51 @@ async fn concurrent<S: Side>(
             Err(e) => tally.fail(format!("a request task failed: {e}")),
         }
     }
-    let elapsed = started.elapsed().as_secs_f64();
-    let rate = (elapsed > 0.0 && tally.failed == 0).then(|| total as f64 / elapsed);
-    (rate, tally)
+    let elapsed = started.elapsed();
+    let cpu = cpu_before
+        .zip(cpu_time())
+        .map(|(before, after)| after.saturating_sub(before));
+    Run {
+        requests: total,
+        elapsed,
+        cpu,
+        tally,
+    }
 }
 
-/// Runs one measurement on a worker thread of the runtime, like every
-/// other task, so both sides run under the same scheduling.
-async fn measure<S: Side>(
+/// Runs a measurement on a worker thread of the runtime, like every other
+/// task, so both sides run under the same scheduling.
+async fn on_worker<T: Send + 'static>(
+    measurement: impl Future<Output = T> + Send + 'static,
+) -> Result<T, Tally> {
+    tokio::spawn(measurement).await.map_err(|e| {
+        let mut tally = Tally::default();
+        tally.fail(format!("the measurement task failed: {e}"));
+        tally
+    })
+}
+
+/// Median latency in µs over `samples` sequential requests.
+async fn latency<S: Side>(side: &S, workload: Workload, samples: usize) -> (Option<f64>, Tally) {
+    on_worker(sequential(side.clone(), workload, samples))
+        .await
+        .unwrap_or_else(|tally| (None, tally))
+}
+
+/// One throughput run of `total` requests.
+async fn throughput<S: Side>(
     side: &S,
     workload: Workload,
-    metric: Metric,
-    count: usize,
+    total: usize,
     concurrency: usize,
-) -> (Option<f64>, Tally) {
-    let side = side.clone();
-    let task = tokio::spawn(async move {
-        match metric {
-            Metric::Latency => sequential(side, workload, count).await,
-            Metric::Throughput => concurrent(side, workload, count, concurrency).await,
-        }
-    });
-    match task.await {
-        Ok(result) => result,
-        Err(e) => {
-            let mut tally = Tally::default();
-            tally.fail(format!("the measurement task failed: {e}"));
-            (None, tally)
-        }
-    }
+) -> Run {
+    on_worker(concurrent(side.clone(), workload, total, concurrency))
+        .await
+        .unwrap_or_else(|tally| Run {
+            requests: total,
+            tally,
+            ..Run::new()
+        })
 }
 
 fn median(values: &mut [f64]) -> Option<f64> {
@@ -1115,10 +1256,22 @@ impl Series {
 /// Results indexed by workload, metric and side (0 generated, 1 hand-written).
 #[derive(Debug, Default)]
 struct Results {
-    series: [[[Series; 2]; 2]; 2],
+    series: [[[Series; 2]; 3]; 2],
+    /// Per workload, each round's generated / hand-written CPU per request.
+    cpu_ratios: [Series; 2],
 }
 
 impl Results {
+    /// Generated / hand-written: the ratio of the medians, except for CPU
+    /// per request, where it is the median of the per-round ratios (both
+    /// pairs measured back to back), which drift between rounds does not move.
+    fn ratio(&self, w: Workload, m: Metric) -> Option<f64> {
+        match m {
+            Metric::Cpu => self.cpu_ratios[w as usize].median(),
+            _ => ratio(self.get(w, m, 0).median(), self.get(w, m, 1).median()),
+        }
+    }
+
     fn get(&self, w: Workload, m: Metric, side: usize) -> &Series {
         &self.series[w as usize][m as usize][side]
     }
@@ -1148,21 +1301,33 @@ fn print_table(results: &Results) {
         for (m, label, decimals) in [
             (Metric::Latency, "median latency (µs)", 1),
             (Metric::Throughput, "throughput (req/s)", 0),
+            (Metric::Cpu, "CPU per request (µs)", 1),
         ] {
             let (a, b) = (results.get(w, m, 0), results.get(w, m, 1));
             let spread = format!("{}% / {}%", cell(a.spread(), 0), cell(b.spread(), 0));
+            let ratio = results
+                .ratio(w, m)
+                .map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}x"));
             println!(
-                "{:<8} {:<22} {:>12} {:>14} {:>9}x {:>16}",
+                "{:<8} {:<22} {:>12} {:>14} {:>10} {:>16}",
                 w.name(),
                 label,
                 cell(a.median(), decimals),
                 cell(b.median(), decimals),
-                cell(ratio(a.median(), b.median()), 2),
+                ratio,
                 spread
             );
         }
     }
-    println!("gen/hand: above 1 means the generated pair takes longer (latency) or serves more (throughput).");
+    println!("gen/hand: above 1 means the generated pair takes longer (latency), serves more (throughput) or uses more CPU.");
+    println!(
+        "CPU per request: user + system time of the process (both clients and servers) over a throughput run, per request;"
+    );
+    println!(
+        "  its gen/hand is the median of the per-round ratios (spread list {}%, create {}%).",
+        cell(results.cpu_ratios[Workload::List as usize].spread(), 0),
+        cell(results.cpu_ratios[Workload::Create as usize].spread(), 0)
+    );
     println!("spread: (max - min) / median of the per-round values.");
 }
 
@@ -1177,11 +1342,15 @@ fn json_line(results: &Results, args: &Args, failed: u64, token_fetches: usize) 
         for (m, key) in [
             (Metric::Latency, "latency_us"),
             (Metric::Throughput, "throughput"),
+            (Metric::Cpu, "cpu_us"),
         ] {
             let (a, b) = (results.get(w, m, 0).median(), results.get(w, m, 1).median());
             map.insert(format!("{}_{key}_generated", w.name()), number(a));
             map.insert(format!("{}_{key}_handwritten", w.name()), number(b));
-            map.insert(format!("{}_{key}_ratio", w.name()), number(ratio(a, b)));
+            map.insert(
+                format!("{}_{key}_ratio", w.name()),
+                number(results.ratio(w, m)),
+            );
         }
     }
     map.insert("requests".into(), args.requests.into());
@@ -1284,8 +1453,8 @@ async fn run(args: Args) -> ExitCode {
         "list: {JOB_COUNT} jobs, {list_bytes} bytes of JSON; create: 201 {{\"id\":...}}; one tokio runtime, {workers} workers"
     );
     println!(
-        "per round and side: latency over {} sequential requests, throughput over {requests} requests at concurrency {concurrency}; {} rounds, medians over rounds",
-        args.samples, args.rounds
+        "per round and side: latency over {} sequential requests, throughput over {requests} requests at concurrency {concurrency} in {} alternating slices; {} rounds, medians over rounds",
+        args.samples, args.slices.min(args.requests), args.rounds
     );
 
     let warmup = args.warmup as usize;
@@ -1294,36 +1463,72 @@ async fn run(args: Args) -> ExitCode {
             "warming up ({warmup} concurrent + {} sequential requests per pair and workload)",
             warmup / 4
         );
-        for w in Workload::ALL {
-            for (m, count) in [(Metric::Throughput, warmup), (Metric::Latency, warmup / 4)] {
-                if count > 0 {
-                    tally.merge(measure(&generated, w, m, count, concurrency).await.1);
-                    tally.merge(measure(&hand, w, m, count, concurrency).await.1);
-                }
+        for w in args.workloads() {
+            if args.measures(0) {
+                tally.merge(throughput(&generated, w, warmup, concurrency).await.tally);
+                tally.merge(latency(&generated, w, warmup / 4).await.1);
+            }
+            if args.measures(1) {
+                tally.merge(throughput(&hand, w, warmup, concurrency).await.tally);
+                tally.merge(latency(&hand, w, warmup / 4).await.1);
             }
         }
     }
 
+    let slices = (args.slices as usize).min(requests);
     let mut results = Results::default();
     for round in 0..args.rounds {
         eprintln!("round {}/{}", round + 1, args.rounds);
-        let generated_first = round % 2 == 0;
-        for w in Workload::ALL {
-            for (m, count) in [
-                (Metric::Latency, args.samples as usize),
-                (Metric::Throughput, requests),
-            ] {
+        for w in args.workloads() {
+            // Latency: one side then the other, the generated side first
+            // on even rounds.
+            for second in [false, true] {
+                let side = usize::from((round % 2 == 0) == second);
+                if !args.measures(side) {
+                    continue;
+                }
+                let (value, outcome) = if side == 0 {
+                    latency(&generated, w, args.samples as usize).await
+                } else {
+                    latency(&hand, w, args.samples as usize).await
+                };
+                tally.merge(outcome);
+                if let Some(value) = value {
+                    results.push(w, Metric::Latency, side, value);
+                }
+            }
+            // Throughput: the requests in slices, alternating between the
+            // sides (ABBA...), summed per side.
+            let mut runs = [Run::new(), Run::new()];
+            for slice in 0..slices {
+                let count = requests * (slice + 1) / slices - requests * slice / slices;
                 for second in [false, true] {
-                    let side = usize::from(generated_first == second);
-                    let (value, outcome) = if side == 0 {
-                        measure(&generated, w, m, count, concurrency).await
-                    } else {
-                        measure(&hand, w, m, count, concurrency).await
-                    };
-                    tally.merge(outcome);
-                    if let Some(value) = value {
-                        results.push(w, m, side, value);
+                    let side = usize::from(((round + slice as u32) % 2 == 0) == second);
+                    if !args.measures(side) {
+                        continue;
                     }
+                    runs[side].add(if side == 0 {
+                        throughput(&generated, w, count, concurrency).await
+                    } else {
+                        throughput(&hand, w, count, concurrency).await
+                    });
+                }
+            }
+            let mut cpu = [None, None];
+            for (side, run) in runs.into_iter().enumerate() {
+                if let Some(rate) = run.rate() {
+                    results.push(w, Metric::Throughput, side, rate);
+                }
+                cpu[side] = run.cpu_us();
+                if let Some(cpu_us) = cpu[side] {
+                    results.push(w, Metric::Cpu, side, cpu_us);
+                }
+                tally.merge(run.tally);
+            }
+            if let Some(r) = ratio(cpu[0], cpu[1]) {
+                results.cpu_ratios[w as usize].0.push(r);
+                if std::env::var_os("RB_TRACE").is_some() {
+                    eprintln!("TRACE {} {:?} {r:.3}", w.name(), cpu);
                 }
             }
         }
