@@ -8,6 +8,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::Value;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::sync::Arc;
@@ -21,8 +22,15 @@ pub use reqwest::Method;
 /// `%`, `&`, `=`, spaces and non-ASCII included).
 const COMPONENT: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'.').remove(b'_').remove(b'~');
 
+/// Appends `text` percent-encoded.
+fn encode_into(out: &mut String, text: &str) {
+    out.extend(utf8_percent_encode(text, COMPONENT));
+}
+
 fn encode(text: &str) -> String {
-    utf8_percent_encode(text, COMPONENT).to_string()
+    let mut out = String::with_capacity(text.len());
+    encode_into(&mut out, text);
+    out
 }
 
 /// How a parameter is written (OpenAPI `style`).
@@ -158,7 +166,8 @@ fn transport(e: reqwest::Error) -> Error {
 pub struct Request {
     method: Method,
     path: String,
-    query: Vec<String>,
+    /// `k=v` pairs joined with `&`.
+    query: String,
     headers: HeaderMap,
     cookies: Vec<String>,
     body: Option<Body>,
@@ -175,7 +184,7 @@ impl Request {
         Request {
             method,
             path: String::new(),
-            query: Vec::new(),
+            query: String::new(),
             headers: HeaderMap::new(),
             cookies: Vec::new(),
             body: None,
@@ -191,62 +200,79 @@ impl Request {
     /// its segment whatever it holds.
     pub fn path_param(&mut self, name: &str, value: &impl Serialize, style: Style, explode: bool) -> Result<(), Error> {
         let value = to_value(name, value)?;
-        let text = match style {
+        // Written in place, then checked.
+        let start = self.path.len();
+        match style {
             Style::Label => {
+                self.path.push('.');
                 let sep = if explode { "." } else { "," };
-                let body = match &value {
-                    Value::Array(list) => list.iter().map(|v| encode(&scalar(v))).collect::<Vec<_>>().join(sep),
-                    Value::Object(map) if explode => map
-                        .iter()
-                        .map(|(k, v)| format!("{}={}", encode(k), encode(&scalar(v))))
-                        .collect::<Vec<_>>()
-                        .join("."),
-                    other => simple(other, false, encode),
-                };
-                format!(".{body}")
+                match &value {
+                    Value::Array(list) => join_into(&mut self.path, list, sep, |out, v| encode_into(out, &scalar(v))),
+                    Value::Object(map) if explode => join_into(&mut self.path, map, ".", |out, (k, v)| pair_into(out, k, v)),
+                    other => simple_into(&mut self.path, other, false, encode_into),
+                }
             }
-            Style::Matrix => matrix(name, &value, explode),
-            _ => simple(&value, explode, encode),
-        };
-        if text == "." || text == ".." || text.is_empty() {
-            return Err(Error::InvalidParameter {
-                name: name.to_owned(),
-                reason: format!("`{text}` cannot be sent as a path segment without changing the path"),
-            });
+            Style::Matrix => matrix_into(&mut self.path, name, &value, explode),
+            _ => simple_into(&mut self.path, &value, explode, encode_into),
         }
-        self.path.push_str(&text);
+        let text = &self.path[start..];
+        if text == "." || text == ".." || text.is_empty() {
+            let reason = format!("`{text}` cannot be sent as a path segment without changing the path");
+            self.path.truncate(start);
+            return Err(Error::InvalidParameter { name: name.to_owned(), reason });
+        }
         Ok(())
+    }
+
+    /// Starts the next `k=v` pair of the query.
+    fn next_pair(&mut self) -> &mut String {
+        if !self.query.is_empty() {
+            self.query.push('&');
+        }
+        &mut self.query
     }
 
     /// Adds a query parameter; `None` (JSON `null`) adds nothing.
     pub fn query_param(&mut self, name: &str, value: &impl Serialize, style: Style, explode: bool) -> Result<(), Error> {
         let value = to_value(name, value)?;
-        let key = encode(name);
         match (&value, style) {
             (Value::Null, _) => {}
             (Value::Object(map), Style::DeepObject) => {
-                for (k, v) in map {
-                    if !v.is_null() {
-                        self.query.push(format!("{key}%5B{}%5D={}", encode(k), encode(&scalar(v))));
-                    }
+                for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+                    let out = self.next_pair();
+                    encode_into(out, name);
+                    out.push_str("%5B");
+                    encode_into(out, k);
+                    out.push_str("%5D=");
+                    encode_into(out, &scalar(v));
                 }
             }
             (Value::Array(list), Style::SpaceDelimited | Style::PipeDelimited) => {
                 let sep = if style == Style::SpaceDelimited { "%20" } else { "%7C" };
-                let joined: Vec<String> = list.iter().map(|v| encode(&scalar(v))).collect();
-                self.query.push(format!("{key}={}", joined.join(sep)));
+                let out = self.next_pair();
+                encode_into(out, name);
+                out.push('=');
+                join_into(out, list, sep, |out, v| encode_into(out, &scalar(v)));
             }
             (Value::Array(list), _) if explode => {
-                self.query.extend(list.iter().map(|v| format!("{key}={}", encode(&scalar(v)))));
+                for v in list {
+                    let out = self.next_pair();
+                    encode_into(out, name);
+                    out.push('=');
+                    encode_into(out, &scalar(v));
+                }
             }
             (Value::Object(map), _) if explode => {
-                self.query.extend(
-                    map.iter()
-                        .filter(|(_, v)| !v.is_null())
-                        .map(|(k, v)| format!("{}={}", encode(k), encode(&scalar(v)))),
-                );
+                for (k, v) in map.iter().filter(|(_, v)| !v.is_null()) {
+                    pair_into(self.next_pair(), k, v);
+                }
             }
-            _ => self.query.push(format!("{key}={}", simple(&value, false, encode))),
+            _ => {
+                let out = self.next_pair();
+                encode_into(out, name);
+                out.push('=');
+                simple_into(out, &value, false, encode_into);
+            }
         }
         Ok(())
     }
@@ -258,7 +284,8 @@ impl Request {
         if value.is_null() {
             return Ok(());
         }
-        let text = simple(&value, explode, str::to_owned);
+        let mut text = String::new();
+        simple_into(&mut text, &value, explode, |out, piece| out.push_str(piece));
         self.header(name, &text)
     }
 
@@ -276,7 +303,9 @@ impl Request {
     pub fn cookie_param(&mut self, name: &str, value: &impl Serialize, explode: bool) -> Result<(), Error> {
         let value = to_value(name, value)?;
         if !value.is_null() {
-            self.cookies.push(format!("{name}={}", simple(&value, explode, encode)));
+            let mut cookie = format!("{name}=");
+            simple_into(&mut cookie, &value, explode, encode_into);
+            self.cookies.push(cookie);
         }
         Ok(())
     }
@@ -317,14 +346,66 @@ impl Request {
         self.body = Some(Body::Multipart(form));
     }
 
-    fn url(&self, base_url: &str, extra_query: &[String]) -> Result<reqwest::Url, Error> {
-        let mut url = format!("{base_url}{}", self.path);
-        let query: Vec<&String> = self.query.iter().chain(extra_query).collect();
-        if !query.is_empty() {
-            url.push('?');
-            url.push_str(&query.iter().map(|s| s.as_str()).collect::<Vec<_>>().join("&"));
+    /// `{base_url}{path}?{query}`, API keys in the query last.
+    fn url(&self, base: &BaseUrl, extra_query: &[String]) -> Result<reqwest::Url, Error> {
+        let mut query = Cow::Borrowed(self.query.as_str());
+        for pair in extra_query {
+            let query = query.to_mut();
+            if !query.is_empty() {
+                query.push('&');
+            }
+            query.push_str(pair);
         }
-        reqwest::Url::parse(&url).map_err(|e| Error::InvalidUrl(e.to_string()))
+        let query = Some(&*query).filter(|q| !q.is_empty());
+        let Some((parsed, prefix)) = &base.parsed else {
+            let mut url = format!("{}{}", base.text, self.path);
+            if let Some(query) = query {
+                url.push('?');
+                url.push_str(query);
+            }
+            return reqwest::Url::parse(&url).map_err(|e| Error::InvalidUrl(e.to_string()));
+        };
+        // The base URL parsed once: only the path and query are parsed here,
+        // as they would be at the end of the whole URL.
+        let mut url = parsed.clone();
+        if prefix.is_empty() {
+            url.set_path(&self.path);
+        } else {
+            url.set_path(&format!("{prefix}{}", self.path));
+        }
+        url.set_query(query);
+        Ok(url)
+    }
+}
+
+/// The base URL as given (without a trailing `/`) and, when it is a plain
+/// `http`/`https` URL (no query or fragment) that parsing leaves as written,
+/// parsed once with its path prefix: `{text}{path}` then parses to `parsed`
+/// with the path `{prefix}{path}`.
+#[derive(Debug, Clone)]
+struct BaseUrl {
+    text: String,
+    parsed: Option<(reqwest::Url, String)>,
+}
+
+impl BaseUrl {
+    fn new(text: String) -> Result<Self, Error> {
+        let url = reqwest::Url::parse(&text).map_err(|e| Error::InvalidUrl(format!("base URL `{text}`: {e}")))?;
+        let plain = matches!(url.scheme(), "http" | "https")
+            && url.has_host()
+            && !url.cannot_be_a_base()
+            && url.query().is_none()
+            && url.fragment().is_none();
+        let prefix = if !plain {
+            None
+        } else if url.as_str() == text {
+            Some(url.path().to_owned())
+        } else if url.path() == "/" && url.as_str().strip_suffix('/') == Some(&text) {
+            Some(String::new())
+        } else {
+            None
+        };
+        Ok(BaseUrl { parsed: prefix.map(|prefix| (url, prefix)), text })
     }
 }
 
@@ -333,41 +414,65 @@ fn to_value(name: &str, value: &impl Serialize) -> Result<Value, Error> {
 }
 
 /// The text of a scalar; nested arrays and objects are written as JSON.
-fn scalar(value: &Value) -> String {
+fn scalar(value: &Value) -> Cow<'_, str> {
     match value {
-        Value::String(s) => s.clone(),
-        Value::Null => String::new(),
-        Value::Bool(_) | Value::Number(_) => value.to_string(),
-        other => other.to_string(),
+        Value::String(s) => Cow::Borrowed(s),
+        Value::Null => Cow::Borrowed(""),
+        other => Cow::Owned(other.to_string()),
     }
+}
+
+/// Appends each item through `write`, `sep` between them.
+fn join_into<I: IntoIterator>(out: &mut String, items: I, sep: &str, mut write: impl FnMut(&mut String, I::Item)) {
+    for (i, item) in items.into_iter().enumerate() {
+        if i > 0 {
+            out.push_str(sep);
+        }
+        write(out, item);
+    }
+}
+
+/// Appends `k=v`, both percent-encoded.
+fn pair_into(out: &mut String, key: &str, value: &Value) {
+    encode_into(out, key);
+    out.push('=');
+    encode_into(out, &scalar(value));
 }
 
 /// `simple` style: `a,b,c` for arrays; `k1,v1,k2,v2` for objects, or
-/// `k1=v1,k2=v2` exploded. Each piece goes through `esc`.
-fn simple(value: &Value, explode: bool, esc: fn(&str) -> String) -> String {
+/// `k1=v1,k2=v2` exploded. Each piece is appended through `esc`.
+fn simple_into(out: &mut String, value: &Value, explode: bool, esc: fn(&mut String, &str)) {
     match value {
-        Value::Array(list) => list.iter().map(|v| esc(&scalar(v))).collect::<Vec<_>>().join(","),
-        Value::Object(map) => map
-            .iter()
-            .map(|(k, v)| {
-                if explode {
-                    format!("{}={}", esc(k), esc(&scalar(v)))
-                } else {
-                    format!("{},{}", esc(k), esc(&scalar(v)))
-                }
-            })
-            .collect::<Vec<_>>()
-            .join(","),
-        other => esc(&scalar(other)),
+        Value::Array(list) => join_into(out, list, ",", |out, v| esc(out, &scalar(v))),
+        Value::Object(map) => join_into(out, map, ",", |out, (k, v)| {
+            esc(out, k);
+            out.push(if explode { '=' } else { ',' });
+            esc(out, &scalar(v));
+        }),
+        other => esc(out, &scalar(other)),
     }
 }
 
-fn matrix(name: &str, value: &Value, explode: bool) -> String {
-    let name = encode(name);
+fn matrix_into(out: &mut String, name: &str, value: &Value, explode: bool) {
     match value {
-        Value::Array(list) if explode => list.iter().map(|v| format!(";{name}={}", encode(&scalar(v)))).collect(),
-        Value::Object(map) if explode => map.iter().map(|(k, v)| format!(";{}={}", encode(k), encode(&scalar(v)))).collect(),
-        other => format!(";{name}={}", simple(other, false, encode)),
+        Value::Array(list) if explode => {
+            for v in list {
+                out.push(';');
+                pair_into(out, name, v);
+            }
+        }
+        Value::Object(map) if explode => {
+            for (k, v) in map {
+                out.push(';');
+                pair_into(out, k, v);
+            }
+        }
+        other => {
+            out.push(';');
+            encode_into(out, name);
+            out.push('=');
+            simple_into(out, other, false, encode_into);
+        }
     }
 }
 
@@ -499,8 +604,34 @@ struct TokenResponse {
 
 struct CachedToken {
     token: Secret,
+    /// `Bearer <token>`, marked sensitive, made once for every request that
+    /// sends it (`None` when the token cannot be a header value).
+    header: Option<HeaderValue>,
     /// When to stop using it: shortly before the server's expiry.
     refresh_at: Option<Instant>,
+}
+
+/// A bearer `Authorization`: a header value made once, or a token for
+/// reqwest to write (which reports a token it cannot send).
+enum Bearer<'a> {
+    Header(HeaderValue),
+    Token(Cow<'a, Secret>),
+}
+
+impl Bearer<'_> {
+    fn new(token: &Secret, header: Option<&HeaderValue>) -> Self {
+        match header {
+            Some(header) => Bearer::Header(header.clone()),
+            None => Bearer::Token(Cow::Owned(token.clone())),
+        }
+    }
+}
+
+/// `Bearer <token>` as reqwest's `bearer_auth` writes it (sensitive).
+fn bearer_header(token: &Secret) -> Option<HeaderValue> {
+    let mut value = HeaderValue::try_from(format!("Bearer {}", token.expose())).ok()?;
+    value.set_sensitive(true);
+    Some(value)
 }
 
 /// Fetches and caches tokens, one per set of scopes; concurrent callers
@@ -523,15 +654,20 @@ impl fmt::Debug for TokenSource {
     }
 }
 
-fn scope_key(scopes: &[&str]) -> String {
+/// The cache key of a scope set: its scopes sorted, without repeats,
+/// space-separated (a single scope is its own key).
+fn scope_key<'a>(scopes: &[&'a str]) -> Cow<'a, str> {
+    if let [scope] = scopes {
+        return Cow::Borrowed(scope);
+    }
     let mut sorted: Vec<&str> = scopes.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
-    sorted.join(" ")
+    Cow::Owned(sorted.join(" "))
 }
 
 impl TokenSource {
-    async fn token(&self, scopes: &[&str]) -> Result<Secret, Error> {
+    async fn token(&self, scopes: &[&str]) -> Result<Bearer<'static>, Error> {
         let key = scope_key(scopes);
         if let Some(token) = self.fresh(&key) {
             return Ok(token);
@@ -542,8 +678,8 @@ impl TokenSource {
             return Ok(token);
         }
         let fetched = self.fetch(&key).await?;
-        let token = fetched.token.clone();
-        self.cache().insert(key, fetched);
+        let token = Bearer::new(&fetched.token, fetched.header.as_ref());
+        self.cache().insert(key.into_owned(), fetched);
         Ok(token)
     }
 
@@ -553,14 +689,15 @@ impl TokenSource {
     }
 
     /// The cached token for these scopes, unless it is due for refresh.
-    fn fresh(&self, key: &str) -> Option<Secret> {
+    fn fresh(&self, key: &str) -> Option<Bearer<'static>> {
         let cache = self.cache();
         let cached = cache.get(key)?;
-        cached.refresh_at.is_none_or(|at| Instant::now() < at).then(|| cached.token.clone())
+        let fresh = cached.refresh_at.is_none_or(|at| Instant::now() < at);
+        fresh.then(|| Bearer::new(&cached.token, cached.header.as_ref()))
     }
 
     async fn invalidate(&self, scopes: &[&str]) {
-        self.cache().remove(&scope_key(scopes));
+        self.cache().remove(&*scope_key(scopes));
     }
 
     async fn fetch(&self, scope: &str) -> Result<CachedToken, Error> {
@@ -597,7 +734,8 @@ impl TokenSource {
             let lifetime = Duration::from_secs_f64(seconds.min(1.0e9));
             started + lifetime - (lifetime / 10).min(Duration::from_secs(30))
         });
-        Ok(CachedToken { token: Secret(parsed.access_token), refresh_at })
+        let token = Secret(parsed.access_token);
+        Ok(CachedToken { header: bearer_header(&token), token, refresh_at })
     }
 }
 
@@ -660,8 +798,7 @@ impl CoreBuilder {
     }
 
     pub fn build(self) -> Result<Core, Error> {
-        let base_url = self.base_url.trim_end_matches('/').to_owned();
-        reqwest::Url::parse(&base_url).map_err(|e| Error::InvalidUrl(format!("base URL `{base_url}`: {e}")))?;
+        let base_url = BaseUrl::new(self.base_url.trim_end_matches('/').to_owned())?;
         let http = self.http.unwrap_or_default();
         let credentials = self
             .credentials
@@ -683,7 +820,7 @@ impl CoreBuilder {
                 (scheme, credential)
             })
             .collect();
-        Ok(Core { http, base_url, credentials: Arc::new(credentials) })
+        Ok(Core { http, base_url: Arc::new(base_url), credentials: Arc::new(credentials) })
     }
 }
 
@@ -692,14 +829,14 @@ impl CoreBuilder {
 #[derive(Clone)]
 pub struct Core {
     http: reqwest::Client,
-    base_url: String,
+    base_url: Arc<BaseUrl>,
     credentials: Arc<BTreeMap<&'static str, Credential>>,
 }
 
 impl fmt::Debug for Core {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Core")
-            .field("base_url", &self.base_url)
+            .field("base_url", &self.base_url.text)
             .field("credentials_for", &self.credentials.keys().collect::<Vec<_>>())
             .finish()
     }
@@ -707,7 +844,7 @@ impl fmt::Debug for Core {
 
 impl Core {
     pub fn base_url(&self) -> &str {
-        &self.base_url
+        &self.base_url.text
     }
 
     /// The first alternative whose schemes all have credentials. With none,
@@ -730,12 +867,12 @@ impl Core {
             let mut extra_query = Vec::new();
             let mut headers = request.headers.clone();
             let mut cookies = request.cookies.clone();
-            let mut bearer: Option<Secret> = None;
+            let mut bearer: Option<Bearer<'_>> = None;
             let mut basic: Option<(&str, &Secret)> = None;
             let mut used_oauth = false;
             for (scheme, scopes) in chosen {
                 match self.credentials.get(scheme) {
-                    Some(Credential::Bearer(token)) => bearer = Some(token.clone()),
+                    Some(Credential::Bearer(token)) => bearer = Some(Bearer::Token(Cow::Borrowed(token))),
                     Some(Credential::Basic { username, password }) => basic = Some((username, password)),
                     Some(Credential::ApiKey { location, name, value }) => match location {
                         KeyLocation::Header => {
@@ -760,12 +897,17 @@ impl Core {
                 }
             }
             let url = request.url(&self.base_url, &extra_query)?;
-            let mut builder = self.http.request(request.method.clone(), url).headers(headers);
+            let mut builder = self.http.request(request.method.clone(), url);
+            if !headers.is_empty() {
+                builder = builder.headers(headers);
+            }
             if !cookies.is_empty() {
                 builder = builder.header(reqwest::header::COOKIE, cookies.join("; "));
             }
-            if let Some(token) = &bearer {
-                builder = builder.bearer_auth(token.expose());
+            match bearer {
+                Some(Bearer::Header(value)) => builder = builder.header(reqwest::header::AUTHORIZATION, value),
+                Some(Bearer::Token(token)) => builder = builder.bearer_auth(token.expose()),
+                None => {}
             }
             if let Some((user, password)) = basic {
                 builder = builder.basic_auth(user, Some(password.expose()));
@@ -781,7 +923,7 @@ impl Core {
                 },
                 None => builder,
             };
-            let response = builder.send().await.map_err(transport)?;
+            let mut response = builder.send().await.map_err(transport)?;
             let status = response.status().as_u16();
             if status == 401 && used_oauth && !retried && replayable {
                 for (scheme, scopes) in chosen {
@@ -792,7 +934,7 @@ impl Core {
                 retried = true;
                 continue;
             }
-            let headers = response.headers().clone();
+            let headers = std::mem::take(response.headers_mut());
             let body = response.bytes().await.map_err(transport)?;
             return Ok(Response { status, headers, body });
         }

@@ -13,7 +13,9 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Value};
+use std::borrow::Cow;
 use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -61,12 +63,63 @@ pub struct FieldError {
     pub detail: String,
 }
 
-fn escape(segment: &str) -> String {
-    segment.replace('~', "~0").replace('/', "~1")
+/// Appends a JSON pointer segment, `~` and `/` escaped.
+fn escape_into(out: &mut String, segment: &str) {
+    for c in segment.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
 }
 
-fn push(errors: &mut Vec<FieldError>, pointer: &str, detail: impl Into<String>) {
-    errors.push(FieldError { pointer: pointer.to_owned(), detail: detail.into() });
+/// Where a value sits, as a JSON pointer that is only written out when a
+/// failure names it: valid requests build no pointer text.
+#[derive(Debug, Clone, Copy)]
+enum Pointer<'a> {
+    /// A pointer already written (`/body`).
+    Root(&'a str),
+    /// A parameter: `/{section}/{name}`.
+    Param(&'static str, &'a str),
+    Key(&'a Pointer<'a>, &'a str),
+    Index(&'a Pointer<'a>, usize),
+}
+
+/// The pointer of a request body.
+const BODY: Pointer<'static> = Pointer::Root("/body");
+
+impl Pointer<'_> {
+    fn write(&self, out: &mut String) {
+        match self {
+            Pointer::Root(text) => out.push_str(text),
+            Pointer::Param(section, name) => {
+                out.push('/');
+                out.push_str(section);
+                out.push('/');
+                escape_into(out, name);
+            }
+            Pointer::Key(parent, key) => {
+                parent.write(out);
+                out.push('/');
+                escape_into(out, key);
+            }
+            Pointer::Index(parent, index) => {
+                parent.write(out);
+                let _ = write!(out, "/{index}");
+            }
+        }
+    }
+
+    fn render(&self) -> String {
+        let mut out = String::new();
+        self.write(&mut out);
+        out
+    }
+}
+
+fn push(errors: &mut Vec<FieldError>, pointer: &Pointer<'_>, detail: impl Into<String>) {
+    errors.push(FieldError { pointer: pointer.render(), detail: detail.into() });
 }
 
 /// Patterns are compiled once; one the `regex` crate cannot compile (the
@@ -93,26 +146,44 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
-fn bounds(errors: &mut Vec<FieldError>, pointer: &str, n: f64, min: Option<f64>, max: Option<f64>, ex_min: bool, ex_max: bool) {
-    if let Some(min) = min {
-        if n < min || (ex_min && n == min) {
-            push(errors, pointer, format!("must be {} {min}", if ex_min { "greater than" } else { "at least" }));
-        }
+/// Whether `n` is below its minimum, and whether it is above its maximum.
+fn outside(n: f64, min: Option<f64>, max: Option<f64>, ex_min: bool, ex_max: bool) -> (bool, bool) {
+    (min.is_some_and(|m| n < m || (ex_min && n == m)), max.is_some_and(|m| n > m || (ex_max && n == m)))
+}
+
+fn bounds(errors: &mut Vec<FieldError>, pointer: &Pointer<'_>, n: f64, min: Option<f64>, max: Option<f64>, ex_min: bool, ex_max: bool) {
+    let (low, high) = outside(n, min, max, ex_min, ex_max);
+    if let (true, Some(min)) = (low, min) {
+        push(errors, pointer, format!("must be {} {min}", if ex_min { "greater than" } else { "at least" }));
     }
-    if let Some(max) = max {
-        if n > max || (ex_max && n == max) {
-            push(errors, pointer, format!("must be {} {max}", if ex_max { "less than" } else { "at most" }));
-        }
+    if let (true, Some(max)) = (high, max) {
+        push(errors, pointer, format!("must be {} {max}", if ex_max { "less than" } else { "at most" }));
     }
+}
+
+/// Which rules of a string schema `s` breaks: too short, too long, the
+/// pattern, the listed values.
+fn string_breaks(s: &str, min_length: Option<u64>, max_length: Option<u64>, pattern: Option<&'static str>, values: &[&str]) -> [bool; 4] {
+    let length = if min_length.is_some() || max_length.is_some() { s.chars().count() as u64 } else { 0 };
+    [
+        min_length.is_some_and(|m| length < m),
+        max_length.is_some_and(|m| length > m),
+        pattern.is_some_and(|p| !pattern_matches(p, s)),
+        !values.is_empty() && !values.contains(&s),
+    ]
 }
 
 /// Validates a value, collecting every failure rather than the first.
 pub fn validate(value: &Value, schema: &Schema, pointer: &str, errors: &mut Vec<FieldError>) {
+    validate_at(value, schema, &Pointer::Root(pointer), errors);
+}
+
+fn validate_at(value: &Value, schema: &Schema, pointer: &Pointer<'_>, errors: &mut Vec<FieldError>) {
     match (schema, value) {
         (Schema::Any, _) => {}
-        (Schema::Ref(inner), _) => validate(value, inner, pointer, errors),
+        (Schema::Ref(inner), _) => validate_at(value, inner, pointer, errors),
         (Schema::Nullable(_), Value::Null) => {}
-        (Schema::Nullable(inner), _) => validate(value, inner, pointer, errors),
+        (Schema::Nullable(inner), _) => validate_at(value, inner, pointer, errors),
         (Schema::Boolean, Value::Bool(_)) => {}
         (Schema::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 }, Value::Number(n)) => {
             match n.as_i64() {
@@ -129,19 +200,17 @@ pub fn validate(value: &Value, schema: &Schema, pointer: &str, errors: &mut Vec<
             bounds(errors, pointer, n.as_f64().unwrap_or(0.0), *minimum, *maximum, *exclusive_minimum, *exclusive_maximum);
         }
         (Schema::String { min_length, max_length, pattern, values }, Value::String(s)) => {
-            let length = s.chars().count() as u64;
-            if min_length.is_some_and(|m| length < m) {
+            let [short, long, unmatched, unlisted] = string_breaks(s, *min_length, *max_length, *pattern, values);
+            if short {
                 push(errors, pointer, format!("must be at least {} characters long", min_length.unwrap_or(0)));
             }
-            if max_length.is_some_and(|m| length > m) {
+            if long {
                 push(errors, pointer, format!("must be at most {} characters long", max_length.unwrap_or(0)));
             }
-            if let Some(p) = pattern {
-                if !pattern_matches(p, s) {
-                    push(errors, pointer, format!("must match the pattern `{p}`"));
-                }
+            if unmatched {
+                push(errors, pointer, format!("must match the pattern `{}`", pattern.unwrap_or_default()));
             }
-            if !values.is_empty() && !values.contains(&s.as_str()) {
+            if unlisted {
                 push(errors, pointer, format!("must be one of: {}", values.join(", ")));
             }
         }
@@ -157,23 +226,23 @@ pub fn validate(value: &Value, schema: &Schema, pointer: &str, errors: &mut Vec<
                 push(errors, pointer, "items must be unique");
             }
             for (i, item) in list.iter().enumerate() {
-                validate(item, items, &format!("{pointer}/{i}"), errors);
+                validate_at(item, items, &Pointer::Index(pointer, i), errors);
             }
         }
         (Schema::Object { properties, required, additional }, Value::Object(map)) => {
             for name in *required {
                 if !map.contains_key(*name) {
-                    push(errors, &format!("{pointer}/{}", escape(name)), "is required");
+                    push(errors, &Pointer::Key(pointer, name), "is required");
                 }
             }
             for (key, item) in map {
-                let at = format!("{pointer}/{}", escape(key));
+                let at = Pointer::Key(pointer, key);
                 match properties.iter().find(|(name, _)| name == key) {
-                    Some((_, schema)) => validate(item, schema, &at, errors),
+                    Some((_, schema)) => validate_at(item, schema, &at, errors),
                     None => match additional {
                         Additional::Allow => {}
                         Additional::Deny => push(errors, &at, "is not a known property"),
-                        Additional::Check(schema) => validate(item, schema, &at, errors),
+                        Additional::Check(schema) => validate_at(item, schema, &at, errors),
                     },
                 }
             }
@@ -193,21 +262,215 @@ pub fn validate(value: &Value, schema: &Schema, pointer: &str, errors: &mut Vec<
     }
 }
 
+/// What a JSON value must match, past references: `None` when anything
+/// goes (`Any`, or `null` for a nullable schema).
+fn expected(mut schema: &'static Schema, null: bool) -> Option<&'static Schema> {
+    loop {
+        match schema {
+            Schema::Any => return None,
+            Schema::Ref(inner) => schema = inner,
+            Schema::Nullable(_) if null => return None,
+            Schema::Nullable(inner) => schema = inner,
+            other => return Some(other),
+        }
+    }
+}
+
+/// Whether JSON text is valid for a schema, checked while it is read,
+/// building no tree. It answers only yes or no: on no (invalid text, a
+/// failing value, a key given twice, `uniqueItems`), the caller takes the
+/// tree path ([`validate`]), which names every failure. It accepts exactly
+/// what that path accepts without a failure.
+fn valid_json(text: &[u8], schema: &'static Schema) -> bool {
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    serde::de::DeserializeSeed::deserialize(Check(schema), &mut deserializer).is_ok() && deserializer.end().is_ok()
+}
+
+/// The streaming check of one value against its schema.
+struct Check(&'static Schema);
+
+/// Ends a streaming check: the value fails its schema.
+fn fails<E: serde::de::Error>() -> E {
+    E::custom("fails its schema")
+}
+
+fn passes<E: serde::de::Error>(valid: bool) -> Result<(), E> {
+    if valid {
+        Ok(())
+    } else {
+        Err(fails())
+    }
+}
+
+impl Check {
+    /// An integer (`int` when it fits in 64 signed bits) or other number.
+    fn number<E: serde::de::Error>(self, int: Option<i64>, n: f64) -> Result<(), E> {
+        passes(match expected(self.0, false) {
+            None => true,
+            Some(Schema::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 }) => int.is_some_and(|i| {
+                !(*int32 && i32::try_from(i).is_err()) && outside(i as f64, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum) == (false, false)
+            }),
+            Some(Schema::Number { minimum, maximum, exclusive_minimum, exclusive_maximum }) => {
+                outside(n, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum) == (false, false)
+            }
+            Some(_) => false,
+        })
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Check {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Check {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        passes(expected(self.0, true).is_none())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        passes(matches!(expected(self.0, false), None | Some(Schema::Boolean)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<(), E> {
+        self.number(Some(n), n as f64)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<(), E> {
+        self.number(i64::try_from(n).ok(), n as f64)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<(), E> {
+        self.number(None, n)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<(), E> {
+        passes(match expected(self.0, false) {
+            None => true,
+            Some(Schema::String { min_length, max_length, pattern, values }) => {
+                !string_breaks(s, *min_length, *max_length, *pattern, values).contains(&true)
+            }
+            Some(_) => false,
+        })
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        match expected(self.0, false) {
+            None => while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {},
+            Some(Schema::Array { items, min_items, max_items, unique_items: false }) => {
+                let mut n = 0u64;
+                while seq.next_element_seed(Check(items))?.is_some() {
+                    n += 1;
+                }
+                return passes(!min_items.is_some_and(|m| n < m) && !max_items.is_some_and(|m| n > m));
+            }
+            Some(_) => return Err(fails()),
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let (properties, required, additional) = match expected(self.0, false) {
+            None => {
+                while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+                return Ok(());
+            }
+            Some(Schema::Object { properties, required, additional }) if properties.len() <= 64 => (properties, required, additional),
+            Some(_) => return Err(fails()),
+        };
+        // Properties seen, by index; other keys kept to find repeats.
+        let mut seen = 0u64;
+        let mut others: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(key) = map.next_key_seed(KeyText)? {
+            match properties.iter().position(|(name, _)| *name == key) {
+                Some(i) if seen & (1 << i) != 0 => return Err(fails()),
+                Some(i) => {
+                    seen |= 1 << i;
+                    map.next_value_seed(Check(properties[i].1))?;
+                }
+                None => {
+                    let schema = match additional {
+                        Additional::Deny => return Err(fails()),
+                        Additional::Allow => &Schema::Any,
+                        Additional::Check(schema) => schema,
+                    };
+                    if others.contains(&key) {
+                        return Err(fails());
+                    }
+                    map.next_value_seed(Check(schema))?;
+                    others.push(key);
+                }
+            }
+        }
+        let present = |name: &str| match properties.iter().position(|(p, _)| *p == name) {
+            Some(i) => seen & (1 << i) != 0,
+            None => others.iter().any(|k| k == name),
+        };
+        passes(required.iter().all(|name| present(name)))
+    }
+}
+
+/// An object key, borrowed from the text unless it has escapes.
+struct KeyText;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyText {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeyText {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(s))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s.to_owned()))
+    }
+}
+
 /// Deserializes a validated value; what serde still rejects (a malformed
-/// `date-time` or `uuid`) is reported at its pointer.
-fn typed<T: DeserializeOwned>(value: Value, pointer: &str, errors: &mut Vec<FieldError>) -> Option<T> {
+/// `date-time` or `uuid`) is reported at its pointer. A value that decodes
+/// is read once, without tracking where the decoder is; only a failure is
+/// decoded again to find its path.
+fn typed<T: DeserializeOwned>(value: Value, pointer: &Pointer<'_>, errors: &mut Vec<FieldError>) -> Option<T> {
+    if let Ok(v) = T::deserialize(&value) {
+        return Some(v);
+    }
     match serde_path_to_error::deserialize::<_, T>(value) {
         Ok(v) => Some(v),
         Err(e) => {
-            let mut at = pointer.to_owned();
+            let mut at = pointer.render();
             for segment in e.path().iter() {
                 match segment {
-                    serde_path_to_error::Segment::Seq { index } => at.push_str(&format!("/{index}")),
-                    serde_path_to_error::Segment::Map { key } => at.push_str(&format!("/{}", escape(key))),
+                    serde_path_to_error::Segment::Seq { index } => {
+                        let _ = write!(at, "/{index}");
+                    }
+                    serde_path_to_error::Segment::Map { key } => {
+                        at.push('/');
+                        escape_into(&mut at, key);
+                    }
                     _ => {}
                 }
             }
-            push(errors, &at, e.into_inner().to_string());
+            errors.push(FieldError { pointer: at, detail: e.into_inner().to_string() });
             None
         }
     }
@@ -295,15 +558,21 @@ pub struct Incoming {
     pub body: Bytes,
 }
 
+/// Form-decodes text (`+` is a space, then percent-decoding), allocating once.
 fn decode(text: &str) -> String {
-    percent_encoding::percent_decode_str(&text.replace('+', " ")).decode_utf8_lossy().into_owned()
+    let spaced = if text.contains('+') { Cow::Owned(text.replace('+', " ")) } else { Cow::Borrowed(text) };
+    match percent_encoding::percent_decode_str(&spaced).decode_utf8_lossy() {
+        Cow::Borrowed(_) => spaced.into_owned(),
+        Cow::Owned(decoded) => decoded,
+    }
 }
 
-/// Raw text of a parameter, before coercion to its schema.
-enum Raw {
-    One(String),
-    Many(Vec<String>),
-    Pairs(Vec<(String, String)>),
+/// Raw text of a parameter, before coercion to its schema, borrowed from
+/// the request.
+enum Raw<'a> {
+    One(Cow<'a, str>),
+    Many(Vec<&'a str>),
+    Pairs(Vec<(&'a str, &'a str)>),
 }
 
 fn deref(schema: &'static Schema) -> &'static Schema {
@@ -333,7 +602,17 @@ fn coerce_scalar(text: &str, schema: &'static Schema) -> Value {
     }
 }
 
-fn coerce(raw: Raw, schema: &'static Schema, delimiter: char) -> Value {
+/// An object from key/value text, each value coerced by its property's schema.
+fn coerce_object<'a>(properties: &[(&str, &'static Schema)], pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Value {
+    let mut map = Map::new();
+    for (k, v) in pairs {
+        let property = properties.iter().find(|(name, _)| *name == k).map_or(&Schema::Any, |(_, s)| *s);
+        map.insert(k.to_owned(), coerce_scalar(v, property));
+    }
+    Value::Object(map)
+}
+
+fn coerce(raw: Raw<'_>, schema: &'static Schema, delimiter: char) -> Value {
     match (deref(schema), raw) {
         (Schema::Array { items, .. }, Raw::One(text)) => {
             if text.is_empty() {
@@ -342,28 +621,15 @@ fn coerce(raw: Raw, schema: &'static Schema, delimiter: char) -> Value {
             Value::Array(text.split(delimiter).map(|t| coerce_scalar(t, items)).collect())
         }
         (Schema::Array { items, .. }, Raw::Many(list)) => Value::Array(list.iter().map(|t| coerce_scalar(t, items)).collect()),
-        (Schema::Object { properties, .. }, Raw::Pairs(pairs)) => {
-            let mut map = Map::new();
-            for (k, v) in pairs {
-                let property = properties.iter().find(|(name, _)| *name == k).map_or(&Schema::Any, |(_, s)| *s);
-                map.insert(k, coerce_scalar(&v, property));
-            }
-            Value::Object(map)
-        }
+        (Schema::Object { properties, .. }, Raw::Pairs(pairs)) => coerce_object(properties, pairs),
         (Schema::Object { properties, .. }, Raw::One(text)) => {
             // `k1,v1,k2,v2`, or exploded `k1=v1,k2=v2`.
             let parts: Vec<&str> = text.split(delimiter).collect();
-            let pairs: Vec<(String, String)> = if parts.iter().all(|p| p.contains('=')) {
-                parts.iter().filter_map(|p| p.split_once('=')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
+            if parts.iter().all(|p| p.contains('=')) {
+                coerce_object(properties, parts.iter().filter_map(|p| p.split_once('=')))
             } else {
-                parts.chunks(2).map(|c| (c[0].to_owned(), c.get(1).copied().unwrap_or_default().to_owned())).collect()
-            };
-            let mut map = Map::new();
-            for (k, v) in pairs {
-                let property = properties.iter().find(|(name, _)| *name == k).map_or(&Schema::Any, |(_, s)| *s);
-                map.insert(k, coerce_scalar(&v, property));
+                coerce_object(properties, parts.chunks(2).map(|c| (c[0], c.get(1).copied().unwrap_or_default())))
             }
-            Value::Object(map)
         }
         (_, Raw::One(text)) => coerce_scalar(&text, schema),
         (_, Raw::Many(list)) => list.first().map_or(Value::Null, |t| coerce_scalar(t, schema)),
@@ -372,42 +638,47 @@ fn coerce(raw: Raw, schema: &'static Schema, delimiter: char) -> Value {
 }
 
 impl Incoming {
-    fn raw(&self, location: Location, name: &str, schema: &'static Schema, style: Style, explode: bool) -> Option<Raw> {
+    fn raw<'a>(&'a self, location: Location, name: &str, schema: &'static Schema, style: Style, explode: bool) -> Option<Raw<'a>> {
         match location {
             Location::Path => self.path_params.iter().find(|(n, _)| *n == name).map(|(_, v)| {
-                let v = match style {
-                    Style::Label => v.strip_prefix('.').unwrap_or(v).to_owned(),
-                    Style::Matrix => v.strip_prefix(&format!(";{name}=")).unwrap_or(v).to_owned(),
-                    _ => v.clone(),
-                };
-                Raw::One(v)
+                let v = v.as_str();
+                Raw::One(Cow::Borrowed(match style {
+                    Style::Label => v.strip_prefix('.').unwrap_or(v),
+                    // `;name=value`
+                    Style::Matrix => v.strip_prefix(';').and_then(|r| r.strip_prefix(name)).and_then(|r| r.strip_prefix('=')).unwrap_or(v),
+                    _ => v,
+                }))
             }),
-            Location::Header => self.headers.get(name).map(|v| Raw::One(String::from_utf8_lossy(v.as_bytes()).into_owned())),
-            Location::Cookie => self.cookies.iter().find(|(n, _)| n == name).map(|(_, v)| Raw::One(v.clone())),
+            Location::Header => self.headers.get(name).map(|v| Raw::One(String::from_utf8_lossy(v.as_bytes()))),
+            Location::Cookie => self.cookies.iter().find(|(n, _)| n == name).map(|(_, v)| Raw::One(Cow::Borrowed(v))),
             Location::Query => {
                 if style == Style::DeepObject {
-                    let prefix = format!("{name}[");
-                    let pairs: Vec<(String, String)> = self
+                    // `name[key]=value`
+                    let pairs: Vec<(&str, &str)> = self
                         .query
                         .iter()
-                        .filter_map(|(k, v)| k.strip_prefix(&prefix).and_then(|r| r.strip_suffix(']')).map(|k| (k.to_owned(), v.clone())))
+                        .filter_map(|(k, v)| {
+                            let key = k.strip_prefix(name)?.strip_prefix('[')?.strip_suffix(']')?;
+                            Some((key, v.as_str()))
+                        })
                         .collect();
                     return (!pairs.is_empty()).then_some(Raw::Pairs(pairs));
                 }
                 if let (Schema::Object { properties, .. }, true) = (deref(schema), explode) {
-                    let pairs: Vec<(String, String)> = self
+                    let pairs: Vec<(&str, &str)> = self
                         .query
                         .iter()
                         .filter(|(k, _)| properties.iter().any(|(p, _)| p == k))
-                        .cloned()
+                        .map(|(k, v)| (k.as_str(), v.as_str()))
                         .collect();
                     return (!pairs.is_empty()).then_some(Raw::Pairs(pairs));
                 }
-                let values: Vec<String> = self.query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.clone()).collect();
-                match values.len() {
-                    0 => None,
-                    1 if !explode || !matches!(deref(schema), Schema::Array { .. }) => values.into_iter().next().map(Raw::One),
-                    _ => Some(Raw::Many(values)),
+                let mut values = self.query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str());
+                let first = values.next()?;
+                match values.next() {
+                    None if !explode || !matches!(deref(schema), Schema::Array { .. }) => Some(Raw::One(Cow::Borrowed(first))),
+                    None => Some(Raw::Many(vec![first])),
+                    Some(second) => Some(Raw::Many([first, second].into_iter().chain(values).collect())),
                 }
             }
         }
@@ -432,13 +703,24 @@ impl Incoming {
             Location::Header => "header",
             Location::Cookie => "cookie",
         };
-        let pointer = format!("/{section}/{}", escape(name));
+        let pointer = Pointer::Param(section, name);
         let Some(raw) = self.raw(location, name, schema, style, explode) else {
             if required {
                 push(errors, &pointer, "is required");
             }
             return None;
         };
+        // The usual case, one text value of a string schema, is checked and
+        // decoded as it is; anything else, or any failure, goes through a
+        // JSON value, which names the failure.
+        if let (Raw::One(text), Schema::String { min_length, max_length, pattern, values }) = (&raw, deref(schema)) {
+            if !string_breaks(text, *min_length, *max_length, *pattern, values).contains(&true) {
+                let text = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text);
+                if let Ok(value) = T::deserialize(text) {
+                    return Some(value);
+                }
+            }
+        }
         let delimiter = match style {
             Style::SpaceDelimited => ' ',
             Style::PipeDelimited => '|',
@@ -447,19 +729,19 @@ impl Incoming {
         };
         let value = coerce(raw, schema, delimiter);
         let before = errors.len();
-        validate(&value, schema, &pointer, errors);
+        validate_at(&value, schema, &pointer, errors);
         if errors.len() > before {
             return None;
         }
         typed(value, &pointer, errors)
     }
 
-    /// The request's media type, lowercased, without parameters.
-    fn content_type(&self) -> Option<String> {
+    /// The request's media type, without parameters (compared ignoring case).
+    fn content_type(&self) -> Option<&str> {
         self.headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .map(|v| v.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
+            .map(|v| v.split(';').next().unwrap_or_default().trim())
     }
 
     /// Refuses (415) a body in a media type the operation does not accept.
@@ -468,11 +750,15 @@ impl Incoming {
             return Ok(());
         }
         match self.content_type() {
-            Some(ct) if accepted.iter().any(|a| a.eq_ignore_ascii_case(&ct)) => Ok(()),
+            Some(ct) if accepted.iter().any(|a| a.eq_ignore_ascii_case(ct)) => Ok(()),
             other => Err(Problem::new(
                 415,
                 "Unsupported Media Type",
-                format!("the body must be one of: {} (got {})", accepted.join(", "), other.as_deref().unwrap_or("no Content-Type")),
+                format!(
+                    "the body must be one of: {} (got {})",
+                    accepted.join(", "),
+                    other.map_or_else(|| "no Content-Type".to_owned(), str::to_ascii_lowercase)
+                ),
             )),
         }
     }
@@ -486,14 +772,16 @@ impl Incoming {
         if produced.is_empty() {
             return Ok(());
         }
-        let ranges: Vec<String> = accept
-            .split(',')
-            .map(|r| r.split(';').next().unwrap_or_default().trim().to_ascii_lowercase())
-            .collect();
+        // Media ranges without their parameters; all comparisons ignore case.
         let fits = |media: &str| {
-            let media = media.to_ascii_lowercase();
-            let major = media.split('/').next().unwrap_or_default().to_owned();
-            ranges.iter().any(|r| r == "*/*" || *r == media || *r == format!("{major}/*") || (r == "application/json" && media.ends_with("+json")))
+            let major = media.split('/').next().unwrap_or_default();
+            let structured_json = media.len() >= 5 && media.as_bytes()[media.len() - 5..].eq_ignore_ascii_case(b"+json");
+            accept.split(',').map(|r| r.split(';').next().unwrap_or_default().trim()).any(|r| {
+                r == "*/*"
+                    || r.eq_ignore_ascii_case(media)
+                    || r.strip_suffix("/*").is_some_and(|range_major| range_major.eq_ignore_ascii_case(major))
+                    || (structured_json && r.eq_ignore_ascii_case("application/json"))
+            })
         };
         if produced.iter().any(|m| fits(m)) {
             Ok(())
@@ -506,30 +794,38 @@ impl Incoming {
     pub fn json_body<T: DeserializeOwned>(&self, schema: &'static Schema, required: bool, errors: &mut Vec<FieldError>) -> Option<T> {
         if self.body.is_empty() {
             if required {
-                push(errors, "/body", "a request body is required");
+                push(errors, &BODY, "a request body is required");
             }
             return None;
+        }
+        // A valid body is checked as it is read and decoded from its text,
+        // with no tree in between; any other takes the path below, which
+        // names every failure.
+        if valid_json(&self.body, schema) {
+            if let Ok(value) = serde_json::from_slice(&self.body) {
+                return Some(value);
+            }
         }
         let value: Value = match serde_json::from_slice(&self.body) {
             Ok(v) => v,
             Err(e) => {
-                push(errors, "/body", format!("not valid JSON: {e}"));
+                push(errors, &BODY, format!("not valid JSON: {e}"));
                 return None;
             }
         };
         let before = errors.len();
-        validate(&value, schema, "/body", errors);
+        validate_at(&value, schema, &BODY, errors);
         if errors.len() > before {
             return None;
         }
-        typed(value, "/body", errors)
+        typed(value, &BODY, errors)
     }
 
     /// An `application/x-www-form-urlencoded` body, coerced by its schema.
     pub fn form_body<T: DeserializeOwned>(&self, schema: &'static Schema, required: bool, errors: &mut Vec<FieldError>) -> Option<T> {
         if self.body.is_empty() {
             if required {
-                push(errors, "/body", "a request body is required");
+                push(errors, &BODY, "a request body is required");
             }
             return None;
         }
@@ -558,23 +854,23 @@ impl Incoming {
         }
         let value = Value::Object(map);
         let before = errors.len();
-        validate(&value, schema, "/body", errors);
+        validate_at(&value, schema, &BODY, errors);
         if errors.len() > before {
             return None;
         }
-        typed(value, "/body", errors)
+        typed(value, &BODY, errors)
     }
 
     /// A text body.
     pub fn text_body(&self, required: bool, errors: &mut Vec<FieldError>) -> Option<String> {
         if self.body.is_empty() && required {
-            push(errors, "/body", "a request body is required");
+            push(errors, &BODY, "a request body is required");
             return None;
         }
         match String::from_utf8(self.body.to_vec()) {
             Ok(text) => Some(text),
             Err(_) => {
-                push(errors, "/body", "must be UTF-8 text");
+                push(errors, &BODY, "must be UTF-8 text");
                 None
             }
         }
@@ -583,7 +879,7 @@ impl Incoming {
     /// A raw body (binary, or multipart kept as sent).
     pub fn bytes_body(&self, required: bool, errors: &mut Vec<FieldError>) -> Option<Vec<u8>> {
         if self.body.is_empty() && required {
-            push(errors, "/body", "a request body is required");
+            push(errors, &BODY, "a request body is required");
             return None;
         }
         Some(self.body.to_vec())
@@ -804,20 +1100,32 @@ impl Reply {
         let Ok(status) = StatusCode::from_u16(self.status) else {
             return Problem::new(500, "Internal Server Error", format!("the implementation answered with status {}", self.status)).into_response();
         };
-        let mut builder = axum::http::Response::builder().status(status);
-        for (name, value) in &self.headers {
-            builder = builder.header(*name, value.as_str());
-        }
-        let body = match self.body {
-            Some((media, bytes)) => {
-                builder = builder.header(header::CONTENT_TYPE, media);
-                Body::from(bytes)
+        match self.parts() {
+            Ok((headers, body)) => {
+                let mut response = Response::new(body);
+                *response.status_mut() = status;
+                *response.headers_mut() = headers;
+                response
             }
-            None => Body::empty(),
+            Err(e) => Problem::new(500, "Internal Server Error", format!("the implementation's response cannot be sent: {e}")).into_response(),
+        }
+    }
+
+    fn parts(self) -> Result<(HeaderMap, Body), String> {
+        let mut headers = HeaderMap::new();
+        for (name, value) in &self.headers {
+            let name = HeaderName::try_from(*name).map_err(|e| e.to_string())?;
+            let value = HeaderValue::try_from(value.as_str()).map_err(|e| e.to_string())?;
+            headers.append(name, value);
+        }
+        let Some((media, bytes)) = self.body else {
+            return Ok((headers, Body::empty()));
         };
-        builder.body(body).unwrap_or_else(|e| {
-            Problem::new(500, "Internal Server Error", format!("the implementation's response cannot be sent: {e}")).into_response()
-        })
+        // A media type from the spec is used as it is, without a copy.
+        let visible = media.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+        let media = if visible { HeaderValue::from_static(media) } else { HeaderValue::from_str(media).map_err(|e| e.to_string())? };
+        headers.append(header::CONTENT_TYPE, media);
+        Ok((headers, Body::from(bytes)))
     }
 }
 
@@ -846,14 +1154,12 @@ fn match_path(template: &'static [Segment], path: &str) -> Option<Vec<(&'static 
         match part {
             Segment::Literal(text) => rest = rest.strip_prefix(text)?,
             Segment::Param(name) => {
+                let segment_end = rest.find('/').unwrap_or(rest.len());
                 let end = match template.get(i + 1) {
-                    Some(Segment::Literal(next)) => {
-                        let segment_end = rest.find('/').unwrap_or(rest.len());
-                        rest[..segment_end]
-                            .find(next)
-                            .or_else(|| (next.starts_with('/') && segment_end < rest.len()).then_some(segment_end))?
-                    }
-                    _ => rest.find('/').unwrap_or(rest.len()),
+                    // A literal from `/` on cannot occur within the segment.
+                    Some(Segment::Literal(next)) if next.starts_with('/') => (segment_end < rest.len()).then_some(segment_end)?,
+                    Some(Segment::Literal(next)) => rest[..segment_end].find(next)?,
+                    _ => segment_end,
                 };
                 let raw = &rest[..end];
                 if raw.is_empty() || raw.contains('/') {
@@ -894,19 +1200,16 @@ where
         let (state, handle, render, config) = (state.clone(), handle.clone(), render.clone(), config.clone());
         async move {
             let (parts, body) = request.into_parts();
-            let path = parts.uri.path().to_owned();
-            let mut allowed = Vec::new();
-            let mut found = None;
-            for (index, route) in routes.iter().enumerate() {
-                if let Some(params) = match_path(route.path, &path) {
-                    if route.method == parts.method.as_str() {
-                        found = Some((index, params));
-                        break;
-                    }
-                    allowed.push(route.method);
-                }
-            }
+            let path = parts.uri.path();
+            let method = parts.method.as_str();
+            let found = routes
+                .iter()
+                .enumerate()
+                .filter(|(_, route)| route.method == method)
+                .find_map(|(index, route)| Some((index, match_path(route.path, path)?)));
             let Some((index, path_params)) = found else {
+                // The methods of the routes at this path, in route order.
+                let allowed: Vec<&str> = routes.iter().filter(|route| match_path(route.path, path).is_some()).map(|route| route.method).collect();
                 let problem = if allowed.is_empty() {
                     Problem::new(404, "Not Found", format!("no operation at {path}"))
                 } else {
@@ -934,14 +1237,18 @@ where
                     (decode(k), decode(v))
                 })
                 .collect();
-            let cookies = parts
-                .headers
-                .get_all(header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(';'))
-                .filter_map(|c| c.trim().split_once('=').map(|(k, v)| (k.to_owned(), decode(v))))
-                .collect();
+            let cookies = if parts.headers.contains_key(header::COOKIE) {
+                parts
+                    .headers
+                    .get_all(header::COOKIE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(';'))
+                    .filter_map(|c| c.trim().split_once('=').map(|(k, v)| (k.to_owned(), decode(v))))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let incoming = Incoming { method: parts.method, path_params, query, headers: parts.headers, cookies, body };
             // A panicking implementation answers 500 instead of dropping the connection.
             let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(handle(state.clone(), index, incoming))).await;

@@ -407,6 +407,35 @@ async fn every_rule_kind_is_enforced_before_the_handler() {
     assert_eq!(rules.calls.load(Ordering::SeqCst), 0);
 }
 
+/// Valid bodies are checked while read and decoded from their text; a key
+/// given twice, or escaped, must still read as the JSON tree reads it (the
+/// last value wins), and a repeated key that makes the body invalid is
+/// still refused.
+#[tokio::test]
+async fn bodies_read_as_their_json_tree() {
+    let (url, rules) = rules_server(ServerConfig::default()).await;
+    let http = reqwest::Client::new();
+    let post = |body: &'static str| {
+        http.post(format!("{url}/items/abc"))
+            .bearer_auth("writer")
+            .header("X-Trace", TRACE)
+            .header("content-type", "application/json")
+            .body(body)
+    };
+    for (body, expected) in [
+        (r#"{"name":"abc","count":3,"count":4}"#, json!({"name": "abc", "count": 4})),
+        (r#"{"na\u006de":"a\u00e9c","count":3}"#, json!({"name": "aéc", "count": 3})),
+        (r#"{"name":"abc","count":3,"labels":["x","y"],"kind":"a"}"#, json!({"name": "abc", "count": 3, "labels": ["x", "y"], "kind": "a"})),
+    ] {
+        let (status, echoed, _) = send(post(body)).await;
+        assert_eq!((status, echoed), (200, expected), "{body}");
+    }
+    let (status, problem, _) = send(post(r#"{"name":"abc","count":3,"count":11}"#)).await;
+    assert_eq!(status, 400, "{problem}");
+    assert_eq!(pointers(&problem), ["/body/count"]);
+    assert_eq!(rules.calls.load(Ordering::SeqCst), 3);
+}
+
 /// An implementation can replace the error body.
 #[tokio::test]
 async fn the_problem_body_can_be_replaced() {

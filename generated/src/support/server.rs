@@ -148,17 +148,31 @@ fn kind(value: &Value) -> &'static str {
     }
 }
 
+/// Whether `n` is below its minimum, and whether it is above its maximum.
+fn outside(n: f64, min: Option<f64>, max: Option<f64>, ex_min: bool, ex_max: bool) -> (bool, bool) {
+    (min.is_some_and(|m| n < m || (ex_min && n == m)), max.is_some_and(|m| n > m || (ex_max && n == m)))
+}
+
 fn bounds(errors: &mut Vec<FieldError>, pointer: &Pointer<'_>, n: f64, min: Option<f64>, max: Option<f64>, ex_min: bool, ex_max: bool) {
-    if let Some(min) = min {
-        if n < min || (ex_min && n == min) {
-            push(errors, pointer, format!("must be {} {min}", if ex_min { "greater than" } else { "at least" }));
-        }
+    let (low, high) = outside(n, min, max, ex_min, ex_max);
+    if let (true, Some(min)) = (low, min) {
+        push(errors, pointer, format!("must be {} {min}", if ex_min { "greater than" } else { "at least" }));
     }
-    if let Some(max) = max {
-        if n > max || (ex_max && n == max) {
-            push(errors, pointer, format!("must be {} {max}", if ex_max { "less than" } else { "at most" }));
-        }
+    if let (true, Some(max)) = (high, max) {
+        push(errors, pointer, format!("must be {} {max}", if ex_max { "less than" } else { "at most" }));
     }
+}
+
+/// Which rules of a string schema `s` breaks: too short, too long, the
+/// pattern, the listed values.
+fn string_breaks(s: &str, min_length: Option<u64>, max_length: Option<u64>, pattern: Option<&'static str>, values: &[&str]) -> [bool; 4] {
+    let length = if min_length.is_some() || max_length.is_some() { s.chars().count() as u64 } else { 0 };
+    [
+        min_length.is_some_and(|m| length < m),
+        max_length.is_some_and(|m| length > m),
+        pattern.is_some_and(|p| !pattern_matches(p, s)),
+        !values.is_empty() && !values.contains(&s),
+    ]
 }
 
 /// Validates a value, collecting every failure rather than the first.
@@ -188,19 +202,17 @@ fn validate_at(value: &Value, schema: &Schema, pointer: &Pointer<'_>, errors: &m
             bounds(errors, pointer, n.as_f64().unwrap_or(0.0), *minimum, *maximum, *exclusive_minimum, *exclusive_maximum);
         }
         (Schema::String { min_length, max_length, pattern, values }, Value::String(s)) => {
-            let length = if min_length.is_some() || max_length.is_some() { s.chars().count() as u64 } else { 0 };
-            if min_length.is_some_and(|m| length < m) {
+            let [short, long, unmatched, unlisted] = string_breaks(s, *min_length, *max_length, *pattern, values);
+            if short {
                 push(errors, pointer, format!("must be at least {} characters long", min_length.unwrap_or(0)));
             }
-            if max_length.is_some_and(|m| length > m) {
+            if long {
                 push(errors, pointer, format!("must be at most {} characters long", max_length.unwrap_or(0)));
             }
-            if let Some(p) = pattern {
-                if !pattern_matches(p, s) {
-                    push(errors, pointer, format!("must match the pattern `{p}`"));
-                }
+            if unmatched {
+                push(errors, pointer, format!("must match the pattern `{}`", pattern.unwrap_or_default()));
             }
-            if !values.is_empty() && !values.contains(&s.as_str()) {
+            if unlisted {
                 push(errors, pointer, format!("must be one of: {}", values.join(", ")));
             }
         }
@@ -249,6 +261,190 @@ fn validate_at(value: &Value, schema: &Schema, pointer: &Pointer<'_>, errors: &m
             };
             push(errors, pointer, format!("must be {wanted}, not {}", kind(actual)));
         }
+    }
+}
+
+/// What a JSON value must match, past references: `None` when anything
+/// goes (`Any`, or `null` for a nullable schema).
+fn expected(mut schema: &'static Schema, null: bool) -> Option<&'static Schema> {
+    loop {
+        match schema {
+            Schema::Any => return None,
+            Schema::Ref(inner) => schema = inner,
+            Schema::Nullable(_) if null => return None,
+            Schema::Nullable(inner) => schema = inner,
+            other => return Some(other),
+        }
+    }
+}
+
+/// Whether JSON text is valid for a schema, checked while it is read,
+/// building no tree. It answers only yes or no: on no (invalid text, a
+/// failing value, a key given twice, `uniqueItems`), the caller takes the
+/// tree path ([`validate`]), which names every failure. It accepts exactly
+/// what that path accepts without a failure.
+fn valid_json(text: &[u8], schema: &'static Schema) -> bool {
+    let mut deserializer = serde_json::Deserializer::from_slice(text);
+    serde::de::DeserializeSeed::deserialize(Check(schema), &mut deserializer).is_ok() && deserializer.end().is_ok()
+}
+
+/// The streaming check of one value against its schema.
+struct Check(&'static Schema);
+
+/// Ends a streaming check: the value fails its schema.
+fn fails<E: serde::de::Error>() -> E {
+    E::custom("fails its schema")
+}
+
+fn passes<E: serde::de::Error>(valid: bool) -> Result<(), E> {
+    if valid {
+        Ok(())
+    } else {
+        Err(fails())
+    }
+}
+
+impl Check {
+    /// An integer (`int` when it fits in 64 signed bits) or other number.
+    fn number<E: serde::de::Error>(self, int: Option<i64>, n: f64) -> Result<(), E> {
+        passes(match expected(self.0, false) {
+            None => true,
+            Some(Schema::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 }) => int.is_some_and(|i| {
+                !(*int32 && i32::try_from(i).is_err()) && outside(i as f64, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum) == (false, false)
+            }),
+            Some(Schema::Number { minimum, maximum, exclusive_minimum, exclusive_maximum }) => {
+                outside(n, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum) == (false, false)
+            }
+            Some(_) => false,
+        })
+    }
+}
+
+impl<'de> serde::de::DeserializeSeed<'de> for Check {
+    type Value = ();
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<(), D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Check {
+    type Value = ();
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a JSON value")
+    }
+
+    fn visit_unit<E: serde::de::Error>(self) -> Result<(), E> {
+        passes(expected(self.0, true).is_none())
+    }
+
+    fn visit_bool<E: serde::de::Error>(self, _: bool) -> Result<(), E> {
+        passes(matches!(expected(self.0, false), None | Some(Schema::Boolean)))
+    }
+
+    fn visit_i64<E: serde::de::Error>(self, n: i64) -> Result<(), E> {
+        self.number(Some(n), n as f64)
+    }
+
+    fn visit_u64<E: serde::de::Error>(self, n: u64) -> Result<(), E> {
+        self.number(i64::try_from(n).ok(), n as f64)
+    }
+
+    fn visit_f64<E: serde::de::Error>(self, n: f64) -> Result<(), E> {
+        self.number(None, n)
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<(), E> {
+        passes(match expected(self.0, false) {
+            None => true,
+            Some(Schema::String { min_length, max_length, pattern, values }) => {
+                !string_breaks(s, *min_length, *max_length, *pattern, values).contains(&true)
+            }
+            Some(_) => false,
+        })
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
+        match expected(self.0, false) {
+            None => while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {},
+            Some(Schema::Array { items, min_items, max_items, unique_items: false }) => {
+                let mut n = 0u64;
+                while seq.next_element_seed(Check(items))?.is_some() {
+                    n += 1;
+                }
+                return passes(!min_items.is_some_and(|m| n < m) && !max_items.is_some_and(|m| n > m));
+            }
+            Some(_) => return Err(fails()),
+        }
+        Ok(())
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let (properties, required, additional) = match expected(self.0, false) {
+            None => {
+                while map.next_entry::<serde::de::IgnoredAny, serde::de::IgnoredAny>()?.is_some() {}
+                return Ok(());
+            }
+            Some(Schema::Object { properties, required, additional }) if properties.len() <= 64 => (properties, required, additional),
+            Some(_) => return Err(fails()),
+        };
+        // Properties seen, by index; other keys kept to find repeats.
+        let mut seen = 0u64;
+        let mut others: Vec<Cow<'de, str>> = Vec::new();
+        while let Some(key) = map.next_key_seed(KeyText)? {
+            match properties.iter().position(|(name, _)| *name == key) {
+                Some(i) if seen & (1 << i) != 0 => return Err(fails()),
+                Some(i) => {
+                    seen |= 1 << i;
+                    map.next_value_seed(Check(properties[i].1))?;
+                }
+                None => {
+                    let schema = match additional {
+                        Additional::Deny => return Err(fails()),
+                        Additional::Allow => &Schema::Any,
+                        Additional::Check(schema) => schema,
+                    };
+                    if others.contains(&key) {
+                        return Err(fails());
+                    }
+                    map.next_value_seed(Check(schema))?;
+                    others.push(key);
+                }
+            }
+        }
+        let present = |name: &str| match properties.iter().position(|(p, _)| *p == name) {
+            Some(i) => seen & (1 << i) != 0,
+            None => others.iter().any(|k| k == name),
+        };
+        passes(required.iter().all(|name| present(name)))
+    }
+}
+
+/// An object key, borrowed from the text unless it has escapes.
+struct KeyText;
+
+impl<'de> serde::de::DeserializeSeed<'de> for KeyText {
+    type Value = Cow<'de, str>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, deserializer: D) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_str(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for KeyText {
+    type Value = Cow<'de, str>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("a key")
+    }
+
+    fn visit_borrowed_str<E: serde::de::Error>(self, s: &'de str) -> Result<Self::Value, E> {
+        Ok(Cow::Borrowed(s))
+    }
+
+    fn visit_str<E: serde::de::Error>(self, s: &str) -> Result<Self::Value, E> {
+        Ok(Cow::Owned(s.to_owned()))
     }
 }
 
@@ -516,6 +712,17 @@ impl Incoming {
             }
             return None;
         };
+        // The usual case, one text value of a string schema, is checked and
+        // decoded as it is; anything else, or any failure, goes through a
+        // JSON value, which names the failure.
+        if let (Raw::One(text), Schema::String { min_length, max_length, pattern, values }) = (&raw, deref(schema)) {
+            if !string_breaks(text, *min_length, *max_length, *pattern, values).contains(&true) {
+                let text = serde::de::value::StrDeserializer::<serde::de::value::Error>::new(text);
+                if let Ok(value) = T::deserialize(text) {
+                    return Some(value);
+                }
+            }
+        }
         let delimiter = match style {
             Style::SpaceDelimited => ' ',
             Style::PipeDelimited => '|',
@@ -592,6 +799,14 @@ impl Incoming {
                 push(errors, &BODY, "a request body is required");
             }
             return None;
+        }
+        // A valid body is checked as it is read and decoded from its text,
+        // with no tree in between; any other takes the path below, which
+        // names every failure.
+        if valid_json(&self.body, schema) {
+            if let Ok(value) = serde_json::from_slice(&self.body) {
+                return Some(value);
+            }
         }
         let value: Value = match serde_json::from_slice(&self.body) {
             Ok(v) => v,
@@ -899,7 +1114,7 @@ impl Reply {
     }
 
     fn parts(self) -> Result<(HeaderMap, Body), String> {
-        let mut headers = HeaderMap::with_capacity(self.headers.len() + 1);
+        let mut headers = HeaderMap::new();
         for (name, value) in &self.headers {
             let name = HeaderName::try_from(*name).map_err(|e| e.to_string())?;
             let value = HeaderValue::try_from(value.as_str()).map_err(|e| e.to_string())?;
@@ -941,14 +1156,12 @@ fn match_path(template: &'static [Segment], path: &str) -> Option<Vec<(&'static 
         match part {
             Segment::Literal(text) => rest = rest.strip_prefix(text)?,
             Segment::Param(name) => {
+                let segment_end = rest.find('/').unwrap_or(rest.len());
                 let end = match template.get(i + 1) {
-                    Some(Segment::Literal(next)) => {
-                        let segment_end = rest.find('/').unwrap_or(rest.len());
-                        rest[..segment_end]
-                            .find(next)
-                            .or_else(|| (next.starts_with('/') && segment_end < rest.len()).then_some(segment_end))?
-                    }
-                    _ => rest.find('/').unwrap_or(rest.len()),
+                    // A literal from `/` on cannot occur within the segment.
+                    Some(Segment::Literal(next)) if next.starts_with('/') => (segment_end < rest.len()).then_some(segment_end)?,
+                    Some(Segment::Literal(next)) => rest[..segment_end].find(next)?,
+                    _ => segment_end,
                 };
                 let raw = &rest[..end];
                 if raw.is_empty() || raw.contains('/') {
@@ -1026,14 +1239,18 @@ where
                     (decode(k), decode(v))
                 })
                 .collect();
-            let cookies = parts
-                .headers
-                .get_all(header::COOKIE)
-                .iter()
-                .filter_map(|v| v.to_str().ok())
-                .flat_map(|v| v.split(';'))
-                .filter_map(|c| c.trim().split_once('=').map(|(k, v)| (k.to_owned(), decode(v))))
-                .collect();
+            let cookies = if parts.headers.contains_key(header::COOKIE) {
+                parts
+                    .headers
+                    .get_all(header::COOKIE)
+                    .iter()
+                    .filter_map(|v| v.to_str().ok())
+                    .flat_map(|v| v.split(';'))
+                    .filter_map(|c| c.trim().split_once('=').map(|(k, v)| (k.to_owned(), decode(v))))
+                    .collect()
+            } else {
+                Vec::new()
+            };
             let incoming = Incoming { method: parts.method, path_params, query, headers: parts.headers, cookies, body };
             // A panicking implementation answers 500 instead of dropping the connection.
             let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(handle(state.clone(), index, incoming))).await;
