@@ -161,9 +161,12 @@ fn transport(e: reqwest::Error) -> Error {
 }
 
 /// A request under construction: path, query, headers and cookies already
-/// in their wire form.
+/// in their wire form. Boxed, so that the futures holding it stay small.
 #[derive(Debug)]
-pub struct Request {
+pub struct Request(Box<Parts>);
+
+#[derive(Debug)]
+struct Parts {
     method: Method,
     path: String,
     /// `k=v` pairs joined with `&`.
@@ -181,19 +184,19 @@ enum Body {
 
 impl Request {
     pub fn new(method: Method) -> Self {
-        Request {
+        Request(Box::new(Parts {
             method,
             path: String::new(),
             query: String::new(),
             headers: HeaderMap::new(),
             cookies: Vec::new(),
             body: None,
-        }
+        }))
     }
 
     /// Appends a literal piece of the path template.
     pub fn path(&mut self, literal: &str) {
-        self.path.push_str(literal);
+        self.0.path.push_str(literal);
     }
 
     /// Appends a path parameter, percent-encoded so that it stays within
@@ -201,24 +204,24 @@ impl Request {
     pub fn path_param(&mut self, name: &str, value: &impl Serialize, style: Style, explode: bool) -> Result<(), Error> {
         let value = to_value(name, value)?;
         // Written in place, then checked.
-        let start = self.path.len();
+        let start = self.0.path.len();
         match style {
             Style::Label => {
-                self.path.push('.');
+                self.0.path.push('.');
                 let sep = if explode { "." } else { "," };
                 match &value {
-                    Value::Array(list) => join_into(&mut self.path, list, sep, |out, v| encode_into(out, &scalar(v))),
-                    Value::Object(map) if explode => join_into(&mut self.path, map, ".", |out, (k, v)| pair_into(out, k, v)),
-                    other => simple_into(&mut self.path, other, false, encode_into),
+                    Value::Array(list) => join_into(&mut self.0.path, list, sep, |out, v| encode_into(out, &scalar(v))),
+                    Value::Object(map) if explode => join_into(&mut self.0.path, map, ".", |out, (k, v)| pair_into(out, k, v)),
+                    other => simple_into(&mut self.0.path, other, false, encode_into),
                 }
             }
-            Style::Matrix => matrix_into(&mut self.path, name, &value, explode),
-            _ => simple_into(&mut self.path, &value, explode, encode_into),
+            Style::Matrix => matrix_into(&mut self.0.path, name, &value, explode),
+            _ => simple_into(&mut self.0.path, &value, explode, encode_into),
         }
-        let text = &self.path[start..];
+        let text = &self.0.path[start..];
         if text == "." || text == ".." || text.is_empty() {
             let reason = format!("`{text}` cannot be sent as a path segment without changing the path");
-            self.path.truncate(start);
+            self.0.path.truncate(start);
             return Err(Error::InvalidParameter { name: name.to_owned(), reason });
         }
         Ok(())
@@ -226,10 +229,10 @@ impl Request {
 
     /// Starts the next `k=v` pair of the query.
     fn next_pair(&mut self) -> &mut String {
-        if !self.query.is_empty() {
-            self.query.push('&');
+        if !self.0.query.is_empty() {
+            self.0.query.push('&');
         }
-        &mut self.query
+        &mut self.0.query
     }
 
     /// Adds a query parameter; `None` (JSON `null`) adds nothing.
@@ -295,7 +298,7 @@ impl Request {
         let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("not a valid header name"))?;
         let value = HeaderValue::from_str(text)
             .map_err(|_| invalid("header values cannot hold CR, LF, other control characters or non-ASCII text"))?;
-        self.headers.append(header, value);
+        self.0.headers.append(header, value);
         Ok(())
     }
 
@@ -305,7 +308,7 @@ impl Request {
         if !value.is_null() {
             let mut cookie = format!("{name}=");
             simple_into(&mut cookie, &value, explode, encode_into);
-            self.cookies.push(cookie);
+            self.0.cookies.push(cookie);
         }
         Ok(())
     }
@@ -338,14 +341,16 @@ impl Request {
 
     /// A raw body (text or binary) in the given media type.
     pub fn bytes_body(&mut self, content_type: &str, data: impl Into<Bytes>) {
-        self.body = Some(Body::Bytes { content_type: content_type.to_owned(), data: data.into() });
+        self.0.body = Some(Body::Bytes { content_type: content_type.to_owned(), data: data.into() });
     }
 
     /// A `multipart/form-data` body built by the caller from bytes or streams.
     pub fn multipart_body(&mut self, form: Multipart) {
-        self.body = Some(Body::Multipart(form));
+        self.0.body = Some(Body::Multipart(form));
     }
+}
 
+impl Parts {
     /// `{base_url}{path}?{query}`, API keys in the query last.
     fn url(&self, base: &BaseUrl, extra_query: &[String]) -> Result<reqwest::Url, Error> {
         let mut query = Cow::Borrowed(self.query.as_str());
@@ -669,9 +674,16 @@ fn scope_key<'a>(scopes: &[&'a str]) -> Cow<'a, str> {
 impl TokenSource {
     async fn token(&self, scopes: &[&str]) -> Result<Bearer<'static>, Error> {
         let key = scope_key(scopes);
-        if let Some(token) = self.fresh(&key) {
-            return Ok(token);
+        match self.fresh(&key) {
+            Some(token) => Ok(token),
+            // Boxed: the fetch is rare, and would otherwise make every
+            // request's future as large as its own.
+            None => Box::pin(self.refresh(key)).await,
         }
+    }
+
+    /// Fetches the token for `key` unless another caller just did.
+    async fn refresh(&self, key: Cow<'_, str>) -> Result<Bearer<'static>, Error> {
         // One fetch at a time: whoever waited here finds the token fetched.
         let _fetching = self.fetching.lock().await;
         if let Some(token) = self.fresh(&key) {
@@ -864,79 +876,108 @@ impl Core {
         let chosen = self.choose(security);
         let mut retried = false;
         loop {
-            let mut extra_query = Vec::new();
-            let mut headers = request.headers.clone();
-            let mut cookies = request.cookies.clone();
-            let mut bearer: Option<Bearer<'_>> = None;
-            let mut basic: Option<(&str, &Secret)> = None;
-            let mut used_oauth = false;
+            // OAuth2 tokens, the only credentials that may need a fetch; the
+            // last one is the one sent (see `builder`).
+            let mut token = None;
             for (scheme, scopes) in chosen {
-                match self.credentials.get(scheme) {
-                    Some(Credential::Bearer(token)) => bearer = Some(Bearer::Token(Cow::Borrowed(token))),
-                    Some(Credential::Basic { username, password }) => basic = Some((username, password)),
-                    Some(Credential::ApiKey { location, name, value }) => match location {
-                        KeyLocation::Header => {
-                            let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidParameter {
-                                name: (*name).to_owned(),
-                                reason: "not a valid header name".into(),
-                            })?;
-                            let value = HeaderValue::from_str(value.expose()).map_err(|_| Error::InvalidParameter {
-                                name: name.to_string(),
-                                reason: "the API key is not a valid header value".into(),
-                            })?;
-                            headers.insert(name, value);
+                if let Some(Credential::OAuth2(source)) = self.credentials.get(scheme) {
+                    token = Some(source.token(scopes).await?);
+                }
+            }
+            let retry_on_401 = token.is_some() && !retried && !matches!(request.0.body, Some(Body::Multipart(_)));
+            let sending = self.builder(&mut request, chosen, token)?.send();
+            match read(sending, retry_on_401).await? {
+                Some(response) => return Ok(response),
+                None => {
+                    for (scheme, scopes) in chosen {
+                        if let Some(Credential::OAuth2(source)) = self.credentials.get(scheme) {
+                            source.invalidate(scopes).await;
                         }
-                        KeyLocation::Query => extra_query.push(format!("{}={}", encode(name), encode(value.expose()))),
-                        KeyLocation::Cookie => cookies.push(format!("{name}={}", encode(value.expose()))),
-                    },
-                    Some(Credential::OAuth2(source)) => {
-                        bearer = Some(source.token(scopes).await?);
-                        used_oauth = true;
                     }
-                    Some(Credential::PendingOAuth2 { .. }) | None => {}
+                    retried = true;
                 }
             }
-            let url = request.url(&self.base_url, &extra_query)?;
-            let mut builder = self.http.request(request.method.clone(), url);
-            if !headers.is_empty() {
-                builder = builder.headers(headers);
-            }
-            if !cookies.is_empty() {
-                builder = builder.header(reqwest::header::COOKIE, cookies.join("; "));
-            }
-            match bearer {
-                Some(Bearer::Header(value)) => builder = builder.header(reqwest::header::AUTHORIZATION, value),
-                Some(Bearer::Token(token)) => builder = builder.bearer_auth(token.expose()),
-                None => {}
-            }
-            if let Some((user, password)) = basic {
-                builder = builder.basic_auth(user, Some(password.expose()));
-            }
-            let replayable = !matches!(request.body, Some(Body::Multipart(_)));
-            builder = match &request.body {
-                Some(Body::Bytes { content_type, data }) => {
-                    builder.header(reqwest::header::CONTENT_TYPE, content_type.as_str()).body(data.clone())
-                }
-                Some(Body::Multipart(_)) => match request.body.take() {
-                    Some(Body::Multipart(form)) => builder.multipart(form),
-                    _ => builder,
-                },
-                None => builder,
-            };
-            let mut response = builder.send().await.map_err(transport)?;
-            let status = response.status().as_u16();
-            if status == 401 && used_oauth && !retried && replayable {
-                for (scheme, scopes) in chosen {
-                    if let Some(Credential::OAuth2(source)) = self.credentials.get(scheme) {
-                        source.invalidate(scopes).await;
-                    }
-                }
-                retried = true;
-                continue;
-            }
-            let headers = std::mem::take(response.headers_mut());
-            let body = response.bytes().await.map_err(transport)?;
-            return Ok(Response { status, headers, body });
         }
     }
+
+    /// The request with the chosen credentials (`token`: the last OAuth2
+    /// scheme's). Not async: what it builds is not kept across an await.
+    fn builder(&self, request: &mut Request, chosen: &[(&str, &[&str])], token: Option<Bearer<'static>>) -> Result<reqwest::RequestBuilder, Error> {
+        let request = &mut *request.0;
+        let mut extra_query = Vec::new();
+        let mut headers = request.headers.clone();
+        let mut cookies = request.cookies.clone();
+        let mut bearer: Option<Bearer<'_>> = None;
+        let mut basic: Option<(&str, &Secret)> = None;
+        // Whether the last bearer-type scheme is an OAuth2 one.
+        let mut oauth_last = false;
+        for (scheme, _) in chosen {
+            match self.credentials.get(scheme) {
+                Some(Credential::Bearer(token)) => {
+                    bearer = Some(Bearer::Token(Cow::Borrowed(token)));
+                    oauth_last = false;
+                }
+                Some(Credential::Basic { username, password }) => basic = Some((username, password)),
+                Some(Credential::ApiKey { location, name, value }) => match location {
+                    KeyLocation::Header => {
+                        let name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| Error::InvalidParameter {
+                            name: (*name).to_owned(),
+                            reason: "not a valid header name".into(),
+                        })?;
+                        let value = HeaderValue::from_str(value.expose()).map_err(|_| Error::InvalidParameter {
+                            name: name.to_string(),
+                            reason: "the API key is not a valid header value".into(),
+                        })?;
+                        headers.insert(name, value);
+                    }
+                    KeyLocation::Query => extra_query.push(format!("{}={}", encode(name), encode(value.expose()))),
+                    KeyLocation::Cookie => cookies.push(format!("{name}={}", encode(value.expose()))),
+                },
+                Some(Credential::OAuth2(_)) => oauth_last = true,
+                Some(Credential::PendingOAuth2 { .. }) | None => {}
+            }
+        }
+        if oauth_last {
+            bearer = token;
+        }
+        let url = request.url(&self.base_url, &extra_query)?;
+        let mut builder = self.http.request(request.method.clone(), url);
+        if !headers.is_empty() {
+            builder = builder.headers(headers);
+        }
+        if !cookies.is_empty() {
+            builder = builder.header(reqwest::header::COOKIE, cookies.join("; "));
+        }
+        match bearer {
+            Some(Bearer::Header(value)) => builder = builder.header(reqwest::header::AUTHORIZATION, value),
+            Some(Bearer::Token(token)) => builder = builder.bearer_auth(token.expose()),
+            None => {}
+        }
+        if let Some((user, password)) = basic {
+            builder = builder.basic_auth(user, Some(password.expose()));
+        }
+        Ok(match &request.body {
+            Some(Body::Bytes { content_type, data }) => {
+                builder.header(reqwest::header::CONTENT_TYPE, content_type.as_str()).body(data.clone())
+            }
+            Some(Body::Multipart(_)) => match request.body.take() {
+                Some(Body::Multipart(form)) => builder.multipart(form),
+                _ => builder,
+            },
+            None => builder,
+        })
+    }
+}
+
+/// Awaits the answer and reads it whole; `None` for a 401 when
+/// `retry_on_401` (its body is not read).
+async fn read(sending: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>, retry_on_401: bool) -> Result<Option<Response>, Error> {
+    let mut response = sending.await.map_err(transport)?;
+    let status = response.status().as_u16();
+    if status == 401 && retry_on_401 {
+        return Ok(None);
+    }
+    let headers = std::mem::take(response.headers_mut());
+    let body = response.bytes().await.map_err(transport)?;
+    Ok(Some(Response { status, headers, body }))
 }

@@ -769,7 +769,8 @@ impl Incoming {
         let Some(accept) = self.headers.get(header::ACCEPT).and_then(|v| v.to_str().ok()) else {
             return Ok(());
         };
-        if produced.is_empty() {
+        // Most clients send `*/*`, which admits anything.
+        if produced.is_empty() || accept == "*/*" {
             return Ok(());
         }
         // Media ranges without their parameters; all comparisons ignore case.
