@@ -638,6 +638,18 @@ fn coerce(raw: Raw<'_>, schema: &'static Schema, delimiter: char) -> Value {
 }
 
 impl Incoming {
+    /// A request with nothing in it, for a future that answers at once.
+    fn empty() -> Self {
+        Incoming {
+            method: Method::GET,
+            path_params: Vec::new(),
+            query: Vec::new(),
+            headers: HeaderMap::new(),
+            cookies: Vec::new(),
+            body: Bytes::new(),
+        }
+    }
+
     fn raw<'a>(&'a self, location: Location, name: &str, schema: &'static Schema, style: Style, explode: bool) -> Option<Raw<'a>> {
         match location {
             Location::Path => self.path_params.iter().find(|(n, _)| *n == name).map(|(_, v)| {
@@ -1198,59 +1210,25 @@ where
     R: Fn(&S, Problem) -> Response + Clone + Send + Sync + 'static,
 {
     axum::Router::new().fallback(move |request: axum::extract::Request| {
-        let (state, handle, render, config) = (state.clone(), handle.clone(), render.clone(), config.clone());
+        let (state, handle, render, limit) = (state.clone(), handle.clone(), render.clone(), config.body_limit);
+        // All but the body is read here, so that the future keeps only what
+        // it needs while the body arrives.
+        let (parts, body) = request.into_parts();
+        let (index, mut incoming, refusal) = match route(routes, parts) {
+            Ok((index, incoming)) => (index, incoming, None),
+            Err(problem) => (0, Incoming::empty(), Some(Box::new(render(&state, problem)))),
+        };
         async move {
-            let (parts, body) = request.into_parts();
-            let path = parts.uri.path();
-            let method = parts.method.as_str();
-            let found = routes
-                .iter()
-                .enumerate()
-                .filter(|(_, route)| route.method == method)
-                .find_map(|(index, route)| Some((index, match_path(route.path, path)?)));
-            let Some((index, path_params)) = found else {
-                // The methods of the routes at this path, in route order.
-                let allowed: Vec<&str> = routes.iter().filter(|route| match_path(route.path, path).is_some()).map(|route| route.method).collect();
-                let problem = if allowed.is_empty() {
-                    Problem::new(404, "Not Found", format!("no operation at {path}"))
-                } else {
-                    let mut p = Problem::new(405, "Method Not Allowed", format!("{} is not allowed here", parts.method));
-                    p.headers.push((header::ALLOW, allowed.join(", ")));
-                    p
-                };
-                return render(&state, problem);
-            };
-            let body = match axum::body::to_bytes(body, config.body_limit).await {
+            if let Some(refusal) = refusal {
+                return *refusal;
+            }
+            incoming.body = match axum::body::to_bytes(body, limit).await {
                 Ok(bytes) => bytes,
                 Err(_) => {
-                    let problem = Problem::new(413, "Payload Too Large", format!("the body exceeds {} bytes", config.body_limit));
+                    let problem = Problem::new(413, "Payload Too Large", format!("the body exceeds {limit} bytes"));
                     return render(&state, problem);
                 }
             };
-            let query = parts
-                .uri
-                .query()
-                .unwrap_or_default()
-                .split('&')
-                .filter(|p| !p.is_empty())
-                .map(|pair| {
-                    let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
-                    (decode(k), decode(v))
-                })
-                .collect();
-            let cookies = if parts.headers.contains_key(header::COOKIE) {
-                parts
-                    .headers
-                    .get_all(header::COOKIE)
-                    .iter()
-                    .filter_map(|v| v.to_str().ok())
-                    .flat_map(|v| v.split(';'))
-                    .filter_map(|c| c.trim().split_once('=').map(|(k, v)| (k.to_owned(), decode(v))))
-                    .collect()
-            } else {
-                Vec::new()
-            };
-            let incoming = Incoming { method: parts.method, path_params, query, headers: parts.headers, cookies, body };
             // A panicking implementation answers 500 instead of dropping the connection.
             let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(handle(state.clone(), index, incoming))).await;
             match outcome {
@@ -1260,4 +1238,51 @@ where
             }
         }
     })
+}
+
+/// The operation a request is for, and the request read but for its body
+/// (404 or 405 when there is none).
+fn route(routes: &'static [Route], parts: axum::http::request::Parts) -> Result<(usize, Incoming), Problem> {
+    let path = parts.uri.path();
+    let method = parts.method.as_str();
+    let found = routes
+        .iter()
+        .enumerate()
+        .filter(|(_, route)| route.method == method)
+        .find_map(|(index, route)| Some((index, match_path(route.path, path)?)));
+    let Some((index, path_params)) = found else {
+        // The methods of the routes at this path, in route order.
+        let allowed: Vec<&str> = routes.iter().filter(|route| match_path(route.path, path).is_some()).map(|route| route.method).collect();
+        return Err(if allowed.is_empty() {
+            Problem::new(404, "Not Found", format!("no operation at {path}"))
+        } else {
+            let mut p = Problem::new(405, "Method Not Allowed", format!("{} is not allowed here", parts.method));
+            p.headers.push((header::ALLOW, allowed.join(", ")));
+            p
+        });
+    };
+    let query = parts
+        .uri
+        .query()
+        .unwrap_or_default()
+        .split('&')
+        .filter(|p| !p.is_empty())
+        .map(|pair| {
+            let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+            (decode(k), decode(v))
+        })
+        .collect();
+    let cookies = if parts.headers.contains_key(header::COOKIE) {
+        parts
+            .headers
+            .get_all(header::COOKIE)
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .flat_map(|v| v.split(';'))
+            .filter_map(|c| c.trim().split_once('=').map(|(k, v)| (k.to_owned(), decode(v))))
+            .collect()
+    } else {
+        Vec::new()
+    };
+    Ok((index, Incoming { method: parts.method, path_params, query, headers: parts.headers, cookies, body: Bytes::new() }))
 }
