@@ -96,12 +96,28 @@
 //!
 //! What still differs is what the comparison is about: the generated server
 //! checks `Accept`, validates parameters and the body against the spec's
-//! schemas (parsing the body to a JSON tree first) and asks
-//! [`Authenticate`] for scopes; the generated client writes parameters in
-//! their OpenAPI styles and looks its OAuth2 token up in a cache per
-//! request. The hand-written pair does what a careful hand-written pair
-//! does: a token comparison, the required-parameter checks, a
-//! `Content-Type` check and a direct `serde_json` decode.
+//! schemas (reading the body once to check it, once to decode it), asks
+//! [`Authenticate`] for scopes (whose [`Grant`] holds them as owned strings:
+//! three allocations a request in this implementation) and turns a panic
+//! into a 500; the generated client writes parameters in their OpenAPI
+//! styles and looks its OAuth2 token up in a cache per request. The
+//! hand-written pair does what a careful hand-written pair does: a token
+//! comparison, the required-parameter and schema checks of these two
+//! operations, a `Content-Type` check and a direct `serde_json` decode. It
+//! does less in three places, each cheap: no `Accept` check (406), no
+//! scopes, no panic guard.
+//!
+//! # Without noise
+//!
+//! Instruction counts and cache misses do not depend on the machine's
+//! load. Run one pair and workload under cachegrind at two request counts
+//! and divide the differences by the difference of the counts (the start-up
+//! cancels out), for each pair:
+//!
+//! ```sh
+//! valgrind --tool=cachegrind --cache-sim=yes runtime-bench --only generated \
+//!     --workload create --rounds 1 --slices 1 --samples 10 --warmup 50 --requests 500   # then 2500
+//! ```
 
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
