@@ -490,13 +490,19 @@ fn report(results: &[(&SpecSet, Figures)], runtime: Option<&Result<Value, String
         let _ = writeln!(out, "\n## Runtime: generated client and server against hand-written reqwest + axum\n");
         match runtime {
             Ok(v) => {
-                let _ = writeln!(out, "| workload | median latency µs (generated / hand-written) | ratio | throughput req/s (generated / hand-written) | ratio |");
-                let _ = writeln!(out, "|---|---|---|---|---|");
+                let _ = writeln!(out, "| workload | median latency µs (generated / hand-written) | ratio | throughput req/s (generated / hand-written) | ratio | CPU µs per request (generated / hand-written) | ratio |");
+                let _ = writeln!(out, "|---|---|---|---|---|---|---|");
                 for workload in ["list", "create"] {
                     let get = |k: &str| v[format!("{workload}_{k}")].as_f64().unwrap_or(f64::NAN);
                     let (lg, lh) = (get("latency_us_generated"), get("latency_us_handwritten"));
                     let (tg, th) = (get("throughput_generated"), get("throughput_handwritten"));
-                    let _ = writeln!(out, "| {workload} | {lg:.0} / {lh:.0} | {:.3} | {tg:.0} / {th:.0} | {:.3} |", lg / lh, tg / th);
+                    let (cg, ch, cr) = (get("cpu_us_generated"), get("cpu_us_handwritten"), get("cpu_us_ratio"));
+                    let _ = writeln!(
+                        out,
+                        "| {workload} | {lg:.0} / {lh:.0} | {:.3} | {tg:.0} / {th:.0} | {:.3} | {cg:.1} / {ch:.1} | {cr:.3} |",
+                        lg / lh,
+                        tg / th
+                    );
                 }
             }
             Err(e) => {
