@@ -71,6 +71,8 @@ struct ApiEntry {
 struct Unit<'a> {
     path: String,
     header: String,
+    /// Rough relative size, for scheduling: the largest are built first.
+    weight: u8,
     build: Box<dyn Fn() -> Result<Built, Error> + Send + Sync + 'a>,
 }
 
@@ -104,6 +106,7 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
         Unit {
             path,
             header: header.to_owned(),
+            weight: 0,
             build: Box::new(move || {
                 text.parse()
                     .map(Built::Tokens)
@@ -231,24 +234,12 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
         });
     }
     // The largest files first, so that no thread is left with one at the end.
-    units.sort_by_key(|u| std::cmp::Reverse(unit_weight(&u.path)));
+    units.sort_by_key(|u| std::cmp::Reverse(u.weight));
     timings.emit += start.elapsed();
     files.extend(build_units(&units, timings)?);
     files.sort_by(|a, b| a.path.cmp(&b.path));
     timings.emit_wall += start.elapsed();
     Ok(files)
-}
-
-/// Rough relative size of a generated file, for scheduling.
-fn unit_weight(path: &str) -> u8 {
-    match path.rsplit('/').next() {
-        Some("server.rs") if !path.contains("/support/") => 4,
-        Some("schemas.rs") => 3,
-        Some("models.rs") => 3,
-        Some("client.rs") if !path.contains("/support/") => 2,
-        Some("operations.rs") => 1,
-        _ => 0,
-    }
 }
 
 /// Builds and formats the units on every available core.
@@ -268,13 +259,14 @@ fn build_units(units: &[Unit<'_>], timings: &mut Timings) -> Result<Vec<OutputFi
             let start = Instant::now();
             let tokens = (unit.build)();
             let built = Instant::now();
-            let contents = tokens.and_then(|built| match built {
-                Built::Tokens(tokens) => {
-                    rust::format_file(tokens, &unit.path).map(|formatted| format!("// {}\n\n{formatted}", unit.header))
-                }
+            let body = tokens.and_then(|built| match built {
+                Built::Tokens(tokens) => rust::format_file(tokens, &unit.path),
                 Built::Text(text) => Ok(text),
             });
-            let file = contents.map(|contents| OutputFile { contents, path: unit.path.clone() });
+            let file = body.map(|body| OutputFile {
+                contents: format!("// {}\n\n{body}", unit.header),
+                path: unit.path.clone(),
+            });
             done.push(Done { index, file, emit: built - start, format: built.elapsed() });
         }
     };
@@ -302,22 +294,18 @@ fn build_units(units: &[Unit<'_>], timings: &mut Timings) -> Result<Vec<OutputFi
 
 /// The Rust modules of one API, under `dir`.
 fn api_units<'a>(dir: &str, api: &'a Api, header: &str) -> [Unit<'a>; 5] {
-    let unit = |file: &str, build: fn(&Api) -> TokenStream| Unit {
+    let unit = |file: &str, weight: u8, build: fn(&Api) -> Built| Unit {
         path: format!("{dir}/{file}"),
         header: header.to_owned(),
-        build: Box::new(move || Ok(Built::Tokens(build(api)))),
+        weight,
+        build: Box::new(move || Ok(build(api))),
     };
-    let owned_header = header.to_owned();
     [
-        unit("models.rs", models::models_module),
-        unit("operations.rs", operations::operations_module),
-        unit("client.rs", client::client_module),
-        unit("server.rs", server::server_module),
-        Unit {
-            path: format!("{dir}/server/schemas.rs"),
-            header: header.to_owned(),
-            build: Box::new(move || Ok(Built::Text(schemas::schemas_file(api, &owned_header)))),
-        },
+        unit("models.rs", 3, |api| Built::Tokens(models::models_module(api))),
+        unit("operations.rs", 1, |api| Built::Tokens(operations::operations_module(api))),
+        unit("client.rs", 2, |api| Built::Tokens(client::client_module(api))),
+        unit("server.rs", 4, |api| Built::Tokens(server::server_module(api))),
+        unit("server/schemas.rs", 3, |api| Built::Text(schemas::schemas_file(api))),
     ]
 }
 

@@ -263,9 +263,9 @@ pub fn value_tokens(check: &Check) -> TokenStream {
 }
 
 /// The text of `server/schemas.rs`: one static per named type.
-pub fn schemas_file(api: &Api, header: &str) -> String {
-    let mut out = format!(
-        "// {header}\n\n//! The spec's schemas, as the server validates request values against them.\n\n#![allow(non_upper_case_globals)]\n\n#[allow(unused_imports)]\nuse crate::support::server::{{Additional, Schema}};\n"
+pub fn schemas_file(api: &Api) -> String {
+    let mut out = String::from(
+        "//! The spec's schemas, as the server validates request values against them.\n\n#![allow(non_upper_case_globals)]\n\n#[allow(unused_imports)]\nuse crate::support::server::{Additional, Schema};\n"
     );
     let at = Paths { prefix: "", rt: "" };
     for t in &api.types {
