@@ -20,6 +20,10 @@ pub enum ErrorKind {
     /// The file could not be read.
     #[error("cannot read file: {0}")]
     Io(String),
+    /// The generated crate could not be written (or was refused: the
+    /// output directory holds a crate apigen did not write).
+    #[error("cannot write the crate: {0}")]
+    Write(String),
     /// The text is neither valid JSON nor valid YAML.
     #[error("invalid {format} at line {line}, column {column}: {message}")]
     Syntax {

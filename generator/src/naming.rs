@@ -4,7 +4,7 @@
 //! deterministic order decided by the caller).
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
-use std::collections::BTreeSet;
+use std::collections::{HashMap, HashSet};
 
 /// Keywords of every edition (strict and reserved): never valid as plain
 /// identifiers. Escaped by appending `_` (raw identifiers cannot spell
@@ -131,14 +131,40 @@ pub fn module_name(raw: &str) -> String {
     field_name(raw)
 }
 
-/// `kebab-case` crate name.
+/// Package names Cargo refuses or that clash with its own directories and
+/// the standard crates, beside the keywords.
+const RESERVED_CRATES: &[&str] = &["test", "std", "core", "alloc", "proc_macro", "build", "deps", "examples", "incremental"];
+
+/// `kebab-case` crate name that Cargo accepts: ASCII letters, digits and
+/// `-`, starting with a letter, never a keyword or a reserved name.
 pub fn crate_name(raw: &str) -> String {
     let snake = words(raw).to_snake_case();
-    if snake.is_empty() {
-        "api".to_owned()
-    } else {
-        snake.replace('_', "-")
+    let mut name = if snake.is_empty() { "api".to_owned() } else { snake.replace('_', "-") };
+    if name.starts_with(|c: char| c.is_ascii_digit()) {
+        name.insert_str(0, "api-");
     }
+    if crate_name_problem(&name).is_some() {
+        name.push_str("-api");
+    }
+    name
+}
+
+/// Why Cargo would refuse a package name, if it would.
+pub fn crate_name_problem(name: &str) -> Option<String> {
+    let Some(first) = name.chars().next() else {
+        return Some("the crate name is empty".to_owned());
+    };
+    if !(first.is_ascii_alphabetic() || first == '_') {
+        return Some(format!("crate name `{}` must start with an ASCII letter or `_`", name.escape_debug()));
+    }
+    if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
+        return Some(format!("crate name `{}` holds `{}`: use ASCII letters, digits, `-` and `_`", name.escape_debug(), bad.escape_debug()));
+    }
+    let as_ident = name.replace('-', "_");
+    if KEYWORDS.contains(&as_ident.as_str()) || RESERVED_CRATES.contains(&as_ident.as_str()) {
+        return Some(format!("crate name `{name}` is reserved by Rust or Cargo"));
+    }
+    None
 }
 
 /// One namespace (the types of a module, the fields of a struct, the
@@ -146,7 +172,10 @@ pub fn crate_name(raw: &str) -> String {
 /// order; a taken name gets the smallest free numeric suffix.
 #[derive(Debug, Default, Clone)]
 pub struct Scope {
-    used: BTreeSet<String>,
+    used: HashSet<String>,
+    /// Per stem, the suffix to try next: claiming many names that collide
+    /// stays linear instead of probing `2, 3, ...` from the start each time.
+    next_suffix: HashMap<String, usize>,
 }
 
 impl Scope {
@@ -158,6 +187,7 @@ impl Scope {
     pub fn with_reserved<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
         Scope {
             used: names.into_iter().map(str::to_owned).collect(),
+            next_suffix: HashMap::new(),
         }
     }
 
@@ -172,11 +202,16 @@ impl Scope {
         } else {
             ""
         };
-        let stem = base.trim_end_matches('_');
-        (2..)
-            .map(|n| format!("{stem}{sep}{n}"))
-            .find(|candidate| self.used.insert(candidate.clone()))
-            .unwrap_or(base)
+        let stem = base.trim_end_matches('_').to_owned();
+        let mut n = self.next_suffix.get(&stem).copied().unwrap_or(2);
+        loop {
+            let candidate = format!("{stem}{sep}{n}");
+            n += 1;
+            if self.used.insert(candidate.clone()) {
+                self.next_suffix.insert(stem, n);
+                return candidate;
+            }
+        }
     }
 
     pub fn contains(&self, name: &str) -> bool {
@@ -209,6 +244,15 @@ mod tests {
         assert_eq!(variant_name(">="), "GtEq");
         assert_eq!(variant_name("1"), "V1");
         assert_eq!(variant_name(""), "Empty");
+        assert_eq!(crate_name("123"), "api-123");
+        assert_eq!(crate_name("Fn"), "fn-api");
+        assert_eq!(crate_name("Test"), "test-api");
+        assert_eq!(crate_name("My\u{7f}API\n"), "my-api");
+        assert_eq!(crate_name(""), "api");
+        assert!(crate_name_problem("job-apis").is_none());
+        assert!(crate_name_problem("9lives").is_some());
+        assert!(crate_name_problem("a b").is_some());
+        assert!(crate_name_problem("").is_some());
     }
 
     #[test]

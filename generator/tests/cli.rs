@@ -87,7 +87,7 @@ fn generated_crates_build_on_their_own_warning_free() {
     let root = workspace_root();
     let dir = scratch("crates");
     let mut specs: Vec<String> = Vec::new();
-    for folder in ["specs", "tests/cases"] {
+    for folder in ["specs", "tests/cases", "tests/hostile"] {
         let mut names: Vec<String> = std::fs::read_dir(root.join(folder))
             .expect("spec folder")
             .flatten()
@@ -98,9 +98,34 @@ fn generated_crates_build_on_their_own_warning_free() {
         names.sort();
         specs.extend(names);
     }
+    // Schemas past the sizes rustc can compile, which must degrade to types
+    // it can; and a spec whose path holds a line break.
+    let inputs = dir.join("inputs");
+    std::fs::create_dir_all(&inputs).expect("inputs");
+    let big = serde_json::json!({
+        "openapi": "3.0.3",
+        "info": {"title": "Big", "version": "1"},
+        "paths": {"/big": {"post": {"operationId": "big",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Wide"}}}},
+            "responses": {"200": {"description": "ok", "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Many"}}}}}}}},
+        "components": {"schemas": {
+            "Many": {"type": "string", "enum": (0..10_001).map(|i| format!("v{i}")).collect::<Vec<_>>()},
+            "Wide": {"type": "object", "properties": (0..1_001).map(|i| (format!("p{i}"), serde_json::json!({"type": "integer"}))).collect::<serde_json::Map<_, _>>()},
+        }},
+    });
+    std::fs::write(inputs.join("big.json"), big.to_string()).expect("big spec");
+    std::fs::copy(root.join("tests/cases/fields.yaml"), inputs.join("line\nbreak.yaml")).expect("copy");
+    specs.push(inputs.join("big.json").display().to_string());
+    specs.push(inputs.join("line\nbreak.yaml").display().to_string());
     let mut members = Vec::new();
     for spec in &specs {
-        let stem = Path::new(spec).file_stem().and_then(|s| s.to_str()).unwrap_or("x").replace('_', "-");
+        let stem: String = Path::new(spec)
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .unwrap_or("x")
+            .chars()
+            .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+            .collect();
         let name = format!("check-{stem}");
         let result = apigen(spec, &dir.join(&name), Some(&name));
         assert!(result.status.success(), "{spec}: {}", String::from_utf8_lossy(&result.stderr));
@@ -126,4 +151,50 @@ fn generated_crates_build_on_their_own_warning_free() {
         "generated crates do not build cleanly:\n{}",
         String::from_utf8_lossy(&output.stderr)
     );
+
+    // Code blocks in a spec's descriptions never run: not even with
+    // doctests turned back on in the generated crate.
+    let text = dir.join("check-text");
+    let manifest = std::fs::read_to_string(text.join("Cargo.toml")).expect("manifest");
+    assert!(manifest.contains("doctest = false"), "{manifest}");
+    std::fs::write(text.join("Cargo.toml"), manifest.replace("doctest = false", "doctest = true")).expect("manifest");
+    let output = Command::new(env!("CARGO"))
+        .current_dir(&dir)
+        .args(["test", "--doc", "-p", "check-text", "--all-features"])
+        .env("CARGO_TARGET_DIR", root.join("target/generated-crates"))
+        .env_remove("RUSTFLAGS")
+        .output()
+        .expect("run cargo test --doc");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(output.status.success(), "{stdout}\n{}", String::from_utf8_lossy(&output.stderr));
+    assert!(stdout.contains("running 0 tests"), "spec text became doctests:\n{stdout}");
+    assert!(!text.join("APIGEN_DOCTEST_RAN").exists(), "a spec's code ran");
+}
+
+/// `--out` naming a crate apigen did not write is refused, with the file
+/// named, and left as it was; `--force` replaces its generated files only.
+#[test]
+fn a_crate_of_the_users_own_is_not_overwritten() {
+    let out = scratch("users-crate");
+    std::fs::create_dir_all(out.join("src/bin")).expect("dirs");
+    std::fs::write(out.join("Cargo.toml"), "[package]\nname = \"mine\"\nversion = \"0.1.0\"\n").expect("manifest");
+    std::fs::write(out.join("src/main.rs"), "fn main() {}\n").expect("main");
+    std::fs::write(out.join("src/bin/tool.rs"), "fn main() {}\n").expect("bin");
+    std::fs::write(out.join("notes.txt"), "mine\n").expect("notes");
+    let before = tree(&out);
+    let result = apigen("tests/cases/fields.yaml", &out, None);
+    let stderr = String::from_utf8_lossy(&result.stderr);
+    assert_eq!(result.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("Cargo.toml was not written by apigen"), "{stderr}");
+    assert_eq!(tree(&out), before, "--out was modified");
+
+    let forced = Command::new(env!("CARGO_BIN_EXE_apigen"))
+        .current_dir(workspace_root())
+        .args(["generate", "--force", "--spec", "tests/cases/fields.yaml", "--out"])
+        .arg(&out)
+        .output()
+        .expect("run apigen");
+    assert!(forced.status.success(), "{}", String::from_utf8_lossy(&forced.stderr));
+    assert!(!out.join("src/main.rs").exists(), "src/ was replaced");
+    assert_eq!(std::fs::read_to_string(out.join("notes.txt")).expect("kept"), "mine\n");
 }

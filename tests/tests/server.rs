@@ -585,7 +585,7 @@ async fn random_requests_never_panic_or_answer_5xx() {
             let segment: &&str = rng.pick(&segments);
             path.push_str(segment);
         }
-        if rng.next() % 4 == 0 {
+        if rng.next().is_multiple_of(4) {
             path.push('/');
         }
         if path.is_empty() {
@@ -598,7 +598,7 @@ async fn random_requests_never_panic_or_answer_5xx() {
         let uri = if query.is_empty() { path.clone() } else { format!("{path}?{}", query.join("&")) };
         let Ok(uri) = uri.parse::<axum::http::Uri>() else { continue };
         let mut request = axum::http::Request::builder().method(*rng.pick(&methods)).uri(uri);
-        if rng.next() % 2 == 0 {
+        if rng.next().is_multiple_of(2) {
             request = request.header("authorization", *rng.pick(&["Bearer x", "Bearer ", "Basic !!!", "Basic dXNlcjpwYXNz", "bearer writer", "Bearer writer"]));
         }
         for (header, choices) in [
@@ -609,11 +609,11 @@ async fn random_requests_never_panic_or_answer_5xx() {
             ("X-Trace", &[TRACE, "x"][..]),
             ("cookie", &["a=b", "=; ;=", "sid=%"][..]),
         ] {
-            if rng.next() % 2 == 0 {
+            if rng.next().is_multiple_of(2) {
                 request = request.header(header, *rng.pick(choices));
             }
         }
-        let body = if rng.next() % 5 == 0 { rng.text(b"{}[]\":,0123456789abcnul \\", 40) } else { (*rng.pick(&bodies)).to_owned() };
+        let body = if rng.next().is_multiple_of(5) { rng.text(b"{}[]\":,0123456789abcnul \\", 40) } else { (*rng.pick(&bodies)).to_owned() };
         let Ok(request) = request.body(axum::body::Body::from(body)) else { continue };
         let response = router.clone().oneshot(request).await.expect("infallible");
         assert!(response.status().as_u16() < 500, "{name}: {} for round {round}", response.status());

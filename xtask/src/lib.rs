@@ -3,7 +3,7 @@
 pub mod bench;
 pub mod corpus;
 
-use generator::output::{check_tree, write_tree, Stale};
+use generator::output::{check_tree, write_tree_with, Stale, WriteOptions};
 use generator::{CrateConfig, Error, ErrorKind, Layout, OutputFile, SpecInput};
 use std::path::{Path, PathBuf};
 
@@ -65,6 +65,9 @@ pub fn check(root: &Path) -> Result<Vec<Stale>, String> {
 /// Regenerates `generated/`; on any error nothing is written.
 pub fn codegen(root: &Path) -> Result<usize, String> {
     let files = codegen_files(root).map_err(|e| e.to_string())?;
-    write_tree(&root.join("generated"), &files).map_err(|e| format!("generated/: {e}"))?;
+    // `generated/` is wholly generated: a file in its `src/` that apigen did
+    // not write is an orphan (`--check` says so), removed here.
+    let options = WriteOptions { remove_orphans: true, ..Default::default() };
+    write_tree_with(&root.join("generated"), &files, &options).map_err(|e| format!("generated/: {e}"))?;
     Ok(files.len())
 }

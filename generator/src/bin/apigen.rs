@@ -1,7 +1,7 @@
 //! `apigen`: generate a standalone Rust crate from any OpenAPI 3.0 document.
 //!
 //! ```text
-//! apigen generate --spec FILE [--spec FILE...] --out DIR [--crate-name NAME] [--strict] [--stats]
+//! apigen generate --spec FILE [--spec FILE...] --out DIR [--crate-name NAME] [--strict] [--stats] [--force]
 //! ```
 
 use clap::{Parser, Subcommand};
@@ -30,10 +30,15 @@ enum Command {
         /// The OpenAPI document, YAML or JSON; repeat for several.
         #[arg(long, required = true)]
         spec: Vec<PathBuf>,
-        /// The crate's root directory (created if missing; generated files
-        /// in it are replaced, other files are left alone).
+        /// The crate's root directory (created if missing). Its Cargo.toml,
+        /// README.md and src/ are replaced; other files are left alone. A
+        /// directory holding a crate apigen did not write is refused.
         #[arg(long)]
         out: PathBuf,
+        /// Replace Cargo.toml, README.md and src/ in --out even when apigen
+        /// did not write them.
+        #[arg(long)]
+        force: bool,
         /// Cargo package name (default: from the spec's title).
         #[arg(long)]
         crate_name: Option<String>,
@@ -50,7 +55,7 @@ enum Command {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Generate { spec, out, crate_name, strict, stats } => match generate(&spec, &out, crate_name, strict) {
+        Command::Generate { spec, out, crate_name, strict, stats, force } => match generate(&spec, &out, crate_name, strict, force) {
             Ok((count, timings)) => {
                 eprintln!("wrote {count} files to {}", out.display());
                 if stats {
@@ -66,7 +71,7 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(specs: &[PathBuf], out: &Path, crate_name: Option<String>, strict: bool) -> Result<(usize, Timings), Error> {
+fn generate(specs: &[PathBuf], out: &Path, crate_name: Option<String>, strict: bool, force: bool) -> Result<(usize, Timings), Error> {
     let mut timings = Timings::default();
     let mut apis = Vec::with_capacity(specs.len());
     for spec in specs {
@@ -109,8 +114,9 @@ fn generate(specs: &[PathBuf], out: &Path, crate_name: Option<String>, strict: b
     for warning in generator::warnings(&apis) {
         eprintln!("warning: {warning}");
     }
-    generator::output::write_tree(out, &files)
-        .map_err(|e| Error::new(out.display().to_string(), None, ErrorKind::Io(e.to_string())))?;
+    let options = generator::output::WriteOptions { replace_foreign: force, ..Default::default() };
+    generator::output::write_tree_with(out, &files, &options)
+        .map_err(|e| Error::new(out.display().to_string(), None, ErrorKind::Write(e.to_string())))?;
     Ok((files.len(), timings))
 }
 

@@ -268,8 +268,12 @@ fn operation_method(op: &Operation) -> TokenStream {
             let arg = ident(&p.name);
             let ty = arg_type(&p.ty);
             args.push(quote!(#arg: #ty));
+            let in_template = op.path_parts.iter().any(|part| matches!(part, PathPart::Param(n) if *n == p.name));
             if p.location != Location::Path {
                 statements.push(param_statement(p, quote!(&#arg)));
+            } else if !in_template {
+                // The spec declares it, but its path has no place for it.
+                statements.push(quote!(let _ = #arg;));
             }
         } else {
             let field = ident(&p.name);

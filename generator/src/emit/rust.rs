@@ -61,39 +61,12 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
     }
 }
 
-/// Rustdoc lines (each with its leading space) for spec text. Fenced code
-/// without a language is marked `text` and indented blocks are unindented,
-/// so rustdoc never tries to compile an example from a spec as a doctest.
-pub fn doc_lines(doc: &str) -> Vec<String> {
-    let mut lines = Vec::new();
-    let mut in_fence = false;
-    for line in doc.lines() {
-        let trimmed = line.trim_start();
-        let line = if trimmed.starts_with("```") {
-            let opening = !in_fence;
-            in_fence = !in_fence;
-            if opening && trimmed.trim_end() == "```" {
-                "```text".to_owned()
-            } else {
-                trimmed.to_owned()
-            }
-        } else if in_fence {
-            line.to_owned()
-        } else {
-            let indent = line.len() - trimmed.len();
-            if indent >= 4 || line.starts_with('\t') {
-                trimmed.to_owned()
-            } else {
-                line.to_owned()
-            }
-        };
-        lines.push(format!(" {}", line.trim_end()));
-    }
-    if in_fence {
-        lines.push(" ```".to_owned());
-    }
-    lines
+/// A type expression as it reads in code (`Vec<String>`), for messages.
+pub fn type_text(ty: &TypeRef) -> String {
+    type_tokens(ty).to_string().replace(' ', "").replace(',', ", ")
 }
+
+pub use super::rustdoc::doc_lines;
 
 /// `#[doc = "..."]` attributes for spec text (see [`doc_lines`]).
 pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
@@ -102,7 +75,10 @@ pub fn doc_attrs(doc: Option<&str>) -> TokenStream {
 }
 
 /// Formats a module's tokens with prettyplease.
+/// Every doc attribute is first made inert ([`super::rustdoc`]), whichever
+/// emitter wrote it.
 pub fn format_file(tokens: TokenStream, what: &str) -> Result<String, Error> {
+    let tokens = super::rustdoc::inert_doc_attrs(tokens);
     let file = syn::parse2::<syn::File>(tokens).map_err(|e| {
         Error::new(what, None, ErrorKind::Internal(format!("emitted code does not parse: {e}")))
     })?;

@@ -8,6 +8,7 @@ use crate::error::Pointer;
 use crate::ir::{Additional, Check, PropertyCheck};
 use openapiv3::{AdditionalProperties, IntegerFormat, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
 use serde_json::Value;
+use std::collections::HashSet;
 
 
 impl Lowerer<'_> {
@@ -49,7 +50,18 @@ impl Lowerer<'_> {
     }
 
     /// The check of a schema described in place (for a type's own definition).
+    /// Memoized by pointer: `allOf` parts shared by many schemas (and parts
+    /// of parts) are described once, so fan-out costs linear time.
     pub(super) fn structural_check(&self, schema: &Schema, at: &Pointer, depth: usize) -> Check {
+        if let Some(check) = self.check_memo.borrow().get(at) {
+            return check.clone();
+        }
+        let check = self.describe(schema, at, depth);
+        self.check_memo.borrow_mut().insert(at.clone(), check.clone());
+        check
+    }
+
+    fn describe(&self, schema: &Schema, at: &Pointer, depth: usize) -> Check {
         let child = |src: SchemaSrc<'_>, child_at: &Pointer| self.check_at(src, child_at, depth + 1);
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => Check::String {
@@ -89,9 +101,11 @@ impl Lowerer<'_> {
             }
             SchemaKind::AllOf { all_of } if all_of.len() == 1 => child((&all_of[0]).into(), &at.push("allOf").push("0")),
             SchemaKind::AllOf { all_of } => {
-                // Every part must hold.
-                let mut properties = Vec::new();
-                let mut required = Vec::new();
+                // Every part must hold. A property named by several parts
+                // keeps its first description, as the merged struct does.
+                let mut properties: Vec<PropertyCheck> = Vec::new();
+                let mut required: Vec<String> = Vec::new();
+                let (mut named, mut must) = (HashSet::new(), HashSet::new());
                 for (i, part) in all_of.iter().enumerate() {
                     let part_at = at.push("allOf").push(i.to_string());
                     let resolved = match part {
@@ -100,8 +114,8 @@ impl Lowerer<'_> {
                     };
                     if let Some((schema, part_at)) = resolved {
                         if let Check::Object { properties: p, required: r, .. } = self.structural_check(&schema, &part_at, depth + 1) {
-                            properties.extend(p);
-                            required.extend(r);
+                            properties.extend(p.into_iter().filter(|p| named.insert(p.name.clone())));
+                            required.extend(r.into_iter().filter(|r| must.insert(r.clone())));
                         }
                     }
                 }

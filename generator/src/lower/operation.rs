@@ -26,6 +26,9 @@ impl Lowerer<'_> {
                     return Err(self.unsupported(&item_at, "a path item given by `$ref`"));
                 }
             };
+            for problem in template_problems(path) {
+                self.doubt(&item_at, format!("the path template {problem}: no request can match it"))?;
+            }
             for (method, op) in item.iter() {
                 let op_at = item_at.push(method);
                 let raw_name = match &op.operation_id {
@@ -38,6 +41,7 @@ impl Lowerer<'_> {
                 // schemas are met, so they read the same in every spec.
                 let response_type = self.type_scope.claim(format!("{type_prefix}Response"));
                 let mut parameters = self.lower_parameters(&item.parameters, &op.parameters, &item_at, &op_at, &type_prefix)?;
+                self.check_parameters(path, &parameters, &op_at)?;
                 let path_parts = split_path(path, &mut parameters);
                 let params_type = parameters
                     .iter()
@@ -81,6 +85,27 @@ impl Lowerer<'_> {
             }
         }
         Ok(operations)
+    }
+
+    /// Parameters no request can carry: a path parameter the template does
+    /// not name (it is required, so every request is refused), or a header
+    /// whose name is not an HTTP token (no client can send it).
+    fn check_parameters(&mut self, path: &str, parameters: &[Parameter], op_at: &Pointer) -> Result<(), Error> {
+        let named = template_names(path);
+        for p in parameters {
+            match p.location {
+                Location::Path if !named.contains(&p.wire_name.as_str()) => {
+                    let what = format!("path parameter `{}` is not in the path template `{path}`: every request is refused", p.wire_name);
+                    self.doubt(&op_at.push("parameters"), what)?;
+                }
+                Location::Header if !is_token(&p.wire_name) => {
+                    let what = format!("header parameter `{}` is not a valid header name: no client can send it", p.wire_name.escape_debug());
+                    self.doubt(&op_at.push("parameters"), what)?;
+                }
+                _ => {}
+            }
+        }
+        Ok(())
     }
 
     /// Path-level parameters, overridden by operation-level ones with the
@@ -303,6 +328,60 @@ impl Lowerer<'_> {
             example: first_example,
         }))
     }
+}
+
+/// The parameter names of a path template, in order.
+fn template_names(path: &str) -> Vec<&str> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}').map(|c| open + c) else { break };
+        names.push(&rest[open + 1..close]);
+        rest = &rest[close + 1..];
+    }
+    names
+}
+
+/// What makes a path template unmatchable: an unclosed or stray brace, an
+/// empty or repeated name, a name holding `/` or `{`, or two parameters with
+/// nothing between them (where one ends is unknowable).
+fn template_problems(path: &str) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut seen: Vec<&str> = Vec::new();
+    // Where the last parameter ended, to find two with nothing between.
+    let mut param_end = None;
+    let mut i = 0;
+    while let Some(offset) = path[i..].find(['{', '}']) {
+        let at = i + offset;
+        if path.as_bytes()[at] == b'}' {
+            problems.push(format!("`{path}` has a `}}` with no `{{` before it"));
+            break;
+        }
+        let Some(close) = path[at + 1..].find(['{', '}']).map(|c| at + 1 + c).filter(|&c| path.as_bytes()[c] == b'}') else {
+            problems.push(format!("`{path}` has a `{{` that is not closed before the next one or the end"));
+            break;
+        };
+        let name = &path[at + 1..close];
+        if name.is_empty() {
+            problems.push(format!("`{path}` has an empty parameter name"));
+        } else if name.contains('/') {
+            problems.push(format!("`{path}` has a parameter name holding `/`"));
+        } else if seen.contains(&name) {
+            problems.push(format!("`{path}` names the parameter `{name}` twice"));
+        }
+        if param_end == Some(at) {
+            problems.push(format!("`{path}` has two parameters with nothing between them (before `{name}`)"));
+        }
+        seen.push(name);
+        param_end = Some(close + 1);
+        i = close + 1;
+    }
+    problems
+}
+
+/// Whether a header name is an RFC 9110 token.
+fn is_token(name: &str) -> bool {
+    !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
 /// Splits `/jobs/{id}/data` into literals and parameters. A template name

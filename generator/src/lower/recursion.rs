@@ -3,8 +3,8 @@
 //! infinite size, so the fields that close such a cycle are boxed; a type
 //! alias that refers to itself cannot exist in Rust and becomes a JSON value.
 
-use crate::ir::{TypeDef, TypeKind, TypeRef};
-use std::collections::{BTreeMap, BTreeSet};
+use crate::ir::{Check, TypeDef, TypeKind, TypeRef};
+use std::collections::{BTreeMap, HashMap};
 
 /// The named types a type holds inline (not behind a `Vec` or a map).
 fn direct_names(ty: &TypeRef, out: &mut Vec<String>) {
@@ -25,18 +25,68 @@ fn all_names(ty: &TypeRef, out: &mut Vec<String>) {
     }
 }
 
-fn reaches(graph: &BTreeMap<String, Vec<String>>, from: &str, target: &str) -> bool {
-    let mut seen = BTreeSet::new();
-    let mut stack = vec![from.to_owned()];
-    while let Some(node) = stack.pop() {
-        if node == target {
-            return true;
+/// The strongly connected component of each node of a graph given as
+/// successor lists (Tarjan's algorithm, iterative: a chain of a hundred
+/// thousand types must not exhaust the stack). Two nodes share a component
+/// exactly when each reaches the other.
+fn components(edges: &[Vec<usize>]) -> Vec<usize> {
+    const UNSEEN: usize = usize::MAX;
+    let n = edges.len();
+    let (mut index, mut low, mut component) = (vec![UNSEEN; n], vec![0; n], vec![UNSEEN; n]);
+    let (mut on_stack, mut stack) = (vec![false; n], Vec::new());
+    let (mut next_index, mut next_component) = (0, 0);
+    for root in 0..n {
+        if index[root] != UNSEEN {
+            continue;
         }
-        if seen.insert(node.clone()) {
-            stack.extend(graph.get(&node).into_iter().flatten().cloned());
+        // (node, how many of its successors were visited)
+        let mut work = vec![(root, 0usize)];
+        while let Some(&mut (node, ref mut child)) = work.last_mut() {
+            if *child == 0 && index[node] == UNSEEN {
+                index[node] = next_index;
+                low[node] = next_index;
+                next_index += 1;
+                stack.push(node);
+                on_stack[node] = true;
+            }
+            if let Some(&succ) = edges[node].get(*child) {
+                *child += 1;
+                if index[succ] == UNSEEN {
+                    work.push((succ, 0));
+                } else if on_stack[succ] {
+                    low[node] = low[node].min(index[succ]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[node]);
+            }
+            if low[node] == index[node] {
+                while let Some(member) = stack.pop() {
+                    on_stack[member] = false;
+                    component[member] = next_component;
+                    if member == node {
+                        break;
+                    }
+                }
+                next_component += 1;
+            }
         }
     }
-    false
+    component
+}
+
+/// Whether `node` lies on a cycle: its component has another member, or it
+/// refers to itself.
+fn on_cycle(node: usize, edges: &[Vec<usize>], component: &[usize], sizes: &[usize]) -> bool {
+    sizes[component[node]] > 1 || edges[node].contains(&node)
+}
+
+fn sizes(component: &[usize]) -> Vec<usize> {
+    let mut sizes = vec![0; component.len()];
+    component.iter().for_each(|&c| sizes[c] += 1);
+    sizes
 }
 
 fn boxed(ty: &TypeRef) -> TypeRef {
@@ -46,40 +96,51 @@ fn boxed(ty: &TypeRef) -> TypeRef {
     }
 }
 
-/// Boxes the struct fields that close a cycle, and breaks alias cycles.
-pub fn break_cycles(types: &mut [TypeDef]) {
-    let mut aliases: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for t in types.iter() {
-        if let TypeKind::Alias { target } = &t.kind {
-            let mut names = Vec::new();
-            all_names(target, &mut names);
-            aliases.insert(t.name.clone(), names);
-        }
-    }
-    let cyclic_aliases: BTreeSet<String> = aliases
+/// Boxes the struct fields that close a cycle, and breaks alias cycles;
+/// returns the aliases that became JSON values (pointer and name).
+pub fn break_cycles(types: &mut [TypeDef]) -> Vec<(String, String)> {
+    let index: HashMap<String, usize> = types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect();
+    let ids = |names: Vec<String>| -> Vec<usize> { names.iter().filter_map(|n| index.get(n).copied()).collect() };
+
+    // Aliases through aliases only: Rust refuses those even behind a `Vec`.
+    let alias_edges: Vec<Vec<usize>> = types
         .iter()
-        .filter(|(name, targets)| targets.iter().any(|t| reaches(&aliases, t, name)))
-        .map(|(name, _)| name.clone())
+        .map(|t| match &t.kind {
+            TypeKind::Alias { target } => {
+                let mut names = Vec::new();
+                all_names(target, &mut names);
+                ids(names).into_iter().filter(|&j| matches!(types[j].kind, TypeKind::Alias { .. })).collect()
+            }
+            _ => Vec::new(),
+        })
         .collect();
-    for t in types.iter_mut() {
-        if cyclic_aliases.contains(&t.name) {
+    let component = components(&alias_edges);
+    let size = sizes(&component);
+    let mut broken = Vec::new();
+    for (i, t) in types.iter_mut().enumerate() {
+        if matches!(t.kind, TypeKind::Alias { .. }) && on_cycle(i, &alias_edges, &component, &size) {
             t.kind = TypeKind::Alias { target: TypeRef::Json };
+            broken.push((t.pointer.clone(), t.name.clone()));
         }
     }
 
-    let mut graph: BTreeMap<String, Vec<String>> = BTreeMap::new();
-    for t in types.iter() {
-        let mut names = Vec::new();
-        match &t.kind {
-            TypeKind::Struct(s) => s.fields.iter().for_each(|f| direct_names(&f.ty, &mut names)),
-            TypeKind::Alias { target } => direct_names(target, &mut names),
-            TypeKind::Union(u) => u.variants.iter().for_each(|v| direct_names(&v.ty, &mut names)),
-            TypeKind::Enum(_) => {}
-        }
-        graph.insert(t.name.clone(), names);
-    }
-    for t in types.iter_mut() {
-        let name = t.name.clone();
+    // What each type holds inline; a field whose type holds its struct
+    // (directly or not) closes a cycle.
+    let inline_edges: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| {
+            let mut names = Vec::new();
+            match &t.kind {
+                TypeKind::Struct(s) => s.fields.iter().for_each(|f| direct_names(&f.ty, &mut names)),
+                TypeKind::Alias { target } => direct_names(target, &mut names),
+                TypeKind::Union(u) => u.variants.iter().for_each(|v| direct_names(&v.ty, &mut names)),
+                TypeKind::Enum(_) => {}
+            }
+            ids(names)
+        })
+        .collect();
+    let component = components(&inline_edges);
+    for (i, t) in types.iter_mut().enumerate() {
         let slots: Vec<&mut TypeRef> = match &mut t.kind {
             TypeKind::Struct(s) => s.fields.iter_mut().map(|f| &mut f.ty).collect(),
             TypeKind::Union(u) => u.variants.iter_mut().map(|v| &mut v.ty).collect(),
@@ -88,9 +149,58 @@ pub fn break_cycles(types: &mut [TypeDef]) {
         for ty in slots {
             let mut names = Vec::new();
             direct_names(ty, &mut names);
-            if names.iter().any(|n| reaches(&graph, n, &name)) {
+            if ids(names).iter().any(|&j| component[j] == component[i]) {
                 *ty = boxed(ty);
             }
+        }
+    }
+    broken
+}
+
+/// A check that is only a reference to another type's check (through any
+/// number of `Nullable`s): the next link of a chain of references.
+fn referred(check: &Check) -> Option<&str> {
+    match check {
+        Check::Ref { name } => Some(name),
+        Check::Nullable { inner } => referred(inner),
+        _ => None,
+    }
+}
+
+/// Checks that refer to each other and to nothing else (`A: {$ref: B}`,
+/// `B: {$ref: A}`) describe no value at all; validating against them would
+/// never end. They admit any value, as the JSON type their aliases became.
+pub fn break_check_cycles(types: &mut [TypeDef]) {
+    let index: BTreeMap<&str, usize> = types.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
+    let next: Vec<Option<usize>> = types.iter().map(|t| referred(&t.check).and_then(|n| index.get(n).copied())).collect();
+    // Each check refers to at most one other: walk each chain once, marking
+    // where it went (0: not yet, 1: on the current walk, 2: done).
+    let mut state = vec![0u8; types.len()];
+    let mut cyclic = vec![false; types.len()];
+    for start in 0..types.len() {
+        let mut path = Vec::new();
+        let mut at = Some(start);
+        while let Some(i) = at {
+            match state[i] {
+                0 => {
+                    state[i] = 1;
+                    path.push(i);
+                    at = next[i];
+                }
+                1 => {
+                    // Back on this walk: everything from `i` on is a cycle.
+                    let from = path.iter().position(|&p| p == i).unwrap_or(0);
+                    path[from..].iter().for_each(|&p| cyclic[p] = true);
+                    break;
+                }
+                _ => break,
+            }
+        }
+        path.iter().for_each(|&p| state[p] = 2);
+    }
+    for (t, cyclic) in types.iter_mut().zip(cyclic) {
+        if cyclic {
+            t.check = Check::Any;
         }
     }
 }

@@ -1,6 +1,6 @@
 //! Schemas to Rust types. Each mapping rule says why it is what it is.
 
-use super::{doc_of, Lowerer, NameHint};
+use super::{doc_of, Lowerer, NameHint, MAX_ALIAS_HOPS, MAX_ENUM_VARIANTS, MAX_STRUCT_FIELDS};
 use crate::error::{ErrorKind, Pointer};
 use crate::error::Error;
 use crate::ir::{Additional, Check, Default, Discriminator, Field, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant};
@@ -54,7 +54,12 @@ impl Lowerer<'_> {
             let at = base.push(key);
             let name = self.component_names[key].clone();
             let slot = self.reserve_slot();
-            let ty = self.schema_type(schema.into(), &at, &NameHint::Claimed(name.clone()))?;
+            let mut ty = self.schema_type(schema.into(), &at, &NameHint::Claimed(name.clone()))?;
+            let defined = self.types[slot..].iter().flatten().any(|t| t.name == name);
+            if ty == TypeRef::Named(name.clone()) && !defined {
+                // `A: {allOf: [{$ref: A}]}`: the schema says nothing but itself.
+                ty = self.fallback(&at, format!("`{key}` is defined only by a reference to itself"))?;
+            }
             if ty != TypeRef::Named(name.clone()) {
                 // A primitive, array, map or another name: keep the
                 // component's name as an alias so downstream code can use it.
@@ -120,32 +125,97 @@ impl Lowerer<'_> {
         self.schema_type(SchemaSrc::Item(&schema), &target, &NameHint::Suggest(naming::type_name(&last)))
     }
 
-    /// Whether a schema (following refs) admits `null`.
+    /// Whether a schema (following refs and single-part `allOf`s) admits
+    /// `null`. The walk is bounded, so a schema that is its own only part
+    /// (`A: {allOf: [{$ref: A}]}`) ends it instead of recursing forever.
     pub(super) fn is_nullable(&self, src: SchemaSrc<'_>, at: &Pointer) -> bool {
-        match src {
-            SchemaSrc::Item(s) => {
-                s.schema_data.nullable
-                    || match &s.schema_kind {
-                        SchemaKind::Type(Type::String(t)) => t.enumeration.iter().any(Option::is_none),
-                        SchemaKind::AllOf { all_of } if all_of.len() == 1 => self.is_nullable((&all_of[0]).into(), at),
-                        _ => false,
-                    }
+        let mut owned: std::borrow::Cow<'_, Schema>;
+        let mut schema = match src {
+            SchemaSrc::Item(s) => s,
+            SchemaSrc::Ref(r) => match self.deref_schema(r, at) {
+                Ok((s, _)) => {
+                    owned = s;
+                    &*owned
+                }
+                Err(_) => return false,
+            },
+        };
+        for _ in 0..MAX_ALIAS_HOPS {
+            if schema.schema_data.nullable {
+                return true;
             }
-            SchemaSrc::Ref(r) => self
-                .deref_schema(r, at)
-                .map(|(s, p)| self.is_nullable(SchemaSrc::Item(&s), &p))
-                .unwrap_or(false),
+            match &schema.schema_kind {
+                SchemaKind::Type(Type::String(t)) => return t.enumeration.iter().any(Option::is_none),
+                SchemaKind::AllOf { all_of } if all_of.len() == 1 => match &all_of[0] {
+                    ReferenceOr::Item(part) => {
+                        owned = std::borrow::Cow::Owned(part.clone());
+                        schema = &*owned;
+                    }
+                    ReferenceOr::Reference { reference } => match self.deref_schema(reference, at) {
+                        Ok((s, _)) => {
+                            owned = s;
+                            schema = &*owned;
+                        }
+                        Err(_) => return false,
+                    },
+                },
+                _ => return false,
+            }
         }
+        false
+    }
+
+    /// Bounds no value can meet (`minimum` above `maximum`, `minLength`
+    /// above `maxLength`, ...) make every request fail validation: say so.
+    fn check_bounds(&mut self, schema: &Schema, at: &Pointer) -> Result<(), Error> {
+        // (minimum, maximum, exclusive minimum, exclusive maximum), and the
+        // counted bounds with their keywords.
+        type Numbers = Option<(Option<f64>, Option<f64>, bool, bool)>;
+        type Counts = Vec<(&'static str, &'static str, Option<usize>, Option<usize>)>;
+        let (numbers, lengths): (Numbers, Counts) =
+            match &schema.schema_kind {
+                SchemaKind::Type(Type::Integer(i)) => {
+                    (Some((i.minimum.map(|v| v as f64), i.maximum.map(|v| v as f64), i.exclusive_minimum, i.exclusive_maximum)), Vec::new())
+                }
+                SchemaKind::Type(Type::Number(n)) => (Some((n.minimum, n.maximum, n.exclusive_minimum, n.exclusive_maximum)), Vec::new()),
+                SchemaKind::Type(Type::String(t)) => (None, vec![("minLength", "maxLength", t.min_length, t.max_length)]),
+                SchemaKind::Type(Type::Array(a)) => (None, vec![("minItems", "maxItems", a.min_items, a.max_items)]),
+                SchemaKind::Type(Type::Object(o)) => (None, vec![("minProperties", "maxProperties", o.min_properties, o.max_properties)]),
+                SchemaKind::Any(a) => (
+                    Some((a.minimum, a.maximum, a.exclusive_minimum.unwrap_or(false), a.exclusive_maximum.unwrap_or(false))),
+                    vec![
+                        ("minLength", "maxLength", a.min_length, a.max_length),
+                        ("minItems", "maxItems", a.min_items, a.max_items),
+                        ("minProperties", "maxProperties", a.min_properties, a.max_properties),
+                    ],
+                ),
+                _ => (None, Vec::new()),
+            };
+        if let Some((Some(min), Some(max), ex_min, ex_max)) = numbers {
+            if min > max || (min == max && (ex_min || ex_max)) {
+                let (low, high) = (if ex_min { "exclusiveMinimum" } else { "minimum" }, if ex_max { "exclusiveMaximum" } else { "maximum" });
+                self.doubt(at, format!("{low} {min} and {high} {max} leave no valid value"))?;
+            }
+        }
+        for (low, high, min, max) in lengths {
+            if let (Some(min), Some(max)) = (min, max) {
+                if min > max {
+                    self.doubt(at, format!("{low} {min} is greater than {high} {max}: no value is valid"))?;
+                }
+            }
+        }
+        Ok(())
     }
 
     fn item_type(&mut self, schema: &Schema, at: &Pointer, hint: &NameHint) -> Result<TypeRef, Error> {
+        self.check_bounds(schema, at)?;
         let data = &schema.schema_data;
         let doc = doc_of(data.title.as_deref(), data.description.as_deref());
         match &schema.schema_kind {
             SchemaKind::Type(Type::String(s)) => {
                 if !s.enumeration.is_empty() {
                     let values: Vec<&str> = s.enumeration.iter().flatten().map(String::as_str).collect();
-                    return Ok(self.define_enum(&values, at, hint, doc));
+                    return self.define_enum(&values, at, hint, doc);
                 }
                 Ok(string_type(&s.format))
             }
@@ -200,7 +270,7 @@ impl Lowerer<'_> {
                     None if any.items.is_some() => self.array_type(any.items.as_ref().map(SchemaSrc::from), at, hint),
                     Some("string") | None if !any.enumeration.is_empty() && string_values.is_some() => {
                         let values = string_values.unwrap_or_default();
-                        Ok(self.define_enum(&values, at, hint, doc))
+                        self.define_enum(&values, at, hint, doc)
                     }
                     Some("string") => Ok(string_type_name(any.format.as_deref())),
                     Some("integer") => Ok(if any.format.as_deref() == Some("int32") { TypeRef::I32 } else { TypeRef::I64 }),
@@ -238,6 +308,10 @@ impl Lowerer<'_> {
                 Some(value) => TypeRef::Map(Box::new(value)),
             });
         }
+        if parts.properties.len() > MAX_STRUCT_FIELDS {
+            let what = format!("an object of {} properties (more than {MAX_STRUCT_FIELDS})", parts.properties.len());
+            return self.approximate(&at.push("properties"), what, TypeRef::JsonObject);
+        }
         let name = self.claim_type_name(hint);
         self.defined_at.insert(at.clone(), name.clone());
         let slot = self.reserve_slot();
@@ -245,6 +319,7 @@ impl Lowerer<'_> {
         let mut property_checks = Vec::with_capacity(parts.properties.len());
         let mut scope = Scope::with_reserved(additional.is_some().then_some("additional_properties"));
         let mut fields = Vec::with_capacity(parts.properties.len());
+        let required_names: std::collections::HashSet<&str> = parts.required.iter().copied().collect();
         for (wire, src) in &parts.properties {
             let field_at = at.push("properties").push(wire);
             // A `readOnly` property is only in responses and a `writeOnly` one
@@ -253,7 +328,7 @@ impl Lowerer<'_> {
                 SchemaSrc::Item(s) => s.schema_data.read_only || s.schema_data.write_only,
                 SchemaSrc::Ref(_) => false,
             };
-            let required = parts.required.contains(wire) && !one_way;
+            let required = required_names.contains(wire) && !one_way;
             let nullable = self.is_nullable(*src, &field_at);
             let ty = self.schema_type(*src, &field_at, &child_hint.child(wire))?;
             property_checks.push(PropertyCheck { name: (*wire).to_owned(), check: self.check_of(*src, &field_at) });
@@ -300,10 +375,13 @@ impl Lowerer<'_> {
             }
         };
         // One-way (`readOnly`/`writeOnly`) properties were made optional above.
-        let optional_one_way: Vec<&str> = fields.iter().filter(|f| !f.required).map(|f| f.wire_name.as_str()).collect();
+        let optional_one_way: std::collections::HashSet<&str> = fields.iter().filter(|f| !f.required).map(|f| f.wire_name.as_str()).collect();
         let check = Check::Object {
             properties: property_checks,
-            required: parts.required.iter().filter(|r| !optional_one_way.contains(r)).map(|r| (*r).to_owned()).collect(),
+            required: {
+                let mut listed = std::collections::HashSet::new();
+                parts.required.iter().filter(|r| !optional_one_way.contains(**r) && listed.insert(**r)).map(|r| (*r).to_owned()).collect()
+            },
             additional: additional_check,
         };
         self.types[slot] = Some(TypeDef {
@@ -360,6 +438,7 @@ impl Lowerer<'_> {
             parts.push((schema, target));
         }
         let mut merged: Vec<(String, ReferenceOr<Box<Schema>>, Pointer)> = Vec::new();
+        let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let mut required: Vec<String> = Vec::new();
         let mut additional: Option<AdditionalProperties> = None;
         for (schema, part_at) in &parts {
@@ -372,12 +451,13 @@ impl Lowerer<'_> {
             };
             for (key, prop) in props {
                 let prop_at = part_at.push("properties").push(key);
-                if let Some(existing) = merged.iter().find(|(k, _, _)| k == key) {
+                if let Some(existing) = index.get(key).map(|&i| &merged[i]) {
                     if serde_json::to_value(&existing.1).ok() != serde_json::to_value(prop).ok() {
                         return self.fallback(&prop_at, format!("`allOf` parts define property `{key}` differently"));
                     }
                     continue;
                 }
+                index.insert(key.clone(), merged.len());
                 merged.push((key.clone(), prop.clone(), prop_at));
             }
             required.extend(req.iter().cloned());
@@ -390,7 +470,15 @@ impl Lowerer<'_> {
                 SchemaSrc::Ref(r) => ReferenceOr::Reference { reference: (*r).to_owned() },
                 SchemaSrc::Item(s) => ReferenceOr::Item(Box::new((*s).clone())),
             };
-            merged.push(((*key).to_owned(), prop, at.push("properties").push(key)));
+            let prop_at = at.push("properties").push(key);
+            if let Some(existing) = index.get(*key).map(|&i| &merged[i]) {
+                if serde_json::to_value(&existing.1).ok() != serde_json::to_value(&prop).ok() {
+                    return self.fallback(&prop_at, format!("`allOf` parts and the schema itself define property `{key}` differently"));
+                }
+                continue;
+            }
+            index.insert((*key).to_owned(), merged.len());
+            merged.push(((*key).to_owned(), prop, prop_at));
         }
         self.merged_struct(merged, required, additional, at, hint, doc)
     }
@@ -455,11 +543,12 @@ impl Lowerer<'_> {
         let child_hint = NameHint::Claimed(name.clone());
         let mut scope = Scope::new();
         let mut variants = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for (i, alternative) in real {
             let variant_at = list_at.push(i.to_string());
             let ty = self.schema_type(alternative.into(), &variant_at, &child_hint.child(&format!("Variant{}", i + 1)))?;
             let ty = if self.is_nullable(alternative.into(), &variant_at) { ty.option() } else { ty };
-            if variants.iter().any(|v: &UnionVariant| v.ty == ty) {
+            if !seen.insert(ty.clone()) {
                 continue;
             }
             // Tag values: the mapping's entries that point here, and the
@@ -491,13 +580,19 @@ impl Lowerer<'_> {
 
     /// String enums keep unknown values in a fallback variant: vendors add
     /// values, and a client must not fail on one it does not know.
-    fn define_enum(&mut self, values: &[&str], at: &Pointer, hint: &NameHint, doc: Option<String>) -> TypeRef {
+    fn define_enum(&mut self, values: &[&str], at: &Pointer, hint: &NameHint, doc: Option<String>) -> Result<TypeRef, Error> {
+        if values.len() > MAX_ENUM_VARIANTS {
+            let what = format!("an enum of {} values (more than {MAX_ENUM_VARIANTS})", values.len());
+            return self.approximate(&at.push("enum"), what, TypeRef::String);
+        }
         let name = self.claim_type_name(hint);
         self.defined_at.insert(at.clone(), name.clone());
+        self.enum_names.insert(name.clone());
         let mut scope = Scope::new();
         let mut variants: Vec<Variant> = Vec::new();
+        let mut seen = std::collections::HashSet::new();
         for value in values {
-            if variants.iter().any(|v| v.wire_value == *value) {
+            if !seen.insert(*value) {
                 continue;
             }
             variants.push(Variant {
@@ -522,7 +617,7 @@ impl Lowerer<'_> {
             },
             kind: TypeKind::Enum(StringEnum { variants, fallback }),
         }));
-        TypeRef::Named(name)
+        Ok(TypeRef::Named(name))
     }
 }
 
@@ -575,7 +670,7 @@ fn default_fits(ty: &TypeRef, value: &Value, cx: &Lowerer<'_>) -> bool {
         (TypeRef::I64, Value::Number(n)) => n.as_i64().is_some(),
         (TypeRef::F32 | TypeRef::F64, Value::Number(_)) => true,
         (TypeRef::Vec(_), Value::Array(items)) => items.is_empty(),
-        (TypeRef::Named(name), Value::String(_)) => cx.types.iter().flatten().any(|t| &t.name == name && matches!(t.kind, TypeKind::Enum(_))),
+        (TypeRef::Named(name), Value::String(_)) => cx.enum_names.contains(name),
         _ => false,
     }
 }

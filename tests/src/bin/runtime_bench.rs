@@ -1053,7 +1053,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    Some(if values.len() % 2 == 0 {
+    Some(if values.len().is_multiple_of(2) {
         (values[mid - 1] + values[mid]) / 2.0
     } else {
         values[mid]
@@ -1519,7 +1519,7 @@ async fn run(args: Args) -> ExitCode {
             for slice in 0..slices {
                 let count = requests * (slice + 1) / slices - requests * slice / slices;
                 for second in [false, true] {
-                    let side = usize::from(((round + slice as u32) % 2 == 0) == second);
+                    let side = usize::from((round + slice as u32).is_multiple_of(2) == second);
                     if !args.measures(side) {
                         continue;
                     }
