@@ -1,20 +1,21 @@
-//! Generates two cases into `OUT_DIR` so tests can run their code:
-//! `server_rules` (one operation per rule a server enforces) and `one_of`
-//! (unions, tagged and untagged).
+//! Generates cases into `OUT_DIR` so tests can run their code:
+//! `server_rules` (one operation per rule a server enforces), `one_of`
+//! (unions, tagged and untagged), and the hostile `cycles` (schemas that
+//! refer to themselves) and `limits` (a server's limits and timeouts).
 
 use generator::{CrateConfig, Layout, SpecInput};
 use std::path::Path;
 
 fn main() {
-    for case in ["server_rules", "one_of"] {
-        generate(case);
+    for (case, folder) in [("server_rules", "cases"), ("one_of", "cases"), ("cycles", "hostile"), ("limits", "hostile")] {
+        generate(case, folder);
     }
 }
 
-fn generate(case: &str) {
+fn generate(case: &str, folder: &str) {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
     let out = std::env::var("OUT_DIR").unwrap_or_default();
-    let spec_path = Path::new(&manifest).join(format!("cases/{case}.yaml"));
+    let spec_path = Path::new(&manifest).join(format!("{folder}/{case}.yaml"));
     println!("cargo:rerun-if-changed={}", spec_path.display());
     let text = std::fs::read_to_string(&spec_path).unwrap_or_else(|e| panic!("{}: {e}", spec_path.display()));
     let config = CrateConfig {
@@ -24,7 +25,7 @@ fn generate(case: &str) {
         layout: Layout::Single,
         strict: false,
     };
-    let files = generator::generate(&[SpecInput::new(format!("tests/cases/{case}.yaml"), text)], &config)
+    let files = generator::generate(&[SpecInput::new(format!("tests/{folder}/{case}.yaml"), text)], &config)
         .unwrap_or_else(|e| panic!("{e}"));
     let dir = Path::new(&out).join(case);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));

@@ -9,9 +9,14 @@ const TEMPLATES: &[(&str, &str)] = &[
     ("README.md.j2", include_str!("../../templates/README.md.j2")),
     ("lib.rs.j2", include_str!("../../templates/lib.rs.j2")),
     ("mod.rs.j2", include_str!("../../templates/mod.rs.j2")),
-    ("support/mod.rs", include_str!("../../templates/support/mod.rs")),
-    ("support/client.rs", include_str!("../../templates/support/client.rs")),
-    ("support/server.rs", include_str!("../../templates/support/server.rs")),
+];
+
+/// The runtime every generated crate carries, copied as written (it is
+/// Rust, not a template: its `{{` and `{%` are format strings and code).
+pub const RUNTIME: &[(&str, &str)] = &[
+    ("src/support/mod.rs", include_str!("../../templates/support/mod.rs")),
+    ("src/support/client.rs", include_str!("../../templates/support/client.rs")),
+    ("src/support/server.rs", include_str!("../../templates/support/server.rs")),
 ];
 
 pub fn environment() -> Environment<'static> {

@@ -97,6 +97,11 @@ pub enum Error {
     UnexpectedStatus(Box<RawResponse>),
     /// A documented status whose body does not match its schema.
     InvalidBody { response: Box<RawResponse>, message: String },
+    /// The response body is larger than the call's limit (see
+    /// `with_response_limit`); no more of it was read.
+    ResponseTooLarge { status: u16, limit: usize },
+    /// A redirect could not be followed (too many of them).
+    Redirect(String),
 }
 
 /// A response kept whole because the client could not type it.
@@ -113,6 +118,7 @@ impl Error {
         match self {
             Error::UnexpectedStatus(r) | Error::InvalidBody { response: r, .. } => Some(r.status),
             Error::Token { status, .. } => *status,
+            Error::ResponseTooLarge { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
             _ => None,
         }
@@ -142,6 +148,10 @@ impl fmt::Display for Error {
             Error::InvalidBody { response, message } => {
                 write!(f, "the body of the {} response does not match its schema: {message}", response.status)
             }
+            Error::ResponseTooLarge { status, limit } => {
+                write!(f, "the body of the {status} response is larger than the limit of {limit} bytes")
+            }
+            Error::Redirect(m) => write!(f, "redirect not followed: {m}"),
         }
     }
 }
@@ -395,7 +405,7 @@ struct BaseUrl {
 
 impl BaseUrl {
     fn new(text: String) -> Result<Self, Error> {
-        let url = reqwest::Url::parse(&text).map_err(|e| Error::InvalidUrl(format!("base URL `{text}`: {e}")))?;
+        let url = reqwest::Url::parse(&text).map_err(|e| Error::InvalidUrl(format!("base URL `{}`: {e}", redact(&text))))?;
         let plain = matches!(url.scheme(), "http" | "https")
             && url.has_host()
             && !url.cannot_be_a_base()
@@ -487,6 +497,8 @@ pub struct Response {
     status: u16,
     headers: HeaderMap,
     body: Bytes,
+    /// The URL that answered, after the redirects followed.
+    url: reqwest::Url,
 }
 
 impl Response {
@@ -646,6 +658,7 @@ pub struct TokenSource {
     credentials: OAuth2ClientCredentials,
     token_url: String,
     http: reqwest::Client,
+    timeout: Option<Duration>,
     cache: std::sync::Mutex<HashMap<String, CachedToken>>,
     fetching: tokio::sync::Mutex<()>,
 }
@@ -732,10 +745,24 @@ impl TokenSource {
         if creds.secret_in_header {
             request = request.basic_auth(&creds.client_id, Some(creds.client_secret.expose()));
         }
+        if let Some(timeout) = self.timeout {
+            request = request.timeout(timeout);
+        }
         let started = Instant::now();
-        let response = request.send().await.map_err(|e| Error::Token { status: None, message: e.without_url().to_string() })?;
-        let status = response.status().as_u16();
-        let bytes = response.bytes().await.map_err(|e| Error::Token { status: Some(status), message: e.without_url().to_string() })?;
+        let fail = |status: Option<u16>, message: String| Error::Token { status, message };
+        // The client's redirect policy follows redirects within the token
+        // endpoint's origin; one elsewhere would take the secret along.
+        let response = read(request, false, TOKEN_RESPONSE_LIMIT).await.map_err(|e| match e {
+            Error::ResponseTooLarge { status, limit } => fail(Some(status), format!("the token response is larger than {limit} bytes")),
+            other => fail(None, other.to_string()),
+        })?;
+        let (status, bytes) = match response {
+            Some(r) if foreign_redirect(&r).is_some() => {
+                return Err(fail(Some(r.status), "the token endpoint redirects to another origin; the client secret is not sent there".into()));
+            }
+            Some(r) => (r.status, r.body),
+            None => return Err(fail(None, "no response".into())),
+        };
         if !(200..300).contains(&status) {
             return Err(Error::Token { status: Some(status), message: "the token endpoint refused the request".into() });
         }
@@ -778,11 +805,58 @@ pub struct CoreBuilder {
     base_url: String,
     http: Option<reqwest::Client>,
     credentials: BTreeMap<&'static str, Credential>,
+    timeout: Option<Duration>,
+    response_limit: usize,
+}
+
+/// How long a call may take, from connecting to the last byte of the
+/// response, when the client builds its own `reqwest::Client`.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(60);
+/// How long connecting may take, when the client builds its own `reqwest::Client`.
+pub const DEFAULT_CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+/// The largest response body a call reads by default (32 MiB): a server
+/// cannot make the client hold more. Raise it per client or per call.
+pub const DEFAULT_RESPONSE_LIMIT: usize = 32 << 20;
+/// The largest token response read from an OAuth2 token endpoint.
+const TOKEN_RESPONSE_LIMIT: usize = 64 << 10;
+/// Redirects followed in one call, within an origin and across.
+const MAX_REDIRECTS: usize = 10;
+
+/// Whether two URLs share an origin: scheme, host and port.
+fn same_origin(a: &reqwest::Url, b: &reqwest::Url) -> bool {
+    a.scheme() == b.scheme() && a.host_str() == b.host_str() && a.port_or_known_default() == b.port_or_known_default()
+}
+
+/// The redirect policy of the clients: a redirect within the origin
+/// (scheme, host and port) is followed, up to ten; one to another origin is
+/// handed back to [`Core`], which follows it without any credential (no
+/// `Authorization`, API key, cookie or query key goes along). A
+/// `reqwest::Client` given to a client builder should use it, or follow no
+/// redirects: reqwest's default policy keeps custom API-key headers on a
+/// redirect to another host.
+pub fn redirect_policy() -> reqwest::redirect::Policy {
+    reqwest::redirect::Policy::custom(|attempt| {
+        if attempt.previous().len() > MAX_REDIRECTS {
+            return attempt.error("too many redirects");
+        }
+        let same = attempt.previous().last().is_some_and(|from| same_origin(from, attempt.url()));
+        if same {
+            attempt.follow()
+        } else {
+            attempt.stop()
+        }
+    })
 }
 
 impl CoreBuilder {
     pub fn new(default_base_url: &str) -> Self {
-        CoreBuilder { base_url: default_base_url.to_owned(), http: None, credentials: BTreeMap::new() }
+        CoreBuilder {
+            base_url: default_base_url.to_owned(),
+            http: None,
+            credentials: BTreeMap::new(),
+            timeout: None,
+            response_limit: DEFAULT_RESPONSE_LIMIT,
+        }
     }
 
     pub fn base_url(&mut self, url: String) {
@@ -791,6 +865,14 @@ impl CoreBuilder {
 
     pub fn http_client(&mut self, client: reqwest::Client) {
         self.http = Some(client);
+    }
+
+    pub fn timeout(&mut self, timeout: Duration) {
+        self.timeout = Some(timeout);
+    }
+
+    pub fn response_limit(&mut self, bytes: usize) {
+        self.response_limit = bytes;
     }
 
     pub fn bearer(&mut self, scheme: &'static str, token: Secret) {
@@ -809,9 +891,20 @@ impl CoreBuilder {
         self.credentials.insert(scheme, Credential::PendingOAuth2 { credentials, default_token_url });
     }
 
+    /// The client; a `reqwest::Client` of its own when none was given, with
+    /// the default timeouts and [`redirect_policy`].
     pub fn build(self) -> Result<Core, Error> {
         let base_url = BaseUrl::new(self.base_url.trim_end_matches('/').to_owned())?;
-        let http = self.http.unwrap_or_default();
+        let http = match self.http {
+            Some(http) => http,
+            None => reqwest::Client::builder()
+                .redirect(redirect_policy())
+                .connect_timeout(DEFAULT_CONNECT_TIMEOUT)
+                .timeout(self.timeout.unwrap_or(DEFAULT_TIMEOUT))
+                .build()
+                .map_err(transport)?,
+        };
+        let timeout = self.timeout;
         let credentials = self
             .credentials
             .into_iter()
@@ -823,6 +916,7 @@ impl CoreBuilder {
                             credentials,
                             token_url,
                             http: http.clone(),
+                            timeout,
                             cache: std::sync::Mutex::new(HashMap::new()),
                             fetching: tokio::sync::Mutex::new(()),
                         }))
@@ -832,31 +926,61 @@ impl CoreBuilder {
                 (scheme, credential)
             })
             .collect();
-        Ok(Core { http, base_url: Arc::new(base_url), credentials: Arc::new(credentials) })
+        Ok(Core { http, base_url: Arc::new(base_url), credentials: Arc::new(credentials), timeout, response_limit: self.response_limit })
     }
 }
 
-/// What every generated client holds: the HTTP client, the base URL and
-/// the credentials. Cheap to clone.
+/// What every generated client holds: the HTTP client, the base URL, the
+/// credentials and the limits of a call. Cheap to clone.
 #[derive(Clone)]
 pub struct Core {
     http: reqwest::Client,
     base_url: Arc<BaseUrl>,
     credentials: Arc<BTreeMap<&'static str, Credential>>,
+    /// A timeout set for each request (the `reqwest::Client`'s own applies
+    /// otherwise).
+    timeout: Option<Duration>,
+    response_limit: usize,
 }
 
 impl fmt::Debug for Core {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Core")
-            .field("base_url", &self.base_url.text)
+            .field("base_url", &redact(&self.base_url.text))
             .field("credentials_for", &self.credentials.keys().collect::<Vec<_>>())
+            .field("timeout", &self.timeout)
+            .field("response_limit", &self.response_limit)
             .finish()
+    }
+}
+
+/// A URL without the user name and password it may hold.
+fn redact(url: &str) -> Cow<'_, str> {
+    match reqwest::Url::parse(url) {
+        Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
+            let _ = parsed.set_username("***");
+            let _ = parsed.set_password(None);
+            Cow::Owned(parsed.to_string())
+        }
+        _ => Cow::Borrowed(url),
     }
 }
 
 impl Core {
     pub fn base_url(&self) -> &str {
         &self.base_url.text
+    }
+
+    /// This client with a timeout for each call (connecting to the last
+    /// byte of the response).
+    pub fn with_timeout(&self, timeout: Duration) -> Core {
+        Core { timeout: Some(timeout), ..self.clone() }
+    }
+
+    /// This client reading response bodies of up to `bytes` (a download
+    /// may need more than the default).
+    pub fn with_response_limit(&self, bytes: usize) -> Core {
+        Core { response_limit: bytes, ..self.clone() }
     }
 
     /// The first alternative whose schemes all have credentials. With none,
@@ -871,7 +995,8 @@ impl Core {
 
     /// Sends a request with the credentials its security requirements call
     /// for. An OAuth2 token refused with 401 is fetched again and the request
-    /// retried once (unless its body was a one-shot multipart stream).
+    /// retried once (unless its body was a one-shot multipart stream). A
+    /// redirect to another origin is followed without credentials.
     pub async fn execute(&self, mut request: Request, security: Security) -> Result<Response, Error> {
         let chosen = self.choose(security);
         let mut retried = false;
@@ -885,8 +1010,12 @@ impl Core {
                 }
             }
             let retry_on_401 = token.is_some() && !retried && !matches!(request.0.body, Some(Body::Multipart(_)));
-            let sending = self.builder(&mut request, chosen, token)?.send();
-            match read(sending, retry_on_401).await? {
+            let sending = self.builder(&mut request, chosen, token)?;
+            match read(sending, retry_on_401, self.response_limit).await? {
+                Some(response) if foreign_redirect(&response).is_some() => {
+                    // Rare: boxed, so it does not grow every call's future.
+                    return Box::pin(self.follow_elsewhere(response, &request)).await;
+                }
                 Some(response) => return Ok(response),
                 None => {
                     for (scheme, scopes) in chosen {
@@ -898,6 +1027,46 @@ impl Core {
                 }
             }
         }
+    }
+
+    /// Follows redirects to other origins with the request's parameters and
+    /// body but none of its credentials or cookies. A body that cannot be
+    /// sent again (a multipart stream) leaves the redirect as the answer.
+    async fn follow_elsewhere(&self, mut response: Response, request: &Request) -> Result<Response, Error> {
+        let parts = &*request.0;
+        let mut method = parts.method.clone();
+        let mut body = match &parts.body {
+            Some(Body::Bytes { content_type, data }) => Some((content_type.clone(), data.clone())),
+            Some(Body::Multipart(_)) | None => None,
+        };
+        let streamed = matches!(parts.body, Some(Body::Multipart(_))) || (parts.body.is_some() && body.is_none());
+        for _ in 0..MAX_REDIRECTS {
+            let Some(next) = foreign_redirect(&response) else {
+                return Ok(response);
+            };
+            // 303 becomes GET, and 301 and 302 do for POST, as browsers and
+            // reqwest do; 307 and 308 keep the method and the body.
+            let keeps_body = matches!(response.status, 307 | 308);
+            if !keeps_body && (response.status == 303 || method == Method::POST) && method != Method::HEAD {
+                method = Method::GET;
+                body = None;
+            }
+            if keeps_body && streamed {
+                return Ok(response);
+            }
+            let mut builder = self.http.request(method.clone(), next);
+            if !parts.headers.is_empty() {
+                builder = builder.headers(parts.headers.clone());
+            }
+            if let (true, Some((content_type, data))) = (keeps_body, &body) {
+                builder = builder.header(reqwest::header::CONTENT_TYPE, content_type.as_str()).body(data.clone());
+            }
+            if let Some(timeout) = self.timeout {
+                builder = builder.timeout(timeout);
+            }
+            response = read(builder, false, self.response_limit).await?.ok_or_else(|| Error::Redirect("no response".into()))?;
+        }
+        Err(Error::Redirect(format!("more than {MAX_REDIRECTS} redirects")))
     }
 
     /// The request with the chosen credentials (`token`: the last OAuth2
@@ -924,10 +1093,11 @@ impl Core {
                             name: (*name).to_owned(),
                             reason: "not a valid header name".into(),
                         })?;
-                        let value = HeaderValue::from_str(value.expose()).map_err(|_| Error::InvalidParameter {
+                        let mut value = HeaderValue::from_str(value.expose()).map_err(|_| Error::InvalidParameter {
                             name: name.to_string(),
                             reason: "the API key is not a valid header value".into(),
                         })?;
+                        value.set_sensitive(true);
                         headers.insert(name, value);
                     }
                     KeyLocation::Query => extra_query.push(format!("{}={}", encode(name), encode(value.expose()))),
@@ -942,6 +1112,9 @@ impl Core {
         }
         let url = request.url(&self.base_url, &extra_query)?;
         let mut builder = self.http.request(request.method.clone(), url);
+        if let Some(timeout) = self.timeout {
+            builder = builder.timeout(timeout);
+        }
         if !headers.is_empty() {
             builder = builder.headers(headers);
         }
@@ -969,15 +1142,38 @@ impl Core {
     }
 }
 
-/// Awaits the answer and reads it whole; `None` for a 401 when
-/// `retry_on_401` (its body is not read).
-async fn read(sending: impl std::future::Future<Output = reqwest::Result<reqwest::Response>>, retry_on_401: bool) -> Result<Option<Response>, Error> {
-    let mut response = sending.await.map_err(transport)?;
+/// Where a response redirects to when that is another origin than the URL
+/// it answered (the redirect policy hands those back).
+fn foreign_redirect(response: &Response) -> Option<reqwest::Url> {
+    if !matches!(response.status, 301 | 302 | 303 | 307 | 308) {
+        return None;
+    }
+    let location = response.headers.get(reqwest::header::LOCATION)?.to_str().ok()?;
+    let next = response.url.join(location).ok()?;
+    (matches!(next.scheme(), "http" | "https") && !same_origin(&response.url, &next)).then_some(next)
+}
+
+/// Sends, and reads the answer whole, up to `limit` bytes of body (more is
+/// [`Error::ResponseTooLarge`], refused as soon as `Content-Length` says so);
+/// `None` for a 401 when `retry_on_401` (its body is not read).
+async fn read(sending: reqwest::RequestBuilder, retry_on_401: bool, limit: usize) -> Result<Option<Response>, Error> {
+    let mut response = sending.send().await.map_err(transport)?;
     let status = response.status().as_u16();
     if status == 401 && retry_on_401 {
         return Ok(None);
     }
+    if response.content_length().is_some_and(|n| n > limit as u64) {
+        return Err(Error::ResponseTooLarge { status, limit });
+    }
     let headers = std::mem::take(response.headers_mut());
-    let body = response.bytes().await.map_err(transport)?;
-    Ok(Some(Response { status, headers, body }))
+    let url = response.url().clone();
+    let capacity = response.content_length().map_or(0, |n| n as usize);
+    let mut body = bytes::BytesMut::with_capacity(capacity);
+    while let Some(chunk) = response.chunk().await.map_err(transport)? {
+        if body.len() + chunk.len() > limit {
+            return Err(Error::ResponseTooLarge { status, limit });
+        }
+        body.extend_from_slice(&chunk);
+    }
+    Ok(Some(Response { status, headers, body: body.freeze(), url }))
 }

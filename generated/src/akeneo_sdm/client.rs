@@ -36,9 +36,28 @@ impl ClientBuilder {
         self
     }
 
-    /// Uses this `reqwest::Client` (its timeouts, proxies and TLS settings).
+    /// Uses this `reqwest::Client` (its timeouts, proxies and TLS
+    /// settings). Build it with `.redirect(rt::redirect_policy())` (or
+    /// no redirects): reqwest's default policy would take API-key
+    /// headers along on a redirect to another host.
     pub fn http_client(mut self, client: reqwest::Client) -> Self {
         self.core.http_client(client);
+        self
+    }
+
+    /// How long each call may take, from connecting to the last byte
+    /// of the response (default: [`rt::DEFAULT_TIMEOUT`], or the given
+    /// `reqwest::Client`'s own).
+    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+        self.core.timeout(timeout);
+        self
+    }
+
+    /// The largest response body a call reads (default:
+    /// [`rt::DEFAULT_RESPONSE_LIMIT`]); a larger one is
+    /// `Error::ResponseTooLarge`.
+    pub fn response_limit(mut self, bytes: usize) -> Self {
+        self.core.response_limit(bytes);
         self
     }
 
@@ -68,6 +87,22 @@ impl Client {
     /// The base URL requests are sent to.
     pub fn base_url(&self) -> &str {
         self.core.base_url()
+    }
+
+    /// This client with another timeout for each call; clones share
+    /// connections and tokens, so this is cheap per call.
+    pub fn with_timeout(&self, timeout: std::time::Duration) -> Self {
+        Client {
+            core: self.core.with_timeout(timeout),
+        }
+    }
+
+    /// This client reading response bodies of up to `bytes`, for a
+    /// call that downloads more than the usual limit.
+    pub fn with_response_limit(&self, bytes: usize) -> Self {
+        Client {
+            core: self.core.with_response_limit(bytes),
+        }
     }
 
     /// Retrieve the list of jobs

@@ -58,10 +58,12 @@ const SCHEMES: &[(&str, rt::SchemeKind)] = &[("bearerAuth", rt::SchemeKind::Bear
 static ROUTES: &[rt::Route] = &[
     rt::Route {
         method: "GET",
+        operation: "list_jobs",
         path: &[rt::Segment::Literal("/jobs/")],
     },
     rt::Route {
         method: "GET",
+        operation: "get_job",
         path: &[
             rt::Segment::Literal("/jobs/"),
             rt::Segment::Param("job_id"),
@@ -70,6 +72,7 @@ static ROUTES: &[rt::Route] = &[
     },
     rt::Route {
         method: "GET",
+        operation: "get_job_data",
         path: &[
             rt::Segment::Literal("/jobs/"),
             rt::Segment::Param("job_id"),
@@ -80,9 +83,11 @@ static ROUTES: &[rt::Route] = &[
     },
 ];
 
-/// An `axum::Router` serving `api`: routing (404, 405), body limit
-/// (413), security (401, 403), media types (406, 415) and validation
-/// (400) happen before `api` is called.
+/// An `axum::Router` serving `api`: routing (404, 405), the request
+/// limit (503), security (401, 403), media types (406, 415), the body
+/// limit and timeout (413, 408) and validation (400) happen before
+/// `api` is called. Serve it with [`rt::serve`] for connection limits
+/// and timeouts as well.
 pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
     rt::router(
         Arc::new(api),
@@ -150,11 +155,12 @@ static SCHEMA_GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Schema = rt::Schema::STRING;
 
 async fn handle_list_jobs<A: Api>(
     api: Arc<A>,
-    request: rt::Incoming,
+    mut request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
-    request.expect_acceptable(&["application/json"])?;
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
         .await?;
+    request.expect_acceptable(&["application/json"])?;
+    request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let page: Option<i64> = request
@@ -248,11 +254,12 @@ async fn handle_list_jobs<A: Api>(
 
 async fn handle_get_job<A: Api>(
     api: Arc<A>,
-    request: rt::Incoming,
+    mut request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
-    request.expect_acceptable(&["application/json"])?;
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
         .await?;
+    request.expect_acceptable(&["application/json"])?;
+    request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let job_id: Option<uuid::Uuid> = request
@@ -285,11 +292,12 @@ async fn handle_get_job<A: Api>(
 
 async fn handle_get_job_data<A: Api>(
     api: Arc<A>,
-    request: rt::Incoming,
+    mut request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
-    request.expect_acceptable(&["application/json"])?;
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
         .await?;
+    request.expect_acceptable(&["application/json"])?;
+    request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let job_id: Option<uuid::Uuid> = request

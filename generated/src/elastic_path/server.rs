@@ -37,13 +37,16 @@ const SCHEMES: &[(&str, rt::SchemeKind)] = &[("bearerAuth", rt::SchemeKind::Bear
 static ROUTES: &[rt::Route] = &[
     rt::Route {
         method: "GET",
+        operation: "get_job",
         path: &[rt::Segment::Literal("/jobs/"), rt::Segment::Param("jobID")],
     },
 ];
 
-/// An `axum::Router` serving `api`: routing (404, 405), body limit
-/// (413), security (401, 403), media types (406, 415) and validation
-/// (400) happen before `api` is called.
+/// An `axum::Router` serving `api`: routing (404, 405), the request
+/// limit (503), security (401, 403), media types (406, 415), the body
+/// limit and timeout (413, 408) and validation (400) happen before
+/// `api` is called. Serve it with [`rt::serve`] for connection limits
+/// and timeouts as well.
 pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
     rt::router(
         Arc::new(api),
@@ -81,11 +84,12 @@ static SCHEMA_GET_JOB__JOB_ID: rt::Schema = rt::Schema::STRING;
 
 async fn handle_get_job<A: Api>(
     api: Arc<A>,
-    request: rt::Incoming,
+    mut request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
-    request.expect_acceptable(&["application/json"])?;
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
         .await?;
+    request.expect_acceptable(&["application/json"])?;
+    request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let job_id: Option<String> = request

@@ -50,6 +50,7 @@ const SCHEMES: &[(&str, rt::SchemeKind)] = &[("OAuth2", rt::SchemeKind::Bearer)]
 static ROUTES: &[rt::Route] = &[
     rt::Route {
         method: "GET",
+        operation: "get_sepa_export_list_jobs",
         path: &[
             rt::Segment::Literal("/sepa-export/"),
             rt::Segment::Param("tenant"),
@@ -58,6 +59,7 @@ static ROUTES: &[rt::Route] = &[
     },
     rt::Route {
         method: "POST",
+        operation: "post_sepa_export_create_job",
         path: &[
             rt::Segment::Literal("/sepa-export/"),
             rt::Segment::Param("tenant"),
@@ -66,9 +68,11 @@ static ROUTES: &[rt::Route] = &[
     },
 ];
 
-/// An `axum::Router` serving `api`: routing (404, 405), body limit
-/// (413), security (401, 403), media types (406, 415) and validation
-/// (400) happen before `api` is called.
+/// An `axum::Router` serving `api`: routing (404, 405), the request
+/// limit (503), security (401, 403), media types (406, 415), the body
+/// limit and timeout (413, 408) and validation (400) happen before
+/// `api` is called. Serve it with [`rt::serve`] for connection limits
+/// and timeouts as well.
 pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
     rt::router(
         Arc::new(api),
@@ -135,9 +139,8 @@ static SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__BODY: rt::Schema = rt::Schema::Ref(
 
 async fn handle_get_sepa_export_list_jobs<A: Api>(
     api: Arc<A>,
-    request: rt::Incoming,
+    mut request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
-    request.expect_acceptable(&["application/json"])?;
     let principal = rt::authorize(
             &*api,
             &request,
@@ -145,6 +148,8 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
             &[&[("OAuth2", &["sepaexport.job_view"])]],
         )
         .await?;
+    request.expect_acceptable(&["application/json"])?;
+    request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let tenant: Option<String> = request
@@ -232,9 +237,8 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
 
 async fn handle_post_sepa_export_create_job<A: Api>(
     api: Arc<A>,
-    request: rt::Incoming,
+    mut request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
-    request.expect_acceptable(&["application/json"])?;
     let principal = rt::authorize(
             &*api,
             &request,
@@ -242,7 +246,9 @@ async fn handle_post_sepa_export_create_job<A: Api>(
             &[&[("OAuth2", &["sepaexport.job_manage"])]],
         )
         .await?;
+    request.expect_acceptable(&["application/json"])?;
     request.expect_media_type(&["application/json"])?;
+    request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let tenant: Option<String> = request

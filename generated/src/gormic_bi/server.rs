@@ -47,17 +47,21 @@ const SCHEMES: &[(&str, rt::SchemeKind)] = &[
 static ROUTES: &[rt::Route] = &[
     rt::Route {
         method: "GET",
+        operation: "jobs_get",
         path: &[rt::Segment::Literal("/v1/bi/jobs/"), rt::Segment::Param("uid")],
     },
     rt::Route {
         method: "POST",
+        operation: "jobs_submit",
         path: &[rt::Segment::Literal("/v1/bi/jobs")],
     },
 ];
 
-/// An `axum::Router` serving `api`: routing (404, 405), body limit
-/// (413), security (401, 403), media types (406, 415) and validation
-/// (400) happen before `api` is called.
+/// An `axum::Router` serving `api`: routing (404, 405), the request
+/// limit (503), security (401, 403), media types (406, 415), the body
+/// limit and timeout (413, 408) and validation (400) happen before
+/// `api` is called. Serve it with [`rt::serve`] for connection limits
+/// and timeouts as well.
 pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
     rt::router(
         Arc::new(api),
@@ -104,11 +108,12 @@ static SCHEMA_JOBS_SUBMIT__BODY: rt::Schema = rt::Schema::Ref(
 
 async fn handle_jobs_get<A: Api>(
     api: Arc<A>,
-    request: rt::Incoming,
+    mut request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
-    request.expect_acceptable(&["application/json"])?;
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("api-key", &[])]])
         .await?;
+    request.expect_acceptable(&["application/json"])?;
+    request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let uid: Option<String> = request
@@ -146,12 +151,13 @@ async fn handle_jobs_get<A: Api>(
 
 async fn handle_jobs_submit<A: Api>(
     api: Arc<A>,
-    request: rt::Incoming,
+    mut request: rt::Incoming,
 ) -> Result<axum::response::Response, rt::Problem> {
-    request.expect_acceptable(&["application/json"])?;
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("api-key", &[])]])
         .await?;
+    request.expect_acceptable(&["application/json"])?;
     request.expect_media_type(&["application/json"])?;
+    request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let organization_id: Option<String> = request

@@ -231,15 +231,8 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
         }
     }
     // The runtime is hand-written and already laid out: copied as it is.
-    for (path, template) in [
-        ("src/support/mod.rs", "support/mod.rs"),
-        ("src/support/client.rs", "support/client.rs"),
-        ("src/support/server.rs", "support/server.rs"),
-    ] {
-        files.push(OutputFile {
-            path: path.into(),
-            contents: format!("// {header}\n\n{}", render(template, minijinja::context! {})?),
-        });
+    for (path, text) in crate::templates::RUNTIME {
+        files.push(OutputFile { path: (*path).into(), contents: format!("// {header}\n\n{text}") });
     }
     // The largest files first, so that no thread is left with one at the end.
     units.sort_by_key(|u| std::cmp::Reverse(u.weight));

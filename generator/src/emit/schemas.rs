@@ -141,6 +141,14 @@ impl Node {
     }
 }
 
+/// Values sorted and without repeats, as the runtime's binary search needs.
+fn sorted<'a>(values: impl Iterator<Item = &'a str>) -> Vec<&'a str> {
+    let mut values: Vec<&str> = values.collect();
+    values.sort_unstable();
+    values.dedup();
+    values
+}
+
 fn string(text: &str) -> Node {
     Node::Atom(Literal::string(text).to_string())
 }
@@ -218,7 +226,7 @@ fn schema_value(check: &Check, at: Paths<'_>) -> Node {
                 ("min_length", opt_u64(*min_length)),
                 ("max_length", opt_u64(*max_length)),
                 ("pattern", pattern.as_deref().map_or(Node::atom("None"), |p| Node::Call("Some".into(), Box::new(string(p))))),
-                ("values", Node::Slice(values.iter().map(|v| string(v)).collect())),
+                ("values", Node::Slice(sorted(values.iter().map(String::as_str)).into_iter().map(string).collect())),
             ],
         ),
         Check::Array { items, min_items, max_items, unique_items } => Node::Struct(
@@ -231,7 +239,11 @@ fn schema_value(check: &Check, at: Paths<'_>) -> Node {
             ],
         ),
         Check::Object { properties, required, additional } => {
-            let properties = properties.iter().map(|p| Node::Pair(Box::new(string(&p.name)), Box::new(schema_ref(&p.check, at))));
+            // Sorted by name: the runtime finds a property by binary search.
+            let mut by_name: Vec<&crate::ir::PropertyCheck> = properties.iter().collect();
+            by_name.sort_by(|a, b| a.name.cmp(&b.name));
+            by_name.dedup_by(|a, b| a.name == b.name);
+            let properties = by_name.into_iter().map(|p| Node::Pair(Box::new(string(&p.name)), Box::new(schema_ref(&p.check, at))));
             let additional = match additional {
                 Additional::Allow => Node::Atom(format!("{rt}Additional::Allow")),
                 Additional::Deny => Node::Atom(format!("{rt}Additional::Deny")),

@@ -11,10 +11,12 @@
 //! pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router;
 //! ```
 //!
-//! Each operation's handler: 406 check, security (401/403), 415 check,
-//! every parameter and the body read, coerced, validated against the
-//! spec's schemas (all failures reported at once, 400), then the trait
-//! method, then its response enum written back in the documented media type.
+//! Each operation's handler: security (401/403, before anything else is
+//! read), 406 and 415 checks, the body received within its limit and
+//! timeout (413, 408), every parameter and the body coerced and validated
+//! against the spec's schemas (all failures reported at once, 400), then
+//! the trait method, then its response enum written back in the
+//! documented media type.
 
 use super::operations::{is_struct_variant, keeps_status, operation_doc, security_alternatives, style_tokens};
 use super::rust::{ident, type_tokens};
@@ -48,7 +50,8 @@ pub fn server_module(api: &Api) -> TokenStream {
                 quote!(rt::Segment::Param(#wire))
             }
         });
-        quote!(rt::Route { method: #method, path: &[#(#parts),*] })
+        let operation = &op.name;
+        quote!(rt::Route { method: #method, operation: #operation, path: &[#(#parts),*] })
     });
     let arms = api.operations.iter().enumerate().map(|(i, op)| {
         let handler = handler_name(op);
@@ -100,9 +103,11 @@ pub fn server_module(api: &Api) -> TokenStream {
 
         static ROUTES: &[rt::Route] = &[#(#routes),*];
 
-        /// An `axum::Router` serving `api`: routing (404, 405), body limit
-        /// (413), security (401, 403), media types (406, 415) and validation
-        /// (400) happen before `api` is called.
+        /// An `axum::Router` serving `api`: routing (404, 405), the request
+        /// limit (503), security (401, 403), media types (406, 415), the body
+        /// limit and timeout (413, 408) and validation (400) happen before
+        /// `api` is called. Serve it with [`rt::serve`] for connection limits
+        /// and timeouts as well.
         pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
             rt::router(Arc::new(api), config, ROUTES, dispatch::<A>, |api: &A, problem| api.problem(problem))
         }
@@ -302,10 +307,11 @@ fn handler(op: &Operation) -> TokenStream {
     });
 
     quote! {
-        async fn #handler<A: Api>(api: Arc<A>, request: rt::Incoming) -> Result<axum::response::Response, rt::Problem> {
-            request.expect_acceptable(&[#(#produced),*])?;
+        async fn #handler<A: Api>(api: Arc<A>, mut request: rt::Incoming) -> Result<axum::response::Response, rt::Problem> {
             let principal = rt::authorize(&*api, &request, SCHEMES, &[#(#alternatives),*]).await?;
+            request.expect_acceptable(&[#(#produced),*])?;
             #media_check
+            request.read_body().await?;
             #[allow(unused_mut)]
             let mut errors = Vec::new();
             #(#reads)*

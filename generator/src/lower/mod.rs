@@ -273,7 +273,7 @@ impl<'a> Lowerer<'a> {
         let Some(components) = &self.doc.openapi.components else {
             return Ok(Vec::new());
         };
-        let mut methods = Scope::with_reserved(["base_url", "http_client", "build", "new", "default"]);
+        let mut methods = Scope::with_reserved(["base_url", "http_client", "build", "new", "default", "timeout", "response_limit"]);
         let base = Pointer::root().push("components").push("securitySchemes");
         let mut out = Vec::new();
         for (key, scheme) in &components.security_schemes {

@@ -15,7 +15,7 @@ impl Lowerer<'_> {
     pub(super) fn lower_operations(&mut self) -> Result<Vec<Operation>, Error> {
         let doc = self.doc;
         // Names the generated clients and servers use for their own methods.
-        let mut scope = Scope::with_reserved(["problem", "authenticate", "builder", "base_url", "router"]);
+        let mut scope = Scope::with_reserved(["problem", "authenticate", "builder", "base_url", "router", "with_timeout", "with_response_limit"]);
         let mut operations = Vec::new();
         let paths_at = Pointer::root().push("paths");
         for (path, item) in &doc.openapi.paths.paths {

@@ -12,18 +12,18 @@ pub static JobStatus: Schema = Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
-    values: &["running", "done", "error", "pending"],
+    values: &["done", "error", "pending", "running"],
 };
 
 /// Schema of [`Job`](super::super::models::Job).
 pub static Job: Schema = Schema::Object {
     properties: &[
+        ("completion_date", &Schema::STRING),
+        ("creation_date", &Schema::STRING),
         ("id", &Schema::STRING),
+        ("message", &Schema::STRING),
         ("name", &Schema::STRING),
         ("status", &JobStatus),
-        ("creation_date", &Schema::STRING),
-        ("completion_date", &Schema::STRING),
-        ("message", &Schema::STRING),
         ("step", &JobStep),
     ],
     required: &["status"],

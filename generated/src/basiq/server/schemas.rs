@@ -10,17 +10,17 @@ use crate::support::server::{Additional, Schema};
 /// Schema of [`JobData`](super::super::models::JobData).
 pub static JobData: Schema = Schema::Object {
     properties: &[
-        ("type", &Schema::STRING),
-        ("id", &Schema::STRING),
         ("created", &Schema::STRING),
-        ("updated", &Schema::STRING),
+        ("id", &Schema::STRING),
+        ("links", &JobLinks),
         ("steps", &Schema::Array {
             items: &JobStep,
             min_items: None,
             max_items: None,
             unique_items: false,
         }),
-        ("links", &JobLinks),
+        ("type", &Schema::STRING),
+        ("updated", &Schema::STRING),
     ],
     required: &["type", "id", "created", "updated", "steps", "links"],
     additional: Additional::Allow,
@@ -29,18 +29,18 @@ pub static JobData: Schema = Schema::Object {
 /// Schema of [`JobsData`](super::super::models::JobsData).
 pub static JobsData: Schema = Schema::Object {
     properties: &[
-        ("type", &Schema::STRING),
-        ("id", &Schema::STRING),
         ("created", &Schema::STRING),
-        ("updated", &Schema::STRING),
+        ("id", &Schema::STRING),
+        ("institution", &JobInstitution),
+        ("links", &JobLinks),
         ("steps", &Schema::Array {
             items: &JobStep,
             min_items: None,
             max_items: None,
             unique_items: false,
         }),
-        ("links", &JobLinks),
-        ("institution", &JobInstitution),
+        ("type", &Schema::STRING),
+        ("updated", &Schema::STRING),
     ],
     required: &["type", "id", "created", "updated", "steps", "links"],
     additional: Additional::Allow,
@@ -49,9 +49,9 @@ pub static JobsData: Schema = Schema::Object {
 /// Schema of [`JobStep`](super::super::models::JobStep).
 pub static JobStep: Schema = Schema::Object {
     properties: &[
-        ("title", &JobStepTitle),
-        ("status", &JobStepStatus),
         ("result", &Schema::Nullable(&JobStepResult)),
+        ("status", &JobStepStatus),
+        ("title", &JobStepTitle),
     ],
     required: &["title", "status", "result"],
     additional: Additional::Allow,
@@ -63,10 +63,10 @@ pub static JobStepTitle: Schema = Schema::String {
     max_length: None,
     pattern: None,
     values: &[
-        "verify-credentials",
         "retrieve-accounts",
-        "retrieve-transactions",
         "retrieve-statements",
+        "retrieve-transactions",
+        "verify-credentials",
     ],
 };
 
@@ -75,17 +75,17 @@ pub static JobStepStatus: Schema = Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
-    values: &["pending", "in-progress", "success", "failed"],
+    values: &["failed", "in-progress", "pending", "success"],
 };
 
 /// Schema of [`JobStepResult`](super::super::models::JobStepResult).
 pub static JobStepResult: Schema = Schema::Object {
     properties: &[
+        ("code", &JobStepFailureCode),
+        ("details", &Schema::STRING),
+        ("title", &Schema::STRING),
         ("type", &Schema::STRING),
         ("url", &Schema::STRING),
-        ("code", &JobStepFailureCode),
-        ("title", &Schema::STRING),
-        ("details", &Schema::STRING),
     ],
     required: &[],
     additional: Additional::Allow,
@@ -97,29 +97,29 @@ pub static JobStepFailureCode: Schema = Schema::String {
     max_length: None,
     pattern: None,
     values: &[
-        "success",
-        "user-action-required",
-        "system-unavailable",
-        "maintenance",
-        "connector-error",
-        "institution-not-found",
-        "institution-not-available",
-        "institution-disabled",
-        "missing-required-field",
-        "missing-required-field-value",
-        "invalid-field-value",
-        "invalid-csv-row",
-        "row-count-exceeded",
         "account-data-differs",
-        "empty-file",
         "bank-statement-invalid",
         "bank-statement-new-product",
-        "bank-statement-parsing-error",
         "bank-statement-not-supported",
-        "txn-after-last-updated-date",
+        "bank-statement-parsing-error",
+        "connector-error",
+        "empty-file",
+        "institution-disabled",
+        "institution-not-available",
+        "institution-not-found",
         "invalid-connection",
-        "unknown-error",
+        "invalid-csv-row",
+        "invalid-field-value",
         "job-timed-out",
+        "maintenance",
+        "missing-required-field",
+        "missing-required-field-value",
+        "row-count-exceeded",
+        "success",
+        "system-unavailable",
+        "txn-after-last-updated-date",
+        "unknown-error",
+        "user-action-required",
     ],
 };
 
@@ -139,7 +139,7 @@ pub static SelfLink: Schema = Schema::Object {
 
 /// Schema of [`JobInstitution`](super::super::models::JobInstitution).
 pub static JobInstitution: Schema = Schema::Object {
-    properties: &[("id", &Schema::STRING), ("type", &Schema::STRING), ("links", &SelfLink)],
+    properties: &[("id", &Schema::STRING), ("links", &SelfLink), ("type", &Schema::STRING)],
     required: &["id", "type", "links"],
     additional: Additional::Allow,
 };
@@ -147,8 +147,6 @@ pub static JobInstitution: Schema = Schema::Object {
 /// Schema of [`JobsResponseResource`](super::super::models::JobsResponseResource).
 pub static JobsResponseResource: Schema = Schema::Object {
     properties: &[
-        ("type", &Schema::STRING),
-        ("size", &Schema::INTEGER),
         ("data", &Schema::Array {
             items: &JobsData,
             min_items: None,
@@ -156,6 +154,8 @@ pub static JobsResponseResource: Schema = Schema::Object {
             unique_items: false,
         }),
         ("links", &SelfLink),
+        ("size", &Schema::INTEGER),
+        ("type", &Schema::STRING),
     ],
     required: &["type", "size", "data", "links"],
     additional: Additional::Allow,
@@ -164,7 +164,6 @@ pub static JobsResponseResource: Schema = Schema::Object {
 /// Schema of [`ErrorList`](super::super::models::ErrorList).
 pub static ErrorList: Schema = Schema::Object {
     properties: &[
-        ("type", &Schema::STRING),
         ("correlationId", &Schema::STRING),
         ("data", &Schema::Array {
             items: &ErrorItem,
@@ -172,6 +171,7 @@ pub static ErrorList: Schema = Schema::Object {
             max_items: None,
             unique_items: false,
         }),
+        ("type", &Schema::STRING),
     ],
     required: &["type", "correlationId", "data"],
     additional: Additional::Allow,
@@ -180,11 +180,11 @@ pub static ErrorList: Schema = Schema::Object {
 /// Schema of [`ErrorItem`](super::super::models::ErrorItem).
 pub static ErrorItem: Schema = Schema::Object {
     properties: &[
-        ("type", &Schema::STRING),
         ("code", &Schema::STRING),
-        ("title", &Schema::STRING),
         ("detail", &Schema::STRING),
         ("source", &ErrorSource),
+        ("title", &Schema::STRING),
+        ("type", &Schema::STRING),
     ],
     required: &["type", "code", "title", "detail"],
     additional: Additional::Allow,

@@ -17,14 +17,14 @@ pub static JobResponse: Schema = Schema::Object {
 /// Schema of [`Job`](super::super::models::Job).
 pub static Job: Schema = Schema::Object {
     properties: &[
-        ("id", &Schema::STRING),
-        ("type", &Schema::STRING),
-        ("job_type", &Schema::STRING),
-        ("status", &JobStatus),
         ("error", &Schema::STRING),
-        ("timestamps", &JobTimestamps),
-        ("links", &SelfLinks),
+        ("id", &Schema::STRING),
+        ("job_type", &Schema::STRING),
         ("link", &DownloadLink),
+        ("links", &SelfLinks),
+        ("status", &JobStatus),
+        ("timestamps", &JobTimestamps),
+        ("type", &Schema::STRING),
     ],
     required: &["id", "type", "status"],
     additional: Additional::Allow,
@@ -35,7 +35,7 @@ pub static JobStatus: Schema = Schema::String {
     min_length: None,
     max_length: None,
     pattern: None,
-    values: &["pending", "processing", "success", "failed"],
+    values: &["failed", "pending", "processing", "success"],
 };
 
 /// Schema of [`JobTimestamps`](super::super::models::JobTimestamps).
@@ -76,11 +76,11 @@ pub static ErrorResponse: Schema = Schema::Object {
 /// Schema of [`Error`](super::super::models::Error).
 pub static Error: Schema = Schema::Object {
     properties: &[
+        ("detail", &Schema::STRING),
+        ("meta", &Schema::Object { properties: &[], required: &[], additional: Additional::Allow }),
+        ("request_id", &Schema::STRING),
         ("status", &Schema::INTEGER),
         ("title", &Schema::STRING),
-        ("detail", &Schema::STRING),
-        ("request_id", &Schema::STRING),
-        ("meta", &Schema::Object { properties: &[], required: &[], additional: Additional::Allow }),
     ],
     required: &["status", "title", "detail"],
     additional: Additional::Allow,

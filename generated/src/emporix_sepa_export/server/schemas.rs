@@ -10,14 +10,14 @@ use crate::support::server::{Additional, Schema};
 /// Schema of [`JobDetails`](super::super::models::JobDetails).
 pub static JobDetails: Schema = Schema::Object {
     properties: &[
-        ("jobId", &Schema::STRING),
-        ("status", &Schema::STRING),
-        ("siteCode", &Schema::STRING),
-        ("fileId", &Schema::STRING),
         ("active", &Schema::Boolean),
-        ("ordersExportedCount", &Schema::INT32),
-        ("createdAt", &Schema::STRING),
         ("completedAt", &Schema::STRING),
+        ("createdAt", &Schema::STRING),
+        ("fileId", &Schema::STRING),
+        ("jobId", &Schema::STRING),
+        ("ordersExportedCount", &Schema::INT32),
+        ("siteCode", &Schema::STRING),
+        ("status", &Schema::STRING),
     ],
     required: &[],
     additional: Additional::Allow,
@@ -33,15 +33,15 @@ pub static ErrorMessage: Schema = Schema::Object {
             exclusive_maximum: false,
             int32: false,
         }),
-        ("status", &Schema::STRING),
-        ("message", &Schema::STRING),
         ("details", &Schema::Array {
             items: &Schema::STRING,
             min_items: None,
             max_items: None,
             unique_items: false,
         }),
+        ("message", &Schema::STRING),
         ("resourceId", &Schema::STRING),
+        ("status", &Schema::STRING),
     ],
     required: &["status", "code", "message"],
     additional: Additional::Allow,
@@ -85,7 +85,7 @@ pub static GetSepaExportListJobsSort: Schema = Schema::String {
 
 /// Schema of [`BadRequest400`](super::super::models::BadRequest400).
 pub static BadRequest400: Schema = Schema::Object {
-    properties: &[("message", &Schema::STRING), ("_embedded", &BadRequest400Embedded)],
+    properties: &[("_embedded", &BadRequest400Embedded), ("message", &Schema::STRING)],
     required: &[],
     additional: Additional::Allow,
 };
@@ -120,7 +120,7 @@ pub static Unauthorized401: Schema = Schema::Object {
 
 /// Schema of [`Unauthorized401Fault`](super::super::models::Unauthorized401Fault).
 pub static Unauthorized401Fault: Schema = Schema::Object {
-    properties: &[("faultstring", &Schema::STRING), ("detail", &Unauthorized401FaultDetail)],
+    properties: &[("detail", &Unauthorized401FaultDetail), ("faultstring", &Schema::STRING)],
     required: &[],
     additional: Additional::Allow,
 };

@@ -11,6 +11,9 @@ use crate::support::server::{Additional, Schema};
 pub static GetJobApiResponse: Schema = Schema::Object {
     properties: &[
         ("app", &Schema::STRING),
+        ("data", &GetJobData),
+        ("instanceId", &Schema::STRING),
+        ("requestId", &Schema::STRING),
         ("service", &Schema::STRING),
         ("warnings", &Schema::Array {
             items: &Schema::Object {
@@ -22,9 +25,6 @@ pub static GetJobApiResponse: Schema = Schema::Object {
             max_items: None,
             unique_items: false,
         }),
-        ("instanceId", &Schema::STRING),
-        ("requestId", &Schema::STRING),
-        ("data", &GetJobData),
     ],
     required: &["app", "service", "warnings", "instanceId", "requestId", "data"],
     additional: Additional::Allow,
@@ -40,14 +40,14 @@ pub static GetJobData: Schema = Schema::Object {
 /// Schema of [`GetJobDataJob`](super::super::models::GetJobDataJob).
 pub static GetJobDataJob: Schema = Schema::Object {
     properties: &[
-        ("status", &GetJobDataJobStatus),
-        ("log", &Schema::STRING),
-        ("submittedAt", &Schema::STRING),
-        ("startedAt", &Schema::STRING),
-        ("outputMimeType", &Schema::STRING),
-        ("outputFileName", &Schema::STRING),
-        ("id", &Schema::STRING),
         ("downloadUrl", &Schema::STRING),
+        ("id", &Schema::STRING),
+        ("log", &Schema::STRING),
+        ("outputFileName", &Schema::STRING),
+        ("outputMimeType", &Schema::STRING),
+        ("startedAt", &Schema::STRING),
+        ("status", &GetJobDataJobStatus),
+        ("submittedAt", &Schema::STRING),
     ],
     required: &["status", "submittedAt", "id"],
     additional: Additional::Allow,
@@ -71,7 +71,7 @@ pub static SubmitJobApiRequest: Schema = Schema::Object {
 /// Schema of [`SubmitJobParams`](super::super::models::SubmitJobParams).
 pub static SubmitJobParams: Schema = Schema::Object {
     properties: &[
-        ("uid", &Schema::STRING),
+        ("lang", &SubmitJobParamsLang),
         ("organizationUid", &Schema::STRING),
         ("parameters", &Schema::Array {
             items: &SubmitJobParamsParametersItem,
@@ -80,8 +80,8 @@ pub static SubmitJobParams: Schema = Schema::Object {
             unique_items: false,
         }),
         ("query", &ListQueryParams570588af),
-        ("lang", &SubmitJobParamsLang),
         ("template", &SubmitJobParamsTemplate),
+        ("uid", &Schema::STRING),
     ],
     required: &["uid", "lang", "template"],
     additional: Additional::Allow,
@@ -128,6 +128,9 @@ pub static ListQueryParams570588af: Schema = Schema::Object {
 pub static SubmitJobApiResponse: Schema = Schema::Object {
     properties: &[
         ("app", &Schema::STRING),
+        ("data", &SubmitJobData),
+        ("instanceId", &Schema::STRING),
+        ("requestId", &Schema::STRING),
         ("service", &Schema::STRING),
         ("warnings", &Schema::Array {
             items: &Schema::Object {
@@ -139,9 +142,6 @@ pub static SubmitJobApiResponse: Schema = Schema::Object {
             max_items: None,
             unique_items: false,
         }),
-        ("instanceId", &Schema::STRING),
-        ("requestId", &Schema::STRING),
-        ("data", &SubmitJobData),
     ],
     required: &["app", "service", "warnings", "instanceId", "requestId", "data"],
     additional: Additional::Allow,
