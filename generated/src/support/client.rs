@@ -956,7 +956,8 @@ impl fmt::Debug for Core {
     }
 }
 
-/// A URL without the user name and password it may hold.
+/// A URL without the user name and password it may hold, whether or not
+/// it parses.
 fn redact(url: &str) -> Cow<'_, str> {
     match reqwest::Url::parse(url) {
         Ok(mut parsed) if !parsed.username().is_empty() || parsed.password().is_some() => {
@@ -964,7 +965,17 @@ fn redact(url: &str) -> Cow<'_, str> {
             let _ = parsed.set_password(None);
             Cow::Owned(parsed.to_string())
         }
-        _ => Cow::Borrowed(url),
+        Ok(_) => Cow::Borrowed(url),
+        Err(_) => {
+            // `scheme://userinfo@host...`: the userinfo ends at the last `@`
+            // before the path.
+            let start = url.find("://").map_or(0, |i| i + 3);
+            let authority_end = url[start..].find(['/', '?', '#']).map_or(url.len(), |i| start + i);
+            match url[start..authority_end].rfind('@') {
+                Some(at) => Cow::Owned(format!("{}***{}", &url[..start], &url[start + at..])),
+                None => Cow::Borrowed(url),
+            }
+        }
     }
 }
 
