@@ -39,6 +39,8 @@ pub struct Options {
     pub openapi_generator: bool,
     pub cargo_check: bool,
     pub runtime: bool,
+    /// Whether to run the hardening benchmark (hostile requests, slow clients).
+    pub hardening: bool,
 }
 
 struct SpecSet {
@@ -129,7 +131,17 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     }
 
     let runtime = if options.runtime { Some(runtime_bench(root)) } else { None };
-    let report = report(&results, runtime.as_ref());
+    let hardening = if options.hardening { Some(hardening_bench(root, options.runs <= 3)) } else { None };
+    let mut report = report(&results, runtime.as_ref());
+    if let Some(hardening) = &hardening {
+        match hardening {
+            Ok((table, _)) => {
+                report.push('\n');
+                report.push_str(table);
+            }
+            Err(e) => report.push_str(&format!("\n## Hostile requests\n\nfailed: {e}\n")),
+        }
+    }
     println!("{report}");
     std::fs::write(options.out.join("report.md"), &report).map_err(|e| e.to_string())?;
     let json = json!({
@@ -149,14 +161,38 @@ pub fn run(root: &Path, options: &Options) -> Result<(), String> {
             "notes": f.notes,
         })).collect::<Vec<_>>(),
         "runtime": runtime.as_ref().map(|r| r.clone().unwrap_or_else(|e| json!({ "error": e }))),
+        "hardening": hardening.as_ref().map(|r| r.as_ref().map(|(_, v)| v.clone()).unwrap_or_else(|e| json!({ "error": e }))),
     });
     std::fs::write(options.out.join("results.json"), serde_json::to_string_pretty(&json).unwrap_or_default())
         .map_err(|e| e.to_string())?;
     eprintln!("written: {} and results.json", options.out.join("report.md").display());
-    match runtime {
-        Some(Err(e)) => Err(format!("runtime benchmark failed: {e}")),
+    match (runtime, hardening) {
+        (Some(Err(e)), _) => Err(format!("runtime benchmark failed: {e}")),
+        (_, Some(Err(e))) => Err(format!("hardening benchmark failed: {e}")),
         _ => Ok(()),
     }
+}
+
+/// The hardening benchmark, in release: its tables (markdown) and its
+/// `hardening: {...}` line.
+fn hardening_bench(root: &Path, quick: bool) -> Result<(String, Value), String> {
+    eprintln!("hardening benchmark: hostile requests and slow clients against a generated server");
+    let mut args = vec!["run", "--quiet", "--release", "-p", "tests", "--bin", "hardening-bench", "--", "--json"];
+    if quick {
+        args.push("--quick");
+    }
+    let output = Command::new(env!("CARGO")).current_dir(root).args(&args).stderr(Stdio::inherit()).output().map_err(|e| e.to_string())?;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    if !output.status.success() {
+        return Err(format!("hardening-bench failed:\n{stdout}"));
+    }
+    let table: String = stdout.lines().filter(|l| !l.starts_with("hardening: ")).map(|l| format!("{l}\n")).collect();
+    let value = stdout
+        .lines()
+        .find_map(|l| l.strip_prefix("hardening: "))
+        .and_then(|l| serde_json::from_str(l).ok())
+        .ok_or("hardening-bench printed no result line")?;
+    Ok((table, value))
 }
 
 fn cargo(root: &Path, args: &[&str]) -> Result<(), String> {

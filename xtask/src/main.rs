@@ -39,6 +39,9 @@ enum Task {
         /// Skip the runtime benchmark of client and server.
         #[arg(long)]
         no_runtime: bool,
+        /// Skip the hardening benchmark (hostile requests, slow clients).
+        #[arg(long)]
+        no_hardening: bool,
     },
     /// Generate (and with --compile, check) crates for a list of real-world specs.
     Corpus {
@@ -69,7 +72,7 @@ enum Task {
 fn main() -> ExitCode {
     let root = xtask::workspace_root();
     match Cli::parse().task {
-        Task::Bench { runs, out, no_github, no_openapi_generator, no_cargo_check, no_runtime } => {
+        Task::Bench { runs, out, no_github, no_openapi_generator, no_cargo_check, no_runtime, no_hardening } => {
             let options = xtask::bench::Options {
                 runs: runs.max(1),
                 out: if out.is_absolute() { out } else { root.join(out) },
@@ -77,6 +80,7 @@ fn main() -> ExitCode {
                 openapi_generator: !no_openapi_generator,
                 cargo_check: !no_cargo_check,
                 runtime: !no_runtime,
+                hardening: !no_hardening,
             };
             match xtask::bench::run(&root, &options) {
                 Ok(()) => ExitCode::SUCCESS,

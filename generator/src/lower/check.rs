@@ -52,10 +52,17 @@ impl Lowerer<'_> {
     /// The check of a schema described in place (for a type's own definition).
     /// Memoized by pointer: `allOf` parts shared by many schemas (and parts
     /// of parts) are described once, so fan-out costs linear time.
+    /// A schema met again while it is being described (`A: {allOf: [{$ref:
+    /// A}, ...]}`) is taken as `Any` there: the check is then what the rest
+    /// of the schema says.
     pub(super) fn structural_check(&self, schema: &Schema, at: &Pointer, depth: usize) -> Check {
         if let Some(check) = self.check_memo.borrow().get(at) {
             return check.clone();
         }
+        if depth > 32 {
+            return Check::Any;
+        }
+        self.check_memo.borrow_mut().insert(at.clone(), Check::Any);
         let check = self.describe(schema, at, depth);
         self.check_memo.borrow_mut().insert(at.clone(), check.clone());
         check
