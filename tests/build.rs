@@ -1,23 +1,39 @@
 //! Generates cases into `OUT_DIR` so tests can run their code:
 //! `server_rules` (one operation per rule a server enforces), `one_of`
 //! (unions, tagged and untagged), and the hostile `cycles` (schemas that
-//! refer to themselves) and `limits` (a server's limits and timeouts).
+//! refer to themselves) and `limits` (a server's limits and timeouts),
+//! `multi_file` (a spec over several files), `swagger2` (a Swagger 2.0
+//! case) and `petstore` (the Swagger 2.0 description of
+//! petstore.swagger.io).
 
 use generator::{CrateConfig, Layout, SpecInput};
 use std::path::Path;
 
 fn main() {
-    for (case, folder) in [("server_rules", "cases"), ("one_of", "cases"), ("cycles", "hostile"), ("limits", "hostile")] {
-        generate(case, folder);
+    for (case, file) in [
+        ("server_rules", "cases/server_rules.yaml"),
+        ("one_of", "cases/one_of.yaml"),
+        ("multi_file", "cases/multi_file.yaml"),
+        ("swagger2", "cases/swagger2.yaml"),
+        ("petstore", "swagger2/petstore.json"),
+        ("cycles", "hostile/cycles.yaml"),
+        ("limits", "hostile/limits.yaml"),
+    ] {
+        generate(case, file);
     }
 }
 
-fn generate(case: &str, folder: &str) {
+fn generate(case: &str, file: &str) {
     let manifest = std::env::var("CARGO_MANIFEST_DIR").unwrap_or_default();
     let out = std::env::var("OUT_DIR").unwrap_or_default();
-    let spec_path = Path::new(&manifest).join(format!("{folder}/{case}.yaml"));
+    let spec_path = Path::new(&manifest).join(file);
+    let folder = file.split('/').next().unwrap_or_default();
     println!("cargo:rerun-if-changed={}", spec_path.display());
-    let text = std::fs::read_to_string(&spec_path).unwrap_or_else(|e| panic!("{}: {e}", spec_path.display()));
+    // The other files of a multi-file case live in a folder of its name.
+    let folder_path = Path::new(&manifest).join(format!("{folder}/{case}"));
+    if folder_path.is_dir() {
+        println!("cargo:rerun-if-changed={}", folder_path.display());
+    }
     let config = CrateConfig {
         crate_name: case.replace('_', "-"),
         description: format!("The {case} case."),
@@ -25,8 +41,8 @@ fn generate(case: &str, folder: &str) {
         layout: Layout::Single,
         strict: false,
     };
-    let files = generator::generate(&[SpecInput::new(format!("tests/{folder}/{case}.yaml"), text)], &config)
-        .unwrap_or_else(|e| panic!("{e}"));
+    let input = SpecInput::read(format!("tests/{file}"), &spec_path).unwrap_or_else(|e| panic!("{e}"));
+    let files = generator::generate(&[input], &config).unwrap_or_else(|e| panic!("{e}"));
     let dir = Path::new(&out).join(case);
     std::fs::create_dir_all(&dir).unwrap_or_else(|e| panic!("{e}"));
     for module in ["models", "operations", "client", "server"] {

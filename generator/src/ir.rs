@@ -26,6 +26,43 @@ pub struct Api {
     /// What was approximated (a construct with no Rust type became
     /// `serde_json::Value`), by pointer.
     pub warnings: Vec<Warning>,
+    /// Nodes copied in from other files, so that a pointer into them is
+    /// reported in their own file.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub origins: Vec<Origin>,
+}
+
+impl Api {
+    /// `file#pointer` of a node of this API: the file and pointer it came
+    /// from when it was copied in from another file.
+    pub fn locate(&self, pointer: &str) -> String {
+        let (file, pointer) = locate(&self.source, &self.origins, pointer);
+        format!("{file}#{pointer}")
+    }
+}
+
+/// The file and pointer a pointer of the root document `source` stands
+/// for, through the copies listed in `origins`.
+pub fn locate(source: &str, origins: &[Origin], pointer: &str) -> (String, String) {
+    let within = |o: &&Origin| {
+        pointer.starts_with(&o.local) && (pointer.len() == o.local.len() || pointer.as_bytes()[o.local.len()] == b'/')
+    };
+    // The longest (innermost) copy holding the pointer.
+    match origins.iter().filter(within).max_by_key(|o| o.local.len()) {
+        Some(o) => (o.file.clone(), format!("{}{}", o.pointer, &pointer[o.local.len()..])),
+        None => (source.to_owned(), pointer.to_owned()),
+    }
+}
+
+/// Where a node copied in from another file came from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Origin {
+    /// The pointer of the copy in the root document.
+    pub local: String,
+    /// The file it came from, as the user should see it.
+    pub file: String,
+    /// Its pointer in that file.
+    pub pointer: String,
 }
 
 /// Something the generator approximated, and where.
@@ -57,8 +94,12 @@ pub enum SecurityKind {
     ApiKey { location: Location, name: String },
     /// OAuth2 client credentials: a token fetched from `token_url`.
     OAuth2ClientCredentials { token_url: String, scopes: Vec<String> },
-    /// A scheme the client cannot drive (OpenID Connect, interactive OAuth2
-    /// flows, other HTTP schemes); credentials for it are never attached.
+    /// An access token the caller obtains (OAuth2's implicit, password and
+    /// authorization-code flows, OpenID Connect), sent as a bearer token.
+    /// `flows` names how it is obtained, for the docs.
+    AccessToken { flows: Vec<String> },
+    /// A scheme the client cannot drive (mutual TLS, other HTTP schemes);
+    /// credentials for it are never attached.
     Unsupported { what: String },
 }
 

@@ -5,6 +5,7 @@
 //! `emit` (→ formatted files). Everything here works on strings in memory;
 //! the only file IO lives in [`output`], used by the CLI and `xtask`.
 
+mod bundle;
 mod emit;
 pub mod error;
 pub mod ir;
@@ -13,6 +14,7 @@ pub mod naming;
 mod normalize;
 pub mod output;
 mod parse;
+mod swagger;
 mod templates;
 
 pub use emit::{CrateConfig, Layout, OutputFile};
@@ -29,6 +31,13 @@ pub struct SpecInput {
     pub module: String,
     /// The document text, YAML or JSON.
     pub text: String,
+    /// Where the document is on disk: relative `$ref`s to other files are
+    /// read relative to it. `None` for a document held only in memory,
+    /// which can refer to nothing but itself.
+    pub path: Option<std::path::PathBuf>,
+    /// Whether `$ref`s may read files outside the directory of `path`
+    /// (off by default: a spec from elsewhere must not read `/etc/passwd`).
+    pub allow_outside_refs: bool,
 }
 
 impl SpecInput {
@@ -44,7 +53,25 @@ impl SpecInput {
             module: naming::module_name(&stem),
             source,
             text: text.into(),
+            path: None,
+            allow_outside_refs: false,
         }
+    }
+
+    /// Reads the spec at `path`, named `source` in messages, so that its
+    /// refs to other files resolve.
+    pub fn read(source: impl Into<String>, path: impl Into<std::path::PathBuf>) -> Result<Self, Error> {
+        let source = source.into();
+        let path = path.into();
+        let text = std::fs::read_to_string(&path).map_err(|e| Error::new(&source, None, ErrorKind::Io(e.to_string())))?;
+        Ok(SpecInput { path: Some(path), ..SpecInput::new(source, text) })
+    }
+
+    /// This spec, set to allow (or not) `$ref`s to files outside its
+    /// directory.
+    pub fn allowing_outside_refs(mut self, allow: bool) -> Self {
+        self.allow_outside_refs = allow;
+        self
     }
 }
 
@@ -82,10 +109,10 @@ pub fn load_with(spec: &SpecInput, strict: bool) -> Result<ir::Api, Error> {
 /// [`load_with`], adding the time of each stage to `timings`.
 pub fn load_timed(spec: &SpecInput, strict: bool, timings: &mut Timings) -> Result<ir::Api, Error> {
     let start = Instant::now();
-    let doc = parse::parse(&spec.source, &spec.text)?;
+    let doc = parse::parse(spec, strict)?;
     let parsed = Instant::now();
     timings.parse += parsed - start;
-    let api = lower::lower(&spec.source, &spec.module, &doc, strict);
+    let api = lower::lower(&spec.source, &spec.module, &doc, strict).map_err(|e| doc.locate(e));
     // The parsed document is large; dropping it is part of lowering's cost.
     drop(doc);
     timings.lower += parsed.elapsed();
@@ -111,7 +138,7 @@ pub fn generate_with_warnings(specs: &[SpecInput], config: &CrateConfig) -> Resu
 /// Every warning of the given APIs, as `file#pointer: message`.
 pub fn warnings(apis: &[ir::Api]) -> Vec<String> {
     apis.iter()
-        .flat_map(|a| a.warnings.iter().map(move |w| format!("{}#{}: {}", a.source, w.pointer, w.message)))
+        .flat_map(|a| a.warnings.iter().map(move |w| format!("{}: {}", a.locate(&w.pointer), w.message)))
         .collect()
 }
 

@@ -8,7 +8,11 @@
 //! - numeric `exclusiveMinimum`/`exclusiveMaximum` → `minimum`/`maximum`
 //!   with the 3.0 boolean flags;
 //! - `webhooks`, `jsonSchemaDialect`, `components.pathItems` dropped, with
-//!   a note; a missing `paths` becomes empty.
+//!   a note (path items referred to from `paths` were put in place before);
+//!   a missing `paths` becomes empty, and so does an operation's missing
+//!   `responses` means any status;
+//! - a `mutualTLS` security scheme is read as one the generated code
+//!   cannot check (the TLS layer does).
 //!
 //! [`repair_enums`] runs on every document: an `enum` whose values do not
 //! fit the schema's `type` (numbers in a string enum, strings in an integer
@@ -27,12 +31,38 @@ pub fn downgrade_31(doc: &mut Value, notes: &mut Vec<Warning>) {
     }
     if let Some(Value::Object(components)) = root.get_mut("components") {
         if components.remove("pathItems").is_some() {
-            notes.push(Warning { pointer: "/components/pathItems".into(), message: "component path items are not generated".into() });
+            notes.push(Warning { pointer: "/components/pathItems".into(), message: "component path items are generated only where `paths` refers to them".into() });
+        }
+    }
+    if let Some(Value::Object(schemes)) = root.get_mut("components").and_then(|c| c.get_mut("securitySchemes")) {
+        for scheme in schemes.values_mut() {
+            if scheme.get("type").and_then(Value::as_str) == Some("mutualTLS") {
+                // 3.0 has no such type; lowering knows this spelling.
+                scheme["type"] = Value::String("http".into());
+                scheme["scheme"] = Value::String(MUTUAL_TLS.into());
+            }
+        }
+    }
+    if let Some(Value::Object(paths)) = root.get_mut("paths") {
+        for item in paths.values_mut().filter_map(Value::as_object_mut) {
+            for (key, op) in item.iter_mut() {
+                // `responses` is optional in 3.1: any status, undocumented.
+                if METHODS.contains(&key.as_str()) {
+                    if let Value::Object(op) = op {
+                        op.entry("responses").or_insert_with(|| serde_json::json!({"default": {"description": "Not documented."}}));
+                    }
+                }
+            }
         }
     }
     root.entry("paths").or_insert_with(|| Value::Object(Map::new()));
     walk(doc);
 }
+
+/// The HTTP scheme name a 3.1 `mutualTLS` security scheme is read as.
+pub const MUTUAL_TLS: &str = "x-apigen-mutual-tls";
+
+const METHODS: &[&str] = &["get", "put", "post", "delete", "options", "head", "patch", "trace"];
 
 fn walk(value: &mut Value) {
     match value {

@@ -12,52 +12,84 @@ pub struct Document {
     pub raw: Value,
     /// What normalization changed or dropped, by pointer.
     pub notes: Vec<crate::ir::Warning>,
+    /// Nodes copied in from other files.
+    pub origins: Vec<crate::ir::Origin>,
 }
 
-/// Parses spec text. JSON when the first non-blank character is `{`, YAML
+impl Document {
+    /// `error` with its file and pointer moved to the file a copied node
+    /// came from, when it is about one.
+    pub fn locate(&self, mut error: Error) -> Error {
+        if let Some(pointer) = &error.pointer {
+            let (file, pointer) = crate::ir::locate(&error.file, &self.origins, pointer);
+            error.file = file;
+            error.pointer = Some(pointer);
+        }
+        error
+    }
+}
+
+/// Parses a spec: JSON when the first non-blank character is `{`, YAML
 /// otherwise (YAML is a superset of JSON, but JSON errors read better).
-pub fn parse(file: &str, text: &str) -> Result<Document, Error> {
+/// Refs to other files are copied in ([`crate::bundle`]), Swagger 2.0 is
+/// converted to 3.0 and 3.1 rewritten as 3.0, all on the raw tree.
+pub fn parse(spec: &crate::SpecInput, strict: bool) -> Result<Document, Error> {
+    let (file, text) = (spec.source.as_str(), spec.text.as_str());
     // A large JSON document is also read straight into the typed model on
     // another core while the raw tree is read and checked; that model is
-    // used when normalization left the tree as it was.
+    // used when nothing changed the tree.
     let typed_from_text = text.len() >= 256 * 1024 && text.trim_start().starts_with('{');
     std::thread::scope(|scope| {
         let typed = typed_from_text.then(|| scope.spawn(|| serde_json::from_str::<openapiv3::OpenAPI>(text).ok()));
         let mut raw = parse_tree(file, text)?;
-        check_version(file, &raw)?;
+        let version = check_version(file, &raw)?;
         let mut notes = Vec::new();
-        let is_31 = raw.get("openapi").and_then(Value::as_str).is_some_and(|v| v.starts_with("3.1"));
-        if is_31 {
+        let access = crate::bundle::Access { path: spec.path.as_deref(), allow_outside: spec.allow_outside_refs, strict };
+        let bundled = crate::bundle::bundle(file, &mut raw, &access, &mut notes)?;
+        let mut origins = bundled.origins;
+        if version == Version::Swagger2 {
+            crate::swagger::convert(file, &mut raw, &mut notes, &mut origins);
+        }
+        if version == Version::V31 {
             crate::normalize::downgrade_31(&mut raw, &mut notes);
         }
         // Every repair leaves a note, so no note means an unchanged tree.
         crate::normalize::repair_enums(&mut raw, &mut notes);
         let typed = typed.and_then(|t| t.join().ok().flatten());
-        match typed {
-            Some(openapi) if !is_31 && notes.is_empty() => Ok(Document { openapi, raw, notes }),
-            _ => typed_from_tree(file, raw, notes),
-        }
+        let doc = match typed {
+            Some(openapi) if version == Version::V30 && notes.is_empty() && !bundled.changed => {
+                Document { openapi, raw, notes, origins }
+            }
+            _ => typed_from_tree(file, raw, notes, origins)?,
+        };
+        Ok(doc)
     })
 }
 
 /// The typed model from the (normalized) raw tree.
-fn typed_from_tree(file: &str, raw: Value, notes: Vec<crate::ir::Warning>) -> Result<Document, Error> {
+fn typed_from_tree(
+    file: &str,
+    raw: Value,
+    notes: Vec<crate::ir::Warning>,
+    origins: Vec<crate::ir::Origin>,
+) -> Result<Document, Error> {
     // Tracking the path of every node costs more than the parse itself, so
     // the path is only tracked again when the fast parse has failed.
     use serde::Deserialize;
     if let Ok(openapi) = openapiv3::OpenAPI::deserialize(&raw) {
-        return Ok(Document { openapi, raw, notes });
+        return Ok(Document { openapi, raw, notes, origins });
     }
     let openapi = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&raw).map_err(|e| {
         let pointer = pointer_of(e.path());
         let (pointer, message) =
             narrow_paths(&raw, &pointer).unwrap_or_else(|| (pointer, e.into_inner().to_string()));
+        let (file, pointer) = crate::ir::locate(file, &origins, &pointer);
         Error::new(file, Some(pointer), ErrorKind::Invalid(message))
     })?;
-    Ok(Document { openapi, raw, notes })
+    Ok(Document { openapi, raw, notes, origins })
 }
 
-fn parse_tree(file: &str, text: &str) -> Result<Value, Error> {
+pub(crate) fn parse_tree(file: &str, text: &str) -> Result<Value, Error> {
     if text.trim_start().starts_with('{') {
         return serde_json::from_str(text).map_err(|e| {
             let kind = ErrorKind::Syntax {
@@ -144,8 +176,17 @@ fn yaml_to_json(v: serde_yaml::Value, at: &mut String) -> Result<Value, (String,
     })
 }
 
-/// Accepts OpenAPI 3.0.x, and 3.1.x (normalized to 3.0 before parsing).
-fn check_version(file: &str, raw: &Value) -> Result<(), Error> {
+/// The versions read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Version {
+    Swagger2,
+    V30,
+    V31,
+}
+
+/// Accepts Swagger 2.0 (converted to 3.0), OpenAPI 3.0.x, and 3.1.x
+/// (rewritten as 3.0).
+fn check_version(file: &str, raw: &Value) -> Result<Version, Error> {
     let Some(obj) = raw.as_object() else {
         return Err(Error::new(
             file,
@@ -153,15 +194,19 @@ fn check_version(file: &str, raw: &Value) -> Result<(), Error> {
             ErrorKind::NotOpenApi("the document root is not an object".into()),
         ));
     };
-    if obj.contains_key("swagger") {
-        return Err(Error::new(
-            file,
-            Some("/swagger".into()),
-            ErrorKind::NotOpenApi("this is a Swagger 2.0 document; convert it to OpenAPI 3".into()),
-        ));
+    if let Some(v) = obj.get("swagger") {
+        return match v {
+            Value::String(s) if s == "2.0" => Ok(Version::Swagger2),
+            other => Err(Error::new(
+                file,
+                Some("/swagger".into()),
+                ErrorKind::NotOpenApi(format!("unknown Swagger version {other} (2.0 is read)")),
+            )),
+        };
     }
     match obj.get("openapi") {
-        Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" || v.starts_with("3.1") => Ok(()),
+        Some(Value::String(v)) if v.starts_with("3.0.") || v == "3.0" => Ok(Version::V30),
+        Some(Value::String(v)) if v.starts_with("3.1") => Ok(Version::V31),
         Some(v) => Err(Error::new(
             file,
             Some("/openapi".into()),

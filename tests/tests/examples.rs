@@ -1,4 +1,5 @@
-//! Every `example` in the five job API specs deserializes into the type the
+//! Every `example` in the five job API specs (and in the multi-file and
+//! Swagger 2.0 cases) deserializes into the type the
 //! generator gave its node and serializes back to the same JSON.
 //!
 //! "Same" is exact, except that two RFC 3339 timestamps denoting the same
@@ -40,6 +41,12 @@ fn table() -> Vec<(&'static str, &'static str, Check)> {
         ("gormic_bi", "SubmitJobApiRequest", round_trip::<gormic_bi::models::SubmitJobApiRequest>),
         ("gormic_bi", "SubmitJobApiResponse", round_trip::<gormic_bi::models::SubmitJobApiResponse>),
         ("gormic_bi", "SubmitJobApiError", round_trip::<gormic_bi::models::SubmitJobApiError>),
+        ("multi_file", "Error", round_trip::<tests::multi_file::models::Error>),
+        ("multi_file", "Error2", round_trip::<tests::multi_file::models::Error2>),
+        ("multi_file", "Pet", round_trip::<tests::multi_file::models::Pet>),
+        ("multi_file", "Owner", round_trip::<tests::multi_file::models::Owner>),
+        ("swagger2", "Pet", round_trip::<tests::swagger2::models::Pet>),
+        ("swagger2", "Vec<Pet>", round_trip::<Vec<tests::swagger2::models::Pet>>),
     ]
 }
 
@@ -78,6 +85,9 @@ fn every_example_round_trips() {
         "specs/elastic-path.yaml",
         "specs/emporix-sepa-export.json",
         "specs/gormic-bi.yaml",
+        // A spec over several files, and a Swagger 2.0 document.
+        "tests/cases/multi_file.yaml",
+        "tests/cases/swagger2.yaml",
     ] {
         let api = generator::load(&spec(file)).unwrap_or_else(|e| panic!("{e}"));
         assert!(!api.examples.is_empty(), "{file} has no examples");

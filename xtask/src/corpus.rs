@@ -14,6 +14,9 @@ use std::time::{Duration, Instant};
 /// Settings of one corpus run.
 pub struct Options {
     pub list: PathBuf,
+    /// The folder the list's paths are relative to; `None` for the public
+    /// corpus.
+    pub dir: Option<PathBuf>,
     pub jobs: usize,
     pub compile: bool,
     pub strict: bool,
@@ -164,7 +167,10 @@ fn cause(detail: &str) -> String {
 }
 
 pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
-    let corpus = corpus_dir(root)?;
+    let corpus = match &options.dir {
+        Some(dir) => dir.clone(),
+        None => corpus_dir(root)?,
+    };
     let list = std::fs::read_to_string(&options.list).map_err(|e| format!("{}: {e}", options.list.display()))?;
     let specs: Vec<String> = list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
     let apigen = apigen_binary(root)?;

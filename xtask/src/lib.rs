@@ -31,13 +31,11 @@ pub fn spec_paths(root: &Path) -> Result<Vec<PathBuf>, Error> {
 
 /// The specs under `specs/` (YAML or JSON), sorted by file name.
 pub fn read_specs(root: &Path) -> Result<Vec<SpecInput>, Error> {
-    let io_err = |what: &str, e: std::io::Error| Error::new(what, None, ErrorKind::Io(e.to_string()));
     spec_paths(root)?
         .iter()
         .map(|path| {
             let name = format!("specs/{}", path.file_name().map(|n| n.to_string_lossy()).unwrap_or_default());
-            let text = std::fs::read_to_string(path).map_err(|e| io_err(&name, e))?;
-            Ok(SpecInput::new(name, text))
+            SpecInput::read(name, path)
         })
         .collect()
 }

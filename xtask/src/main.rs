@@ -48,6 +48,10 @@ enum Task {
         /// Specs to run, one path per line relative to the corpus folder.
         #[arg(long, default_value = "../shared/corpus/dev-specs.txt")]
         list: std::path::PathBuf,
+        /// The folder the list's paths are relative to (default: the public
+        /// corpus, fetched from npm on first use).
+        #[arg(long)]
+        dir: Option<std::path::PathBuf>,
         /// Parallel generations, and cargo jobs.
         #[arg(long, default_value_t = 2)]
         jobs: usize,
@@ -90,10 +94,11 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Task::Corpus { list, jobs, compile, strict, timeout, out, min_ok } => {
+        Task::Corpus { list, dir, jobs, compile, strict, timeout, out, min_ok } => {
             let absolute = |p: std::path::PathBuf| if p.is_absolute() { p } else { root.join(p) };
             let options = xtask::corpus::Options {
                 list: absolute(list),
+                dir: dir.map(absolute),
                 jobs,
                 compile,
                 strict,

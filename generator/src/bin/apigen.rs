@@ -1,7 +1,9 @@
-//! `apigen`: generate a standalone Rust crate from any OpenAPI 3.0 document.
+//! `apigen`: generate a standalone Rust crate from any OpenAPI 3.0 or 3.1
+//! document, or a Swagger 2.0 one, in one file or several.
 //!
 //! ```text
 //! apigen generate --spec FILE [--spec FILE...] --out DIR [--crate-name NAME] [--strict] [--stats] [--force]
+//!                 [--allow-outside-refs]
 //! ```
 
 use clap::{Parser, Subcommand};
@@ -16,7 +18,7 @@ use std::time::Instant;
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 #[derive(Parser)]
-#[command(name = "apigen", version, about = "OpenAPI 3.0 to Rust code generator")]
+#[command(name = "apigen", version, about = "OpenAPI (3.0, 3.1, Swagger 2.0) to Rust code generator")]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -49,13 +51,17 @@ enum Command {
         /// line on stderr.
         #[arg(long)]
         stats: bool,
+        /// Let `$ref`s read files outside the directory of the spec that
+        /// refers to them (refused by default).
+        #[arg(long)]
+        allow_outside_refs: bool,
     },
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Generate { spec, out, crate_name, strict, stats, force } => match generate(&spec, &out, crate_name, strict, force) {
+        Command::Generate { spec, out, crate_name, strict, stats, force, allow_outside_refs } => match generate(&spec, &out, crate_name, strict, force, allow_outside_refs) {
             Ok((count, timings)) => {
                 eprintln!("wrote {count} files to {}", out.display());
                 if stats {
@@ -71,15 +77,21 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(specs: &[PathBuf], out: &Path, crate_name: Option<String>, strict: bool, force: bool) -> Result<(usize, Timings), Error> {
+fn generate(
+    specs: &[PathBuf],
+    out: &Path,
+    crate_name: Option<String>,
+    strict: bool,
+    force: bool,
+    allow_outside_refs: bool,
+) -> Result<(usize, Timings), Error> {
     let mut timings = Timings::default();
     let mut apis = Vec::with_capacity(specs.len());
     for spec in specs {
         let source = spec.display().to_string();
         let start = Instant::now();
-        let text = std::fs::read_to_string(spec).map_err(|e| Error::new(&source, None, ErrorKind::Io(e.to_string())))?;
+        let input = SpecInput::read(&source, spec)?.allowing_outside_refs(allow_outside_refs);
         timings.parse += start.elapsed();
-        let input = SpecInput::new(&source, text);
         if let Some(other) = apis.iter().find(|a: &&generator::ir::Api| a.module == input.module) {
             let message = format!("module `{}` would also come from {}: rename one of the files", input.module, other.source);
             return Err(Error::new(&source, None, ErrorKind::Usage(message)));

@@ -154,6 +154,22 @@ fn scheme_method(scheme: &crate::ir::SecurityScheme) -> TokenStream {
                 }
             }
         }
+        SecurityKind::AccessToken { flows } => {
+            let how = match flows.as_slice() {
+                [] => "OAuth2".to_owned(),
+                [only] if only == "OpenID Connect" => only.clone(),
+                list => format!("OAuth2, {} flow", list.join(" or ")),
+            };
+            text.push_str(&format!(
+                " ({how}): an access token obtained outside this client, sent as `Authorization: Bearer`."
+            ));
+            quote! {
+                pub fn #method(mut self, token: impl Into<rt::Secret>) -> Self {
+                    self.core.bearer(#key, token.into());
+                    self
+                }
+            }
+        }
         SecurityKind::Basic => {
             text.push_str(" (HTTP Basic).");
             quote! {

@@ -365,6 +365,9 @@ fn api_doc_lines(api: &Api) -> Vec<String> {
     rust::doc_lines(&text)
 }
 
+/// Whether a type anywhere in what the crate emits (models, parameters,
+/// request and response bodies, response headers) satisfies `pred`: the
+/// crate's dependencies follow from this.
 fn api_uses(api: &Api, pred: &dyn Fn(&TypeRef) -> bool) -> bool {
     fn walk(ty: &TypeRef, pred: &dyn Fn(&TypeRef) -> bool) -> bool {
         pred(ty)
@@ -380,5 +383,11 @@ fn api_uses(api: &Api, pred: &dyn Fn(&TypeRef) -> bool) -> bool {
         TypeKind::Alias { target } => walk(target, pred),
         TypeKind::Union(u) => u.variants.iter().any(|v| walk(&v.ty, pred)),
         TypeKind::Enum(_) => false,
-    }) || api.operations.iter().any(|op| op.parameters.iter().any(|p| walk(&p.ty, pred)))
+    }) || api.operations.iter().any(|op| {
+        op.parameters.iter().any(|p| walk(&p.ty, pred))
+            || op.request_body.iter().flat_map(|b| &b.variants).any(|b| walk(&b.ty, pred))
+            || op.responses.iter().any(|r| {
+                r.body.as_ref().is_some_and(|b| walk(&b.ty, pred)) || r.headers.iter().any(|h| walk(&h.ty, pred))
+            })
+    })
 }

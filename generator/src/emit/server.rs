@@ -31,7 +31,9 @@ pub fn server_module(api: &Api) -> TokenStream {
     let schemes = api.security_schemes.iter().map(|s| {
         let key = &s.key;
         let kind = match &s.kind {
-            SecurityKind::Bearer | SecurityKind::OAuth2ClientCredentials { .. } => quote!(rt::SchemeKind::Bearer),
+            SecurityKind::Bearer | SecurityKind::OAuth2ClientCredentials { .. } | SecurityKind::AccessToken { .. } => {
+                quote!(rt::SchemeKind::Bearer)
+            }
             SecurityKind::Basic => quote!(rt::SchemeKind::Basic),
             SecurityKind::ApiKey { location, name } => {
                 let loc = location_tokens(*location);

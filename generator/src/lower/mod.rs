@@ -56,6 +56,7 @@ pub fn lower(file: &str, module: &str, doc: &Document, strict: bool) -> Result<A
         examples: cx.examples,
         security_schemes,
         warnings: cx.warnings,
+        origins: doc.origins.clone(),
     })
 }
 
@@ -95,7 +96,8 @@ pub(super) const MAX_STRUCT_FIELDS: usize = 1_000;
 
 /// The component schema key a `$ref` names, unescaped, if it names one.
 fn component_key(reference: &str) -> Option<String> {
-    let key = reference.strip_prefix("#/components/schemas/")?;
+    // `#/components/schemas/A/$defs/B` names a schema inside `A`.
+    let key = reference.strip_prefix("#/components/schemas/").filter(|k| !k.contains('/'))?;
     Some(key.replace("~1", "/").replace("~0", "~"))
 }
 
@@ -292,22 +294,34 @@ impl<'a> Lowerer<'a> {
                     let kind = match scheme.to_ascii_lowercase().as_str() {
                         "bearer" => SecurityKind::Bearer,
                         "basic" => SecurityKind::Basic,
+                        crate::normalize::MUTUAL_TLS => SecurityKind::Unsupported {
+                            what: "mutual TLS, which the TLS layer checks, not the generated code".into(),
+                        },
                         other => SecurityKind::Unsupported { what: format!("HTTP `{other}` authentication") },
                     };
                     (kind, description)
                 }
                 S::OAuth2 { flows, description, .. } => {
+                    let names: Vec<String> = [
+                        (flows.implicit.is_some(), "implicit"),
+                        (flows.password.is_some(), "password"),
+                        (flows.authorization_code.is_some(), "authorization code"),
+                    ]
+                    .iter()
+                    .filter(|(present, _)| *present)
+                    .map(|(_, name)| (*name).to_owned())
+                    .collect();
                     let kind = match flows.client_credentials {
                         Some(flow) => SecurityKind::OAuth2ClientCredentials {
                             token_url: flow.token_url,
                             scopes: flow.scopes.keys().cloned().collect(),
                         },
-                        None => SecurityKind::Unsupported { what: "an OAuth2 flow other than client credentials".into() },
+                        None => SecurityKind::AccessToken { flows: names },
                     };
                     (kind, description)
                 }
                 S::OpenIDConnect { description, .. } => {
-                    (SecurityKind::Unsupported { what: "OpenID Connect".into() }, description)
+                    (SecurityKind::AccessToken { flows: vec!["OpenID Connect".into()] }, description)
                 }
             };
             out.push(SecurityScheme {
