@@ -32,8 +32,8 @@ pub enum ErrorKind {
         column: usize,
         message: String,
     },
-    /// The document is not an OpenAPI 3.0 document.
-    #[error("not an OpenAPI 3.0 document: {0}")]
+    /// The document is not an OpenAPI 3.x or Swagger 2.0 document.
+    #[error("not an OpenAPI document: {0}")]
     NotOpenApi(String),
     /// The document has the right version but breaks the OpenAPI schema.
     #[error("invalid OpenAPI document: {0}")]

@@ -35,6 +35,8 @@ struct Converter<'a> {
     produces: Vec<String>,
     /// The document's `schemes`.
     schemes: Vec<String>,
+    /// The document's global `responses`, as written.
+    global_responses: Map<String, Value>,
 }
 
 /// Converts a 2.0 document in place. `origins` are the copies the bundler
@@ -54,6 +56,7 @@ pub fn convert(source: &str, doc: &mut Value, notes: &mut Vec<Warning>, origins:
         consumes: strings(old.get("consumes")),
         produces: strings(old.get("produces")),
         schemes: strings(old.get("schemes")),
+        global_responses: old.get("responses").and_then(Value::as_object).cloned().unwrap_or_default(),
     };
     let mut out = Map::new();
     out.insert("openapi".into(), Value::String("3.0.3".into()));
@@ -175,10 +178,35 @@ impl Converter<'_> {
 
     /// A parameter with its ref followed to the global parameters.
     fn resolved<'p>(&'p self, param: &'p Value) -> &'p Value {
-        match param.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/parameters/")) {
-            Some(name) => self.global_parameters.get(&name.replace("~1", "/").replace("~0", "~")).unwrap_or(param),
-            None => param,
+        let mut current = param;
+        for _ in 0..crate::lower::MAX_ALIAS_HOPS {
+            match current.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/parameters/")) {
+                Some(name) => match self.global_parameters.get(&name.replace("~1", "/").replace("~0", "~")) {
+                    Some(next) => current = next,
+                    None => return current,
+                },
+                None => return current,
+            }
         }
+        current
+    }
+
+    /// The global parameter a ref names (its last hop), if it names one.
+    fn global_name(&self, param: &Value) -> Option<String> {
+        let mut name = None;
+        let mut current = param;
+        for _ in 0..crate::lower::MAX_ALIAS_HOPS {
+            let Some(next) = current.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/parameters/")) else { break };
+            let key = next.replace("~1", "/").replace("~0", "~");
+            match self.global_parameters.get(&key) {
+                Some(found) => {
+                    name = Some(next.to_owned());
+                    current = found;
+                }
+                None => break,
+            }
+        }
+        name
     }
 
     fn operation(&mut self, op: Value, shared: &[Value], at: &str) -> Value {
@@ -205,7 +233,10 @@ impl Converter<'_> {
         // same name and location; the pointer each came from.
         let key = |p: &Value| {
             let p = self.resolved(p);
-            (p.get("name").and_then(Value::as_str).unwrap_or("").to_owned(), p.get("in").and_then(Value::as_str).unwrap_or("").to_owned())
+            let location = p.get("in").and_then(Value::as_str).unwrap_or("").to_owned();
+            // There is one body, whatever its name.
+            let name = if location == "body" { "" } else { p.get("name").and_then(Value::as_str).unwrap_or("") };
+            (name.to_owned(), location)
         };
         let own_keys: Vec<(String, String)> = own.iter().map(key).collect();
         let path_at = at.rsplit_once('/').map(|(p, _)| p.to_owned()).unwrap_or_default();
@@ -238,9 +269,14 @@ impl Converter<'_> {
             op.insert("parameters".into(), Value::Array(parameters));
         }
         if let Some((param, param_at)) = body {
-            let request = match param.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/parameters/")) {
-                Some(name) => json!({"$ref": format!("#/components/requestBodies/{name}")}),
-                None => self.body(&param, &consumes),
+            // A global body keeps its ref where the media types are the
+            // document's; otherwise it is written out with the operation's.
+            let request = match self.global_name(&param) {
+                Some(name) if consumes == self.consumes => json!({"$ref": format!("#/components/requestBodies/{name}")}),
+                _ => {
+                    let resolved = self.resolved(&param).clone();
+                    self.body(&resolved, &consumes)
+                }
             };
             op.insert("requestBody".into(), request);
             self.moved(&format!("{at}/requestBody"), &param_at);
@@ -253,13 +289,27 @@ impl Converter<'_> {
             }
         }
         if let Some(Value::Object(responses)) = op.remove("responses") {
-            let converted: Map<String, Value> = responses
-                .into_iter()
-                .map(|(code, r)| {
-                    let r = if r.get("$ref").is_some() { r } else { self.response(r, &produces) };
-                    (code, r)
-                })
-                .collect();
+            let mut converted = Map::new();
+            for (code, r) in responses {
+                if code.starts_with("x-") {
+                    converted.insert(code, r);
+                    continue;
+                }
+                let global = r
+                    .get("$ref")
+                    .and_then(Value::as_str)
+                    .and_then(|r| r.strip_prefix("#/responses/"))
+                    .and_then(|name| self.global_responses.get(&name.replace("~1", "/").replace("~0", "~")))
+                    .cloned();
+                let r = match global {
+                    // A global response is written with the document's
+                    // media types; the operation's own need their copy.
+                    Some(global) if produces != self.produces => self.response(global, &produces),
+                    _ if r.get("$ref").is_some() => r,
+                    _ => self.response(r, &produces),
+                };
+                converted.insert(code, r);
+            }
             op.insert("responses".into(), Value::Object(converted));
         }
         Value::Object(op)
@@ -315,7 +365,36 @@ impl Converter<'_> {
         if has_file && urlencoded {
             self.note(format!("{at}/consumes"), "a file cannot be sent URL-encoded; the form is multipart only");
         }
-        let content: Map<String, Value> = media.into_iter().map(|m| (m.to_owned(), json!({"schema": object.clone()}))).collect();
+        // 2.0 sends a form array as `a=1,2` unless it says `multi`; 3.0's
+        // form default is `a=1&a=2`, so each array field says its style.
+        let mut encoding = Map::new();
+        for (field, field_at) in fields {
+            if field.get("type").and_then(Value::as_str) != Some("array") {
+                continue;
+            }
+            let name = field.get("name").and_then(Value::as_str).unwrap_or("").to_owned();
+            let (style, explode) = match field.get("collectionFormat").and_then(Value::as_str).unwrap_or("csv") {
+                "multi" => ("form", true),
+                "ssv" => ("spaceDelimited", false),
+                "pipes" => ("pipeDelimited", false),
+                "csv" => ("form", false),
+                other => {
+                    self.note(format!("{field_at}/collectionFormat"), format!("collectionFormat `{other}` has no 3.0 form; read as comma-separated"));
+                    ("form", false)
+                }
+            };
+            encoding.insert(name, json!({"style": style, "explode": explode}));
+        }
+        let content: Map<String, Value> = media
+            .into_iter()
+            .map(|m| {
+                let mut media_type = json!({"schema": object.clone()});
+                if !encoding.is_empty() && m == "application/x-www-form-urlencoded" {
+                    media_type["encoding"] = Value::Object(encoding.clone());
+                }
+                (m.to_owned(), media_type)
+            })
+            .collect();
         json!({"required": !required.is_empty(), "content": content})
     }
 
@@ -368,7 +447,9 @@ impl Converter<'_> {
                 schema_map.insert(key.into(), v.clone());
             }
         }
-        if let Some(items) = fields.get("items") {
+        if let Some(items) = fields.get("items").filter(|i| i.get("$ref").is_some()) {
+            schema_map.insert("items".into(), items.clone());
+        } else if let Some(items) = fields.get("items") {
             if items.get("collectionFormat").is_some_and(|f| f != "csv") {
                 self.note(format!("{at}/items/collectionFormat"), "a nested collectionFormat is read as comma-separated");
             }
@@ -440,8 +521,8 @@ fn copy_extensions(from: &Value, into: &mut Map<String, Value>) {
 
 /// `servers` from `host`, `basePath` and `schemes`.
 fn servers(old: &Map<String, Value>) -> Vec<Value> {
-    let base_path = old.get("basePath").and_then(Value::as_str).unwrap_or("");
-    let base_path = base_path.trim_end_matches('/');
+    let base_path = old.get("basePath").and_then(Value::as_str).unwrap_or("").trim_end_matches('/');
+    let base_path = if base_path.is_empty() || base_path.starts_with('/') { base_path.to_owned() } else { format!("/{base_path}") };
     match old.get("host").and_then(Value::as_str) {
         Some(host) => {
             let mut schemes: Vec<&str> =
@@ -498,6 +579,13 @@ fn schema(value: &mut Value) {
         for key in ["x-nullable", "x-isnullable"] {
             if let Some(Value::Bool(nullable)) = map.remove(key) {
                 map.insert("nullable".into(), Value::Bool(nullable));
+            }
+        }
+        // A nullable ref (`$ref` beside `x-nullable`): 3.0 ignores the
+        // siblings of a `$ref`, so the ref moves into an `allOf`.
+        if map.get("nullable") == Some(&Value::Bool(true)) {
+            if let Some(reference) = map.remove("$ref") {
+                map.insert("allOf".into(), json!([{"$ref": reference}]));
             }
         }
         if let Some(Value::String(property)) = map.get("discriminator").cloned() {

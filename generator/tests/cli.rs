@@ -56,9 +56,13 @@ fn bad_input_exits_non_zero_naming_file_and_pointer_and_writes_nothing() {
         ("tests/bad/does-not-exist.yaml", "tests/bad/does-not-exist.yaml: cannot read file"),
         ("tests/bad/invalid_yaml.yaml", "tests/bad/invalid_yaml.yaml: invalid YAML at line"),
         ("tests/bad/invalid_json.json", "tests/bad/invalid_json.json: invalid JSON at line 2"),
-        ("tests/bad/swagger2.yaml", "tests/bad/swagger2.yaml#/swagger: not an OpenAPI 3.0 document"),
+        ("tests/bad/swagger12.yaml", "tests/bad/swagger12.yaml#/swagger: not an OpenAPI document: unknown Swagger version"),
         ("tests/bad/invalid_structure.yaml", "tests/bad/invalid_structure.yaml#/paths/~1a/get/responses: invalid OpenAPI document"),
-        ("tests/bad/dangling_ref.yaml", "tests/bad/dangling_ref.yaml#/components/schemas/Job/properties/owner: dangling $ref"),
+        ("tests/bad/dangling_ref.yaml --strict", "tests/bad/dangling_ref.yaml#/components/schemas/Job/properties/owner: dangling $ref"),
+        ("tests/bad/outside_ref.yaml", "tests/bad/outside_ref.yaml#/components/schemas/Secret: unsupported: $ref `../../Cargo.toml` reads"),
+        ("tests/bad/passwd_ref.yaml", "tests/bad/passwd_ref.yaml#/components/schemas/Secret: unsupported: $ref `file:///etc/passwd` reads /etc/passwd, outside"),
+        ("tests/bad/remote_ref.yaml", "tests/bad/remote_ref.yaml#/components/schemas/Pet: unsupported: remote $ref"),
+        ("tests/bad/external_error.yaml --strict", "tests/bad/external/broken.yaml#/Thing/properties/part: dangling $ref `#/Missing`"),
         ("tests/bad/unsupported.yaml --strict", "tests/bad/unsupported.yaml#/components/schemas/Pet/not: unsupported"),
     ];
     for (spec, expected) in cases {

@@ -78,3 +78,25 @@ fn a_broken_spec_leaves_generated_untouched() {
     assert!(err.contains("dangling $ref `#/components/schemas/NoSuchSchema`"), "{err}");
     assert_eq!(snapshot_tree(&root.join("generated")), before);
 }
+
+/// A spec in `specs/` may refer to files in a subfolder: codegen reads
+/// them, and `--check` sees a change made only in one of them.
+#[test]
+fn codegen_and_check_follow_the_files_a_spec_refers_to() {
+    let root = scratch_workspace("multi-file");
+    std::fs::copy(workspace_root().join("tests/cases/multi_file.yaml"), root.join("specs/multi_file.yaml")).expect("copy");
+    copy_tree(&workspace_root().join("tests/cases/multi_file"), &root.join("specs/multi_file"));
+    xtask::codegen(&root).expect("codegen");
+    let models = std::fs::read_to_string(root.join("generated/src/multi_file/models.rs")).expect("models");
+    assert!(models.contains("pub struct Owner"), "types from other files are generated");
+    assert_eq!(xtask::check(&root).expect("check"), vec![]);
+
+    edit(&root.join("specs/multi_file/owners.yaml"), "    name: {type: string}", "    name: {type: string}\n    age: {type: integer}");
+    let stale = xtask::check(&root).expect("check");
+    let text: Vec<String> = stale.iter().map(ToString::to_string).collect();
+    let text = text.join("\n");
+    assert!(text.contains("stale:   src/multi_file/models.rs"), "{text}");
+    assert!(text.contains("pub age: Option<i64>"), "the diff shows the change: {text}");
+    xtask::codegen(&root).expect("codegen");
+    assert_eq!(xtask::check(&root).expect("check"), vec![]);
+}

@@ -224,7 +224,8 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
     Ok(bad == 0)
 }
 
-/// `cargo check --keep-going` over every generated crate in one workspace.
+/// `cargo check --all-features --keep-going` (client and server) over
+/// every generated crate in one workspace.
 fn compile(root: &Path, options: &Options, rows: &mut [Row]) -> Result<(), String> {
     let members: Vec<String> = rows.iter().filter(|r| r.outcome == Outcome::Ok).map(|r| format!("\"crates/{}\"", r.crate_name)).collect();
     if members.is_empty() {
@@ -233,10 +234,10 @@ fn compile(root: &Path, options: &Options, rows: &mut [Row]) -> Result<(), Strin
     let manifest = format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n", members.join(",\n  "));
     std::fs::write(options.out.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
     let _ = std::fs::copy(root.join("Cargo.lock"), options.out.join("Cargo.lock"));
-    eprintln!("checking {} crates (one workspace, --keep-going)", members.len());
+    eprintln!("checking {} crates, all features (one workspace, --keep-going)", members.len());
     let mut child = Command::new(env!("CARGO"))
         .current_dir(&options.out)
-        .args(["check", "--workspace", "--keep-going", "--message-format=json", "-j"])
+        .args(["check", "--workspace", "--all-features", "--keep-going", "--message-format=json", "-j"])
         .arg(options.jobs.to_string())
         .env("CARGO_TARGET_DIR", options.out.join("target"))
         .stdout(Stdio::piped())

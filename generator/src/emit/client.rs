@@ -362,6 +362,9 @@ fn operation_method(op: &Operation) -> TokenStream {
 
     let mut arms = Vec::new();
     let mut has_default = false;
+    // Only a `default` response: no status to tell apart.
+    let only_default = op.responses.iter().all(|r| r.status == "default");
+    let mut bodies = Vec::new();
     // Exact codes first, then ranges, then `default`, as the spec defines.
     let mut ordered: Vec<&crate::ir::Response> = op.responses.iter().filter(|r| !keeps_status(r)).collect();
     ordered.extend(op.responses.iter().filter(|r| r.status.ends_with("XX")));
@@ -399,14 +402,27 @@ fn operation_method(op: &Operation) -> TokenStream {
             let code = Literal::u16_unsuffixed(r.status.parse().unwrap_or(0));
             quote!(#code)
         };
-        arms.push(match read_headers {
-            Some(read) => quote!(#pattern => { #read Ok(#value) }),
-            None => quote!(#pattern => Ok(#value),),
-        });
+        let body = match read_headers {
+            Some(read) => quote!({ #read Ok(#value) }),
+            None => quote!(Ok(#value)),
+        };
+        arms.push(quote!(#pattern => #body,));
+        bodies.push(body);
     }
     if !has_default {
         arms.push(quote!(_ => Err(response.unexpected()),));
     }
+    let dispatch = match bodies.as_slice() {
+        [body] if only_default => quote! {
+            let status = response.status();
+            #body
+        },
+        _ => quote! {
+            match response.status() {
+                #(#arms)*
+            }
+        },
+    };
 
     quote! {
         #doc
@@ -415,9 +431,7 @@ fn operation_method(op: &Operation) -> TokenStream {
             #(#statements)*
             const SECURITY: rt::Security = &[#(#alternatives),*];
             let response = self.core.execute(request, SECURITY).await?;
-            match response.status() {
-                #(#arms)*
-            }
+            #dispatch
         }
     }
 }

@@ -20,9 +20,9 @@ pub(crate) fn is_bidi_control(c: char) -> bool {
     matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
 }
 
-/// Line breaks become `\n`; control characters (but tab) and bidi controls
-/// become visible escapes; leading tabs become spaces (to the next multiple
-/// of four), as Markdown counts them.
+/// Line breaks become `\n`; control characters and bidi controls become
+/// visible escapes; tabs become spaces (to the next multiple of four), as
+/// Markdown counts them at the start of a line.
 fn sanitize(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     let mut chars = text.chars().peekable();
@@ -45,21 +45,29 @@ fn sanitize(text: &str) -> String {
                 column = 0;
                 continue;
             }
-            '\t' if line_start => {
+            // Tabs become spaces to the next stop of four, anywhere (as
+            // clippy asks of doc comments); leading ones keep the indent.
+            '\t' => {
                 let width = 4 - column % 4;
                 out.extend(std::iter::repeat_n(' ', width));
                 column += width;
-                continue;
+                if line_start {
+                    continue;
+                }
             }
             ' ' if line_start => {
                 out.push(' ');
                 column += 1;
                 continue;
             }
-            c if c.is_control() && c != '\t' || is_bidi_control(c) => {
+            c if c.is_control() || is_bidi_control(c) => {
                 out.push_str(&format!("\\u{{{:x}}}", c as u32));
+                column += 1;
             }
-            c => out.push(c),
+            c => {
+                out.push(c);
+                column += 1;
+            }
         }
         line_start = false;
     }
