@@ -378,7 +378,7 @@ fn needs_bundling(root: &Value, swagger: bool) -> bool {
             return false;
         }
         match site.reference.strip_prefix('#') {
-            Some(pointer) => site.node == Node::PathItem || root.pointer(pointer).is_none(),
+            Some(pointer) => matches!(site.node, Node::PathItem | Node::Callback) || root.pointer(pointer).is_none(),
             None => true,
         }
     })
@@ -511,6 +511,7 @@ impl<'a> Bundler<'a> {
         let error_at = |b: &Self, kind: ErrorKind| Error::new(&b.files[file].display, Some(b.origin_pointer(file, &site.path)), kind);
         let (target_file, fragment) = match self.locate(&site.reference, file) {
             Ok(found) => found,
+            Err(ErrorKind::DanglingRef(_)) => return self.dangling(root, &site, file, kind, ""),
             Err(kind) => return Err(error_at(self, kind)),
         };
         let exists = |b: &Self, root: &Value, fragment: &str| {
@@ -525,7 +526,8 @@ impl<'a> Bundler<'a> {
         } else {
             return self.dangling(root, &site, file, kind, &fragment);
         };
-        let in_place = kind == Kind::PathItem || kind == Kind::Other;
+        // `openapiv3` reads no ref where a callback stands.
+        let in_place = matches!(kind, Kind::PathItem | Kind::Callback | Kind::Other);
         if target_file == 0 && !in_place {
             // A ref into the root document: only its spelling may change.
             let canonical = format!("#{fragment}");
@@ -652,11 +654,15 @@ impl<'a> Bundler<'a> {
             Kind::Parameter if in_list => (None, "the parameter is left out"),
             _ => return Err(dangling()),
         };
-        let message = format!(
-            "`$ref` `{}` points at nothing (no node at `{fragment}` in {}); {using}",
-            site.reference,
-            self.files_display_for(site, file)
-        );
+        let message = if fragment.is_empty() && site.reference.split('#').next().is_some_and(|f| !f.is_empty()) {
+            format!("`$ref` `{}` points at nothing (no such file); {using}", site.reference)
+        } else {
+            format!(
+                "`$ref` `{}` points at nothing (no node at `{fragment}` in {}); {using}",
+                site.reference,
+                self.files_display_for(site, file)
+            )
+        };
         self.notes.push(Warning { pointer, message });
         self.bundled.changed = true;
         match replacement {
@@ -792,8 +798,23 @@ impl<'a> Bundler<'a> {
                 dir.join(relative)
             }
         };
-        let canonical = std::fs::canonicalize(&path)
-            .map_err(|e| ErrorKind::Io(format!("$ref `{reference}`: cannot read {}: {e}", path.display())))?;
+        let canonical = match std::fs::canonicalize(&path) {
+            Ok(canonical) => canonical,
+            // A file that is not there is a ref to nothing, if it would
+            // have been inside the directory.
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+                let inside = self.root_dir.as_ref().is_some_and(|dir| lexically_normal(&path).starts_with(dir));
+                if inside || self.access.allow_outside {
+                    return Err(ErrorKind::DanglingRef(reference.to_owned()));
+                }
+                return Err(ErrorKind::Unsupported(format!(
+                    "$ref `{reference}` reads {}, outside the directory of {} (allow it with --allow-outside-refs)",
+                    lexically_normal(&path).display(),
+                    self.source
+                )));
+            }
+            Err(e) => return Err(ErrorKind::Io(format!("$ref `{reference}`: cannot read {}: {e}", path.display()))),
+        };
         if let Some(&index) = self.by_path.get(&canonical) {
             return Ok((index, fragment));
         }
@@ -867,6 +888,22 @@ impl<'a> Bundler<'a> {
             }
         }
     }
+}
+
+/// `path` with `.` and `..` resolved by its text alone (for a file that
+/// does not exist, which cannot be canonicalized).
+fn lexically_normal(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for component in path.components() {
+        match component {
+            std::path::Component::ParentDir => {
+                out.pop();
+            }
+            std::path::Component::CurDir => {}
+            other => out.push(other),
+        }
+    }
+    out
 }
 
 /// `scheme:` at the start of a URI reference (RFC 3986 §3.1).

@@ -22,6 +22,12 @@ pub use error::{Error, ErrorKind};
 
 use std::time::{Duration, Instant};
 
+/// The stack of the generator's own threads. Formatting a deeply nested
+/// type recurses (prettyplease, syn), and a spawned thread's default of
+/// 2 MiB is not enough for every input in a debug build; the memory is
+/// reserved, not used, until needed.
+pub(crate) const WORKER_STACK: usize = 64 << 20;
+
 /// One spec document to generate from.
 #[derive(Debug, Clone)]
 pub struct SpecInput {

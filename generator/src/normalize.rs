@@ -138,7 +138,9 @@ pub fn repair_enums(doc: &mut Value, notes: &mut Vec<Warning>) {
     fn visit(value: &mut Value, at: &mut String, notes: &mut Vec<Warning>) {
         match value {
             Value::Object(map) => {
-                if map.get("pattern").is_some_and(|p| !p.is_string()) && map.contains_key("type") {
+                // Only in a schema (whose `type` is a name): a map of
+                // parameters may hold ones named `pattern` and `type`.
+                if map.get("pattern").is_some_and(|p| !p.is_string()) && map.get("type").is_some_and(Value::is_string) {
                     map.remove("pattern");
                     notes.push(Warning { pointer: format!("{at}/pattern"), message: "a `pattern` that is not a string is ignored".into() });
                 }

@@ -40,7 +40,14 @@ pub fn parse(spec: &crate::SpecInput, strict: bool) -> Result<Document, Error> {
     // used when nothing changed the tree.
     let typed_from_text = text.len() >= 256 * 1024 && text.trim_start().starts_with('{');
     std::thread::scope(|scope| {
-        let typed = typed_from_text.then(|| scope.spawn(|| serde_json::from_str::<openapiv3::OpenAPI>(text).ok()));
+        let typed = typed_from_text
+            .then(|| {
+                std::thread::Builder::new()
+                    .stack_size(crate::WORKER_STACK)
+                    .spawn_scoped(scope, || serde_json::from_str::<openapiv3::OpenAPI>(text).ok())
+                    .ok()
+            })
+            .flatten();
         let mut raw = parse_tree(file, text)?;
         let version = check_version(file, &raw)?;
         let mut notes = Vec::new();

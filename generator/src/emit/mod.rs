@@ -273,7 +273,10 @@ fn build_units(units: &[Unit<'_>], timings: &mut Timings) -> Result<Vec<OutputFi
     };
     let threads = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, units.len().max(1));
     let mut done: Vec<Done> = std::thread::scope(|scope| {
-        let workers: Vec<_> = (1..threads).map(|_| scope.spawn(work)).collect();
+        // A thread that cannot be started leaves its share to the others.
+        let workers: Vec<_> = (1..threads)
+            .filter_map(|_| std::thread::Builder::new().stack_size(crate::WORKER_STACK).spawn_scoped(scope, work).ok())
+            .collect();
         let mut done = work();
         for worker in workers {
             match worker.join() {
