@@ -590,7 +590,7 @@ impl<'a> Bundler<'a> {
         queue: &mut VecDeque<Pending>,
     ) -> Result<(), Error> {
         let target = if target_file == 0 { root.pointer(fragment) } else { self.files[target_file].tree.pointer(fragment) };
-        let mut copy = target.cloned().unwrap_or(Value::Null);
+        let copy = target.cloned().unwrap_or(Value::Null);
         self.inlined_nodes += size_of(&copy);
         let budget = self.input_nodes.saturating_mul(INLINE_FACTOR).saturating_add(INLINE_ALLOWANCE);
         if self.inlined_nodes > budget {
@@ -599,18 +599,11 @@ impl<'a> Bundler<'a> {
             );
             return Err(Error::new(&self.files[0].display, Some(pointer_of(&site.path)), ErrorKind::Unsupported(message)));
         }
-        let mut from_target: Vec<String> = copy.as_object().map(|m| m.keys().cloned().collect()).unwrap_or_default();
-        if let (Some(Value::Object(node_map)), Value::Object(into)) = (lookup(root, &site.path), &mut copy) {
-            for (k, v) in node_map {
-                if k != "$ref" {
-                    into.insert(k.clone(), v.clone());
-                    from_target.retain(|t| t != k);
-                }
-            }
-        }
-        if let Some(slot) = lookup_mut(root, &site.path) {
-            *slot = copy;
-        }
+        let siblings = replace_keeping_siblings(root, &site.path, copy);
+        let from_target: Vec<String> = lookup(root, &site.path)
+            .and_then(Value::as_object)
+            .map(|m| m.keys().filter(|k| !siblings.contains(k)).cloned().collect())
+            .unwrap_or_default();
         self.bundled.changed = true;
         if target_file != 0 {
             let origin = Origin { local: pointer_of(&site.path), file: self.files[target_file].display.clone(), pointer: fragment.to_owned() };
@@ -666,17 +659,8 @@ impl<'a> Bundler<'a> {
         self.notes.push(Warning { pointer, message });
         self.bundled.changed = true;
         match replacement {
-            Some(mut value) => {
-                if let (Some(Value::Object(node)), Value::Object(into)) = (lookup(root, &site.path), &mut value) {
-                    for (k, v) in node {
-                        if k != "$ref" {
-                            into.insert(k.clone(), v.clone());
-                        }
-                    }
-                }
-                if let Some(slot) = lookup_mut(root, &site.path) {
-                    *slot = value;
-                }
+            Some(value) => {
+                replace_keeping_siblings(root, &site.path, value);
             }
             None => self.drop.push(site.path.clone()),
         }
@@ -711,7 +695,7 @@ impl<'a> Bundler<'a> {
             .rsplit('/')
             .next()
             .filter(|s| !s.is_empty())
-            .map(|s| s.replace("~1", "/").replace("~0", "~"))
+            .map(crate::error::unescape_segment)
             .unwrap_or_else(|| {
                 Path::new(&self.files[file].display).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "Shared".into())
             });
@@ -888,6 +872,22 @@ impl<'a> Bundler<'a> {
             }
         }
     }
+}
+
+/// Replaces the object at `path` (which holds a `$ref`) by `value`, the
+/// fields beside the `$ref` winning over `value`'s; returns their keys.
+fn replace_keeping_siblings(root: &mut Value, path: &[String], mut value: Value) -> Vec<String> {
+    let mut siblings = Vec::new();
+    if let (Some(Value::Object(node)), Value::Object(into)) = (lookup(root, path), &mut value) {
+        for (k, v) in node.iter().filter(|(k, _)| *k != "$ref") {
+            into.insert(k.clone(), v.clone());
+            siblings.push(k.clone());
+        }
+    }
+    if let Some(slot) = lookup_mut(root, path) {
+        *slot = value;
+    }
+    siblings
 }
 
 /// `path` with `.` and `..` resolved by its text alone (for a file that

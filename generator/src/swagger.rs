@@ -19,7 +19,7 @@
 //! operation) leaves a note. Each moved node keeps an [`Origin`], so a
 //! message about it names its place in the 2.0 document.
 
-use crate::error::escape_segment;
+use crate::error::{escape_segment, unescape_segment};
 use crate::ir::{Origin, Warning};
 use serde_json::{json, Map, Value};
 
@@ -177,36 +177,26 @@ impl Converter<'_> {
     }
 
     /// A parameter with its ref followed to the global parameters.
-    fn resolved<'p>(&'p self, param: &'p Value) -> &'p Value {
-        let mut current = param;
-        for _ in 0..crate::lower::MAX_ALIAS_HOPS {
-            match current.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/parameters/")) {
-                Some(name) => match self.global_parameters.get(&name.replace("~1", "/").replace("~0", "~")) {
-                    Some(next) => current = next,
-                    None => return current,
-                },
-                None => return current,
-            }
-        }
-        current
-    }
-
-    /// The global parameter a ref names (its last hop), if it names one.
-    fn global_name(&self, param: &Value) -> Option<String> {
+    /// A parameter with its refs followed through the global parameters,
+    /// and the name of the last global it reached, if any.
+    fn follow<'p>(&'p self, param: &'p Value) -> (Option<&'p str>, &'p Value) {
         let mut name = None;
         let mut current = param;
         for _ in 0..crate::lower::MAX_ALIAS_HOPS {
             let Some(next) = current.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/parameters/")) else { break };
-            let key = next.replace("~1", "/").replace("~0", "~");
-            match self.global_parameters.get(&key) {
+            match self.global_parameters.get(&unescape_segment(next)) {
                 Some(found) => {
-                    name = Some(next.to_owned());
+                    name = Some(next);
                     current = found;
                 }
                 None => break,
             }
         }
-        name
+        (name, current)
+    }
+
+    fn resolved<'p>(&'p self, param: &'p Value) -> &'p Value {
+        self.follow(param).1
     }
 
     fn operation(&mut self, op: Value, shared: &[Value], at: &str) -> Value {
@@ -271,7 +261,7 @@ impl Converter<'_> {
         if let Some((param, param_at)) = body {
             // A global body keeps its ref where the media types are the
             // document's; otherwise it is written out with the operation's.
-            let request = match self.global_name(&param) {
+            let request = match self.follow(&param).0.map(str::to_owned) {
                 Some(name) if consumes == self.consumes => json!({"$ref": format!("#/components/requestBodies/{name}")}),
                 _ => {
                     let resolved = self.resolved(&param).clone();
@@ -299,7 +289,7 @@ impl Converter<'_> {
                     .get("$ref")
                     .and_then(Value::as_str)
                     .and_then(|r| r.strip_prefix("#/responses/"))
-                    .and_then(|name| self.global_responses.get(&name.replace("~1", "/").replace("~0", "~")))
+                    .and_then(|name| self.global_responses.get(&unescape_segment(name)))
                     .cloned();
                 let r = match global {
                     // A global response is written with the document's

@@ -98,7 +98,7 @@ pub(super) const MAX_STRUCT_FIELDS: usize = 1_000;
 fn component_key(reference: &str) -> Option<String> {
     // `#/components/schemas/A/$defs/B` names a schema inside `A`.
     let key = reference.strip_prefix("#/components/schemas/").filter(|k| !k.contains('/'))?;
-    Some(key.replace("~1", "/").replace("~0", "~"))
+    Some(crate::error::unescape_segment(key))
 }
 
 struct Lowerer<'a> {
