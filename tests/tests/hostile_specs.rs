@@ -270,3 +270,68 @@ fn spec_text_never_becomes_code_or_breaks_a_manifest() {
     let err = generator::generate(&[spec("tests/cases/fields.yaml")], &config).expect_err("bad crate name");
     assert!(matches!(err.kind, ErrorKind::Usage(_)), "{err}");
 }
+
+// ------------------------------------------------------------ other files
+
+/// Writes `files` (name, text) into a fresh folder and loads `root.yaml`.
+fn load_files(name: &str, files: &[(&str, String)]) -> Result<Api, generator::Error> {
+    let dir = tests::scratch_dir(&format!("refs-{name}"));
+    for (file, text) in files {
+        std::fs::write(dir.join(file), text).expect("write");
+    }
+    generator::load(&SpecInput::read("root.yaml", dir.join("root.yaml")).expect("read"))
+}
+
+fn root_referring_to(target: &str) -> String {
+    format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    A: {{$ref: '{target}'}}\n")
+}
+
+/// A ref to a FIFO (or any file that is not a regular one) is refused at
+/// once instead of blocking on a read that never ends.
+#[cfg(unix)]
+#[test]
+fn a_ref_to_a_fifo_is_refused_not_read() {
+    let dir = tests::scratch_dir("refs-fifo");
+    std::fs::write(dir.join("root.yaml"), root_referring_to("./pipe.yaml")).expect("write");
+    let made = std::process::Command::new("mkfifo").arg(dir.join("pipe.yaml")).status();
+    if !made.is_ok_and(|s| s.success()) {
+        eprintln!("no mkfifo here; skipped");
+        return;
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let path = dir.join("root.yaml");
+    std::thread::spawn(move || {
+        let _ = tx.send(generator::load(&SpecInput::read("root.yaml", path).expect("read")).map(|_| ()));
+    });
+    let result = rx.recv_timeout(std::time::Duration::from_secs(30)).expect("answered, not blocked");
+    let err = result.expect_err("refused");
+    assert!(err.to_string().contains("is not a regular file"), "{err}");
+}
+
+/// A malformed file referred to fails with an error naming that file.
+#[test]
+fn a_malformed_other_file_is_named() {
+    let err = load_files("malformed", &[("root.yaml", root_referring_to("./bad.yaml#/B")), ("bad.yaml", "B: {type: [unclosed\n".into())])
+        .expect_err("malformed");
+    assert_eq!(err.file, "root.yaml");
+    assert!(err.to_string().contains("bad.yaml"), "{err}");
+    assert!(err.to_string().contains("invalid YAML"), "{err}");
+}
+
+/// Path items that refer to each other across files end as an error, and
+/// a schema many places refer to is copied once.
+#[test]
+fn cycles_and_repeats_across_files_stay_bounded() {
+    let root = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {$ref: './p.yaml#/A'}\n".to_owned();
+    let err = load_files(
+        "path-cycle",
+        &[("root.yaml", root), ("p.yaml", "A: {$ref: './q.yaml#/B'}\n".into()), ("q.yaml", "B: {$ref: './p.yaml#/A'}\n".into())],
+    )
+    .expect_err("circular");
+    assert!(err.to_string().contains("too long or circular"), "{err}");
+
+    let refs: String = (0..2_000).map(|i| format!("        p{i}: {{$ref: './s.yaml#/S'}}\n")).collect();
+    let root = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    Wide:\n      type: object\n      properties:\n{refs}");
+    let api = load_files("repeats", &[("root.yaml", root), ("s.yaml", "S: {type: object, properties: {s: {$ref: '#/S'}}}\n".into())]).expect("loads");
+    assert_eq!(api.types.iter().filter(|t| t.name.starts_with('S')).count(), 1, "one copy of S");
+}
