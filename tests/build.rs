@@ -40,6 +40,7 @@ fn generate(case: &str, file: &str) {
         regenerate_with: "cargo build -p tests".into(),
         layout: Layout::Single,
         strict: false,
+        runtime: generator::Runtime::Vendored,
     };
     let input = SpecInput::read(format!("tests/{file}"), &spec_path).unwrap_or_else(|e| panic!("{e}"));
     let files = generator::generate(&[input], &config).unwrap_or_else(|e| panic!("{e}"));

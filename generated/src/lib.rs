@@ -23,4 +23,5 @@ pub mod emporix_sepa_export;
 /// Gormic BI API (version 1.0), from `specs/gormic-bi.yaml`.
 pub mod gormic_bi;
 
-pub mod support;
+/// The runtime of the generated code: the `apigen-runtime` crate.
+pub use apigen_runtime as support;

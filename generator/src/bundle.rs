@@ -248,8 +248,18 @@ fn child(node: Node, key: &str, swagger: bool) -> Option<Node> {
         Node::Schema => match key {
             "properties" | "patternProperties" | "$defs" | "definitions" | "dependentSchemas" => Node::Schemas,
             "allOf" | "anyOf" | "oneOf" | "prefixItems" => Node::SchemaList,
-            "items" | "additionalProperties" | "not" | "additionalItems" | "contains" | "propertyNames" | "if" | "then"
-            | "else" | "unevaluatedItems" | "unevaluatedProperties" | "contentSchema" => Node::Schema,
+            "items"
+            | "additionalProperties"
+            | "not"
+            | "additionalItems"
+            | "contains"
+            | "propertyNames"
+            | "if"
+            | "then"
+            | "else"
+            | "unevaluatedItems"
+            | "unevaluatedProperties"
+            | "contentSchema" => Node::Schema,
             "discriminator" => Node::Discriminator,
             _ => return None,
         },
@@ -502,20 +512,33 @@ impl<'a> Bundler<'a> {
         crate::ir::locate(self.source, &self.bundled.origins, &local).1
     }
 
-    fn resolve_site(&mut self, root: &mut Value, site: Site, file: usize, depth: usize, queue: &mut VecDeque<Pending>) -> Result<(), Error> {
+    fn resolve_site(
+        &mut self,
+        root: &mut Value,
+        site: Site,
+        file: usize,
+        depth: usize,
+        queue: &mut VecDeque<Pending>,
+    ) -> Result<(), Error> {
         // A bare schema name in a discriminator mapping is not a ref.
         if site.mapping && !mapping_is_ref(&site.reference) {
             return Ok(());
         }
         let kind = site.node.kind();
-        let error_at = |b: &Self, kind: ErrorKind| Error::new(&b.files[file].display, Some(b.origin_pointer(file, &site.path)), kind);
+        let error_at = |b: &Self, kind: ErrorKind| {
+            Error::new(&b.files[file].display, Some(b.origin_pointer(file, &site.path)), kind)
+        };
         let (target_file, fragment) = match self.locate(&site.reference, file) {
             Ok(found) => found,
             Err(ErrorKind::DanglingRef(_)) => return self.dangling(root, &site, file, kind, ""),
             Err(kind) => return Err(error_at(self, kind)),
         };
         let exists = |b: &Self, root: &Value, fragment: &str| {
-            if target_file == 0 { root.pointer(fragment).is_some() } else { b.files[target_file].tree.pointer(fragment).is_some() }
+            if target_file == 0 {
+                root.pointer(fragment).is_some()
+            } else {
+                b.files[target_file].tree.pointer(fragment).is_some()
+            }
         };
         let fragment = if exists(self, root, &fragment) {
             fragment
@@ -589,7 +612,8 @@ impl<'a> Bundler<'a> {
         depth: usize,
         queue: &mut VecDeque<Pending>,
     ) -> Result<(), Error> {
-        let target = if target_file == 0 { root.pointer(fragment) } else { self.files[target_file].tree.pointer(fragment) };
+        let target =
+            if target_file == 0 { root.pointer(fragment) } else { self.files[target_file].tree.pointer(fragment) };
         let copy = target.cloned().unwrap_or(Value::Null);
         self.inlined_nodes += size_of(&copy);
         let budget = self.input_nodes.saturating_mul(INLINE_FACTOR).saturating_add(INLINE_ALLOWANCE);
@@ -597,7 +621,11 @@ impl<'a> Bundler<'a> {
             let message = format!(
                 "refs put in place would copy more than {budget} JSON nodes, {INLINE_FACTOR} times the document's own (do they fan out?)"
             );
-            return Err(Error::new(&self.files[0].display, Some(pointer_of(&site.path)), ErrorKind::Unsupported(message)));
+            return Err(Error::new(
+                &self.files[0].display,
+                Some(pointer_of(&site.path)),
+                ErrorKind::Unsupported(message),
+            ));
         }
         let siblings = replace_keeping_siblings(root, &site.path, copy);
         let from_target: Vec<String> = lookup(root, &site.path)
@@ -606,7 +634,11 @@ impl<'a> Bundler<'a> {
             .unwrap_or_default();
         self.bundled.changed = true;
         if target_file != 0 {
-            let origin = Origin { local: pointer_of(&site.path), file: self.files[target_file].display.clone(), pointer: fragment.to_owned() };
+            let origin = Origin {
+                local: pointer_of(&site.path),
+                file: self.files[target_file].display.clone(),
+                pointer: fragment.to_owned(),
+            };
             self.bundled.origins.push(origin);
         }
         queue.push_back(Pending { at: site.path.clone(), node, file: target_file, depth, only: Some(from_target) });
@@ -627,9 +659,18 @@ impl<'a> Bundler<'a> {
         tree.pointer(&repaired).is_some().then_some(repaired)
     }
 
-    fn dangling(&mut self, root: &mut Value, site: &Site, file: usize, kind: Kind, fragment: &str) -> Result<(), Error> {
+    fn dangling(
+        &mut self,
+        root: &mut Value,
+        site: &Site,
+        file: usize,
+        kind: Kind,
+        fragment: &str,
+    ) -> Result<(), Error> {
         let pointer = self.origin_pointer(file, &site.path);
-        let dangling = || Error::new(&self.files[file].display, Some(pointer.clone()), ErrorKind::DanglingRef(site.reference.clone()));
+        let dangling = || {
+            Error::new(&self.files[file].display, Some(pointer.clone()), ErrorKind::DanglingRef(site.reference.clone()))
+        };
         if self.access.strict {
             return Err(dangling());
         }
@@ -641,9 +682,16 @@ impl<'a> Bundler<'a> {
             Kind::Schema => (Some(any), "using serde_json::Value"),
             Kind::Header => (Some(serde_json::json!({"schema": {}})), "using serde_json::Value"),
             Kind::Example => (Some(any), "no example"),
-            Kind::Response if self.swagger => (Some(serde_json::json!({"description": "", "schema": {}})), "any JSON body, as serde_json::Value"),
-            Kind::Response => (Some(serde_json::json!({"description": "", "content": json_content()})), "any JSON body, as serde_json::Value"),
-            Kind::RequestBody => (Some(serde_json::json!({"content": json_content()})), "any JSON body, as serde_json::Value"),
+            Kind::Response if self.swagger => {
+                (Some(serde_json::json!({"description": "", "schema": {}})), "any JSON body, as serde_json::Value")
+            }
+            Kind::Response => (
+                Some(serde_json::json!({"description": "", "content": json_content()})),
+                "any JSON body, as serde_json::Value",
+            ),
+            Kind::RequestBody => {
+                (Some(serde_json::json!({"content": json_content()})), "any JSON body, as serde_json::Value")
+            }
             Kind::Parameter if in_list => (None, "the parameter is left out"),
             _ => return Err(dangling()),
         };
@@ -691,21 +739,23 @@ impl<'a> Bundler<'a> {
         if let Some(local) = self.copies.get(&(file, fragment.to_owned())) {
             return local.clone();
         }
-        let own_name = fragment
-            .rsplit('/')
-            .next()
-            .filter(|s| !s.is_empty())
-            .map(crate::error::unescape_segment)
-            .unwrap_or_else(|| {
-                Path::new(&self.files[file].display).file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_else(|| "Shared".into())
-            });
+        let own_name =
+            fragment.rsplit('/').next().filter(|s| !s.is_empty()).map(crate::error::unescape_segment).unwrap_or_else(
+                || {
+                    Path::new(&self.files[file].display)
+                        .file_stem()
+                        .map(|s| s.to_string_lossy().into_owned())
+                        .unwrap_or_else(|| "Shared".into())
+                },
+            );
         let section_key = format!("{top}/{}", sub.unwrap_or(""));
         let scope = self.taken.entry(section_key).or_insert_with(|| {
             let existing = match sub {
                 Some(sub) => root.get(top).and_then(|t| t.get(sub)),
                 None => root.get(top),
             };
-            let keys: Vec<&str> = existing.and_then(Value::as_object).map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
+            let keys: Vec<&str> =
+                existing.and_then(Value::as_object).map(|m| m.keys().map(String::as_str).collect()).unwrap_or_default();
             crate::naming::Scope::with_reserved(keys)
         });
         let key = scope.claim(own_name);
@@ -735,7 +785,11 @@ impl<'a> Bundler<'a> {
             }
         }
         self.bundled.changed = true;
-        self.bundled.origins.push(Origin { local: pointer_of(&path), file: self.files[file].display.clone(), pointer: fragment.to_owned() });
+        self.bundled.origins.push(Origin {
+            local: pointer_of(&path),
+            file: self.files[file].display.clone(),
+            pointer: fragment.to_owned(),
+        });
         queue.push_back(Pending { at: path, node: kind.node(), file, depth: 0, only: None });
         local
     }
@@ -825,7 +879,9 @@ impl<'a> Bundler<'a> {
         std::io::Read::read_to_string(&mut std::io::Read::take(file, budget + 1), &mut text).map_err(io)?;
         self.total_bytes += text.len() as u64;
         if self.total_bytes > MAX_TOTAL_BYTES {
-            return Err(ErrorKind::Unsupported(format!("the files referred to hold more than {MAX_TOTAL_BYTES} bytes")));
+            return Err(ErrorKind::Unsupported(format!(
+                "the files referred to hold more than {MAX_TOTAL_BYTES} bytes"
+            )));
         }
         let tree = crate::parse::parse_tree(&display, &text).map_err(|e| ErrorKind::Invalid(e.to_string()))?;
         self.input_nodes += size_of(&tree);
@@ -952,7 +1008,10 @@ mod tests {
     use serde_json::json;
 
     fn sites(doc: &Value) -> Vec<(String, Kind)> {
-        collect_sites(doc, Node::Root, &[], false, None).into_iter().map(|s| (pointer_of(&s.path), s.node.kind())).collect()
+        collect_sites(doc, Node::Root, &[], false, None)
+            .into_iter()
+            .map(|s| (pointer_of(&s.path), s.node.kind()))
+            .collect()
     }
 
     #[test]
@@ -1020,7 +1079,12 @@ mod tests {
         let mut notes = Vec::new();
         let access = Access { path: None, allow_outside: false, strict: false };
         bundle("a.yaml", &mut doc, &access, &mut notes).expect("lenient");
-        let names: Vec<&str> = doc["paths"]["/a"]["get"]["parameters"].as_array().expect("list").iter().filter_map(|p| p["name"].as_str()).collect();
+        let names: Vec<&str> = doc["paths"]["/a"]["get"]["parameters"]
+            .as_array()
+            .expect("list")
+            .iter()
+            .filter_map(|p| p["name"].as_str())
+            .collect();
         assert_eq!(names, ["p0", "p1", "p3", "p4", "p5", "p6", "p7", "p8", "p9", "p11"]);
         assert_eq!(notes.len(), 2);
     }
@@ -1031,7 +1095,10 @@ mod tests {
         let mut extensions = Map::new();
         for i in 0..40 {
             let next = format!("#/x-p/p{}", i + 1);
-            extensions.insert(format!("p{i}"), json!({"post": {"responses": {}, "callbacks": {"c": {"a": {"$ref": next}, "b": {"$ref": next}}}}}));
+            extensions.insert(
+                format!("p{i}"),
+                json!({"post": {"responses": {}, "callbacks": {"c": {"a": {"$ref": next}, "b": {"$ref": next}}}}}),
+            );
         }
         extensions.insert("p40".into(), json!({}));
         let mut doc = json!({"openapi": "3.0.3", "paths": {"/a": {"$ref": "#/x-p/p0"}}, "x-p": extensions});

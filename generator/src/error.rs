@@ -26,12 +26,7 @@ pub enum ErrorKind {
     Write(String),
     /// The text is neither valid JSON nor valid YAML.
     #[error("invalid {format} at line {line}, column {column}: {message}")]
-    Syntax {
-        format: &'static str,
-        line: usize,
-        column: usize,
-        message: String,
-    },
+    Syntax { format: &'static str, line: usize, column: usize, message: String },
     /// The document is not an OpenAPI 3.x or Swagger 2.0 document.
     #[error("not an OpenAPI document: {0}")]
     NotOpenApi(String),
@@ -54,11 +49,7 @@ pub enum ErrorKind {
 
 impl Error {
     pub fn new(file: impl Into<String>, pointer: Option<String>, kind: ErrorKind) -> Self {
-        Error {
-            file: file.into(),
-            pointer,
-            kind,
-        }
+        Error { file: file.into(), pointer, kind }
     }
 }
 

@@ -138,14 +138,44 @@ pub struct TypeDef {
 pub enum Check {
     Any,
     /// The check of a named type of the module.
-    Ref { name: String },
-    Nullable { inner: Box<Check> },
+    Ref {
+        name: String,
+    },
+    Nullable {
+        inner: Box<Check>,
+    },
     Boolean,
-    Integer { minimum: Option<f64>, maximum: Option<f64>, exclusive_minimum: bool, exclusive_maximum: bool, int32: bool },
-    Number { minimum: Option<f64>, maximum: Option<f64>, exclusive_minimum: bool, exclusive_maximum: bool },
-    String { min_length: Option<u64>, max_length: Option<u64>, pattern: Option<String>, format: Option<String>, values: Vec<String> },
-    Array { items: Box<Check>, min_items: Option<u64>, max_items: Option<u64>, unique_items: bool },
-    Object { properties: Vec<PropertyCheck>, required: Vec<String>, additional: Additional },
+    Integer {
+        minimum: Option<f64>,
+        maximum: Option<f64>,
+        exclusive_minimum: bool,
+        exclusive_maximum: bool,
+        int32: bool,
+    },
+    Number {
+        minimum: Option<f64>,
+        maximum: Option<f64>,
+        exclusive_minimum: bool,
+        exclusive_maximum: bool,
+    },
+    String {
+        min_length: Option<u64>,
+        max_length: Option<u64>,
+        pattern: Option<String>,
+        format: Option<String>,
+        values: Vec<String>,
+    },
+    Array {
+        items: Box<Check>,
+        min_items: Option<u64>,
+        max_items: Option<u64>,
+        unique_items: bool,
+    },
+    Object {
+        properties: Vec<PropertyCheck>,
+        required: Vec<String>,
+        additional: Additional,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -295,13 +325,18 @@ pub struct Operation {
     /// Rust method name (snake case) from `operationId`, else method + path.
     pub name: String,
     pub operation_id: Option<String>,
-    pub method: String,
+    pub method: Method,
     pub path: String,
     pub summary: Option<String>,
     pub description: Option<String>,
     pub parameters: Vec<Parameter>,
     pub request_body: Option<RequestBody>,
+    /// In document order (the order of the response enum's variants).
     pub responses: Vec<Response>,
+    /// Indices into `responses` in the order a status is matched against
+    /// them: codes, then ranges, then `default`.
+    #[serde(skip)]
+    pub match_order: Vec<usize>,
     /// Alternatives (any one suffices) of combined schemes (all needed).
     /// Empty: no authentication. An empty alternative: auth is optional.
     pub security: Vec<Vec<SchemeUse>>,
@@ -367,6 +402,16 @@ pub struct RequestBody {
     /// Name of the enum over media types when there are several.
     pub enum_type: Option<String>,
     pub variants: Vec<Body>,
+    /// Index into `variants` of the one the server reads.
+    #[serde(skip)]
+    pub served: usize,
+}
+
+impl RequestBody {
+    /// The body the server reads.
+    pub fn served(&self) -> Option<&Body> {
+        self.variants.get(self.served)
+    }
 }
 
 /// A body in one media type.
@@ -398,14 +443,158 @@ pub enum Encoding {
 #[derive(Debug, Clone, Serialize)]
 pub struct Response {
     /// `200`, `4XX` or `default`.
-    pub status: String,
+    pub status: Status,
     /// The variant of the operation's response enum (`Ok`, `NotFound`).
     pub variant: String,
+    /// What the variant holds.
+    #[serde(skip)]
+    pub shape: VariantShape,
     pub description: String,
     pub body: Option<Body>,
     /// Name of the struct of typed response headers, if the spec declares any.
     pub headers_type: Option<String>,
     pub headers: Vec<ResponseHeader>,
+}
+
+/// An HTTP method an operation is declared under.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Method {
+    Get,
+    Put,
+    Post,
+    Delete,
+    Options,
+    Head,
+    Patch,
+    Trace,
+}
+
+impl Method {
+    /// The method of a path item's key (`get`, `post`, ...).
+    pub fn from_key(key: &str) -> Option<Method> {
+        Some(match key {
+            "get" => Method::Get,
+            "put" => Method::Put,
+            "post" => Method::Post,
+            "delete" => Method::Delete,
+            "options" => Method::Options,
+            "head" => Method::Head,
+            "patch" => Method::Patch,
+            "trace" => Method::Trace,
+            _ => return None,
+        })
+    }
+
+    /// The method as sent on the wire: `GET`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Method::Get => "GET",
+            Method::Put => "PUT",
+            Method::Post => "POST",
+            Method::Delete => "DELETE",
+            Method::Options => "OPTIONS",
+            Method::Head => "HEAD",
+            Method::Patch => "PATCH",
+            Method::Trace => "TRACE",
+        }
+    }
+}
+
+/// A response's status as the spec documents it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// One code: `404`.
+    Code(u16),
+    /// A class of codes: `4XX` is `Range(4)`.
+    Range(u16),
+    /// Any status no other response documents.
+    Default,
+}
+
+impl Status {
+    /// The one code this status stands for; `None` for ranges and `default`.
+    pub fn code(self) -> Option<u16> {
+        match self {
+            Status::Code(code) => Some(code),
+            Status::Range(_) | Status::Default => None,
+        }
+    }
+
+    /// Whether a response variant must keep the actual code (a range or
+    /// `default` stands for several).
+    pub fn keeps_code(self) -> bool {
+        self.code().is_none()
+    }
+
+    /// Whether every code this status stands for is 2xx.
+    pub fn is_success(self) -> bool {
+        match self {
+            Status::Code(code) => (200..300).contains(&code),
+            Status::Range(class) => class == 2,
+            Status::Default => false,
+        }
+    }
+
+    /// The lowest and highest code this status stands for: `404` is
+    /// `(404, 404)`, `4XX` is `(400, 499)`, `default` is `None`.
+    pub fn bounds(self) -> Option<(u16, u16)> {
+        match self {
+            Status::Code(code) => Some((code, code)),
+            Status::Range(class) => Some((class * 100, class * 100 + 99)),
+            Status::Default => None,
+        }
+    }
+
+    /// How specific a status is: codes match before ranges, ranges before
+    /// `default`.
+    pub fn precedence(self) -> u8 {
+        match self {
+            Status::Code(_) => 0,
+            Status::Range(_) => 1,
+            Status::Default => 2,
+        }
+    }
+}
+
+impl std::fmt::Display for Status {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Status::Code(code) => write!(f, "{code}"),
+            Status::Range(class) => write!(f, "{class}XX"),
+            Status::Default => f.write_str("default"),
+        }
+    }
+}
+
+impl Serialize for Status {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(self)
+    }
+}
+
+/// The shape of a response enum's variant.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum VariantShape {
+    /// `NoContent`: nothing but the status.
+    #[default]
+    Unit,
+    /// `Ok(Body)`: the body alone.
+    Body,
+    /// `ClientError { status, body, headers }`: the fields it has, when it
+    /// keeps the status (ranges, `default`) or has headers.
+    Fields { status: bool, body: bool, headers: bool },
+}
+
+impl VariantShape {
+    /// The shape of a response with these parts.
+    pub fn of(status: Status, body: bool, headers: bool) -> VariantShape {
+        match (status.keeps_code() || headers, body) {
+            (true, _) => VariantShape::Fields { status: status.keeps_code(), body, headers },
+            (false, true) => VariantShape::Body,
+            (false, false) => VariantShape::Unit,
+        }
+    }
 }
 
 /// A response header the spec declares.

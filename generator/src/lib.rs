@@ -17,8 +17,9 @@ mod parse;
 mod swagger;
 mod templates;
 
-pub use emit::{CrateConfig, Layout, OutputFile};
+pub use emit::{CrateConfig, Layout, OutputFile, Runtime};
 pub use error::{Error, ErrorKind};
+pub use templates::RUNTIME_VERSION;
 
 use std::time::{Duration, Instant};
 
@@ -50,11 +51,7 @@ impl SpecInput {
     /// A spec named by its path; the module name is the file stem.
     pub fn new(source: impl Into<String>, text: impl Into<String>) -> Self {
         let source = source.into();
-        let stem = std::path::Path::new(&source)
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap_or("api")
-            .to_owned();
+        let stem = std::path::Path::new(&source).file_stem().and_then(|s| s.to_str()).unwrap_or("api").to_owned();
         SpecInput {
             module: naming::module_name(&stem),
             source,
@@ -69,7 +66,8 @@ impl SpecInput {
     pub fn read(source: impl Into<String>, path: impl Into<std::path::PathBuf>) -> Result<Self, Error> {
         let source = source.into();
         let path = path.into();
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::new(&source, None, ErrorKind::Io(e.to_string())))?;
+        let text =
+            std::fs::read_to_string(&path).map_err(|e| Error::new(&source, None, ErrorKind::Io(e.to_string())))?;
         Ok(SpecInput { path: Some(path), ..SpecInput::new(source, text) })
     }
 
@@ -132,12 +130,12 @@ pub fn generate(specs: &[SpecInput], config: &CrateConfig) -> Result<Vec<OutputF
 }
 
 /// [`generate`], also returning each spec's warnings as `file#pointer: message`.
-pub fn generate_with_warnings(specs: &[SpecInput], config: &CrateConfig) -> Result<(Vec<OutputFile>, Vec<String>), Error> {
+pub fn generate_with_warnings(
+    specs: &[SpecInput],
+    config: &CrateConfig,
+) -> Result<(Vec<OutputFile>, Vec<String>), Error> {
     let mut timings = Timings::default();
-    let apis = specs
-        .iter()
-        .map(|s| load_timed(s, config.strict, &mut timings))
-        .collect::<Result<Vec<_>, _>>()?;
+    let apis = specs.iter().map(|s| load_timed(s, config.strict, &mut timings)).collect::<Result<Vec<_>, _>>()?;
     Ok((emit(&apis, config, &mut timings)?, warnings(&apis)))
 }
 

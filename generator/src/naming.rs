@@ -3,29 +3,64 @@
 //! (first come keeps the name, later ones get `2`, `3`, ... in a
 //! deterministic order decided by the caller).
 
-use heck::{ToSnakeCase, ToUpperCamelCase};
+use crate::ir::Status;
+use heck::{ToShoutySnakeCase, ToSnakeCase, ToUpperCamelCase};
 use std::collections::{HashMap, HashSet};
 
 /// Keywords of every edition (strict and reserved): never valid as plain
 /// identifiers. Escaped by appending `_` (raw identifiers cannot spell
 /// `self`, `super`, `crate` or `Self`, so one rule serves all).
 const KEYWORDS: &[&str] = &[
-    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate",
-    "do", "dyn", "else", "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl",
-    "in", "let", "loop", "macro", "match", "mod", "move", "mut", "override", "priv", "pub", "ref",
-    "return", "self", "Self", "static", "struct", "super", "trait", "true", "try", "type",
-    "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
+    "abstract", "as", "async", "await", "become", "box", "break", "const", "continue", "crate", "do", "dyn", "else",
+    "enum", "extern", "false", "final", "fn", "for", "gen", "if", "impl", "in", "let", "loop", "macro", "match", "mod",
+    "move", "mut", "override", "priv", "pub", "ref", "return", "self", "Self", "static", "struct", "super", "trait",
+    "true", "try", "type", "typeof", "unsafe", "unsized", "use", "virtual", "where", "while", "yield",
 ];
 
 /// Type names the generated code itself refers to: a schema with one of
 /// these names would shadow them, so it gets the suffix `Model`.
 const RESERVED_TYPES: &[&str] = &[
-    "Self", "String", "Option", "Some", "None", "Result", "Ok", "Err", "Vec", "Box", "Default",
-    "Clone", "Debug", "PartialEq", "Eq", "Hash", "Serialize", "Deserialize", "Serializer",
-    "Deserializer", "From", "Into", "FromStr", "Display", "ToString", "Value", "Map", "BTreeMap",
-    "DateTime", "Utc", "NaiveDate", "Uuid", "Send", "Sync", "Sized", "Copy", "Iterator",
+    "Self",
+    "String",
+    "Option",
+    "Some",
+    "None",
+    "Result",
+    "Ok",
+    "Err",
+    "Vec",
+    "Box",
+    "Default",
+    "Clone",
+    "Debug",
+    "PartialEq",
+    "Eq",
+    "Hash",
+    "Serialize",
+    "Deserialize",
+    "Serializer",
+    "Deserializer",
+    "From",
+    "Into",
+    "FromStr",
+    "Display",
+    "ToString",
+    "Value",
+    "Map",
+    "BTreeMap",
+    "DateTime",
+    "Utc",
+    "NaiveDate",
+    "Uuid",
+    "Send",
+    "Sync",
+    "Sized",
+    "Copy",
+    "Iterator",
     // Types the client and server modules define beside the models.
-    "Client", "ClientBuilder", "Api",
+    "Client",
+    "ClientBuilder",
+    "Api",
 ];
 
 /// Words for names made only of symbols (`+`, `>=`), so they stay readable.
@@ -133,7 +168,8 @@ pub fn module_name(raw: &str) -> String {
 
 /// Package names Cargo refuses or that clash with its own directories and
 /// the standard crates, beside the keywords.
-const RESERVED_CRATES: &[&str] = &["test", "std", "core", "alloc", "proc_macro", "build", "deps", "examples", "incremental"];
+const RESERVED_CRATES: &[&str] =
+    &["test", "std", "core", "alloc", "proc_macro", "build", "deps", "examples", "incremental"];
 
 /// `kebab-case` crate name that Cargo accepts: ASCII letters, digits and
 /// `-`, starting with a letter, never a keyword or a reserved name.
@@ -158,7 +194,11 @@ pub fn crate_name_problem(name: &str) -> Option<String> {
         return Some(format!("crate name `{}` must start with an ASCII letter or `_`", name.escape_debug()));
     }
     if let Some(bad) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
-        return Some(format!("crate name `{}` holds `{}`: use ASCII letters, digits, `-` and `_`", name.escape_debug(), bad.escape_debug()));
+        return Some(format!(
+            "crate name `{}` holds `{}`: use ASCII letters, digits, `-` and `_`",
+            name.escape_debug(),
+            bad.escape_debug()
+        ));
     }
     let as_ident = name.replace('-', "_");
     if KEYWORDS.contains(&as_ident.as_str()) || RESERVED_CRATES.contains(&as_ident.as_str()) {
@@ -185,10 +225,7 @@ impl Scope {
 
     /// A scope where `names` are already taken.
     pub fn with_reserved<'a>(names: impl IntoIterator<Item = &'a str>) -> Self {
-        Scope {
-            used: names.into_iter().map(str::to_owned).collect(),
-            next_suffix: HashMap::new(),
-        }
+        Scope { used: names.into_iter().map(str::to_owned).collect(), next_suffix: HashMap::new() }
     }
 
     /// Claims `base`, or `base2`, `base3`, ... if taken. Snake-case names
@@ -197,11 +234,7 @@ impl Scope {
         if self.used.insert(base.clone()) {
             return base;
         }
-        let sep = if base.contains('_') || base.starts_with(|c: char| c.is_ascii_lowercase()) {
-            "_"
-        } else {
-            ""
-        };
+        let sep = if base.contains('_') || base.starts_with(|c: char| c.is_ascii_lowercase()) { "_" } else { "" };
         let stem = base.trim_end_matches('_').to_owned();
         let mut n = self.next_suffix.get(&stem).copied().unwrap_or(2);
         loop {
@@ -267,4 +300,93 @@ mod tests {
         assert_eq!(fields.claim(field_name("type")), "type_");
         assert_eq!(fields.claim(field_name("type_")), "type_2");
     }
+}
+
+/// The generated server's handler of an operation (`handle_get_job`):
+/// operation names are unique snake case, so handler names are too.
+pub fn handler_name(operation: &str) -> String {
+    format!("handle_{}", operation.trim_start_matches('_'))
+}
+
+/// The static describing a parameter of an operation to the server
+/// (`GET_JOB__JOB_ID`); the double underscore keeps operation and
+/// parameter apart.
+pub fn param_static(operation: &str, parameter: &str) -> String {
+    format!("{}__{}", operation.to_shouty_snake_case(), parameter.to_shouty_snake_case())
+}
+
+/// The static holding the schema of an operation's request body
+/// (`CREATE_JOB__BODY`).
+pub fn body_static(operation: &str) -> String {
+    format!("{}__BODY", operation.to_shouty_snake_case())
+}
+
+/// Response variants are named for their status (`Ok`, `NotFound`,
+/// `ClientError` for `4XX`, `Default`), so matching reads like HTTP; a code
+/// without a common name is `Status` and its number.
+pub fn status_variant(status: Status) -> String {
+    let name = match status {
+        Status::Code(code) => match code {
+            100 => "Continue",
+            101 => "SwitchingProtocols",
+            200 => "Ok",
+            201 => "Created",
+            202 => "Accepted",
+            203 => "NonAuthoritativeInformation",
+            204 => "NoContent",
+            205 => "ResetContent",
+            206 => "PartialContent",
+            207 => "MultiStatus",
+            300 => "MultipleChoices",
+            301 => "MovedPermanently",
+            302 => "Found",
+            303 => "SeeOther",
+            304 => "NotModified",
+            307 => "TemporaryRedirect",
+            308 => "PermanentRedirect",
+            400 => "BadRequest",
+            401 => "Unauthorized",
+            402 => "PaymentRequired",
+            403 => "Forbidden",
+            404 => "NotFound",
+            405 => "MethodNotAllowed",
+            406 => "NotAcceptable",
+            408 => "RequestTimeout",
+            409 => "Conflict",
+            410 => "Gone",
+            411 => "LengthRequired",
+            412 => "PreconditionFailed",
+            413 => "PayloadTooLarge",
+            414 => "UriTooLong",
+            415 => "UnsupportedMediaType",
+            416 => "RangeNotSatisfiable",
+            417 => "ExpectationFailed",
+            418 => "ImATeapot",
+            422 => "UnprocessableEntity",
+            423 => "Locked",
+            424 => "FailedDependency",
+            425 => "TooEarly",
+            426 => "UpgradeRequired",
+            428 => "PreconditionRequired",
+            429 => "TooManyRequests",
+            431 => "RequestHeaderFieldsTooLarge",
+            451 => "UnavailableForLegalReasons",
+            500 => "InternalServerError",
+            501 => "NotImplemented",
+            502 => "BadGateway",
+            503 => "ServiceUnavailable",
+            504 => "GatewayTimeout",
+            other => return format!("Status{other}"),
+        },
+        Status::Range(class) => match class {
+            1 => "Informational",
+            2 => "Success",
+            3 => "Redirection",
+            4 => "ClientError",
+            5 => "ServerError",
+            other => return format!("Status{other}XX"),
+        },
+        Status::Default => "Default",
+    };
+    name.to_owned()
 }

@@ -24,14 +24,19 @@ use serde_json::{Map, Value};
 pub fn downgrade_31(doc: &mut Value, notes: &mut Vec<Warning>) {
     let Some(root) = doc.as_object_mut() else { return };
     root.insert("openapi".into(), Value::String("3.0.3".into()));
-    for (key, what) in [("webhooks", "webhooks are not generated"), ("jsonSchemaDialect", "the JSON Schema dialect is ignored")] {
+    for (key, what) in
+        [("webhooks", "webhooks are not generated"), ("jsonSchemaDialect", "the JSON Schema dialect is ignored")]
+    {
         if root.remove(key).is_some() {
             notes.push(Warning { pointer: format!("/{key}"), message: what.into() });
         }
     }
     if let Some(Value::Object(components)) = root.get_mut("components") {
         if components.remove("pathItems").is_some() {
-            notes.push(Warning { pointer: "/components/pathItems".into(), message: "component path items are generated only where `paths` refers to them".into() });
+            notes.push(Warning {
+                pointer: "/components/pathItems".into(),
+                message: "component path items are generated only where `paths` refers to them".into(),
+            });
         }
     }
     if let Some(Value::Object(schemes)) = root.get_mut("components").and_then(|c| c.get_mut("securitySchemes")) {
@@ -49,7 +54,8 @@ pub fn downgrade_31(doc: &mut Value, notes: &mut Vec<Warning>) {
                 // `responses` is optional in 3.1: any status, undocumented.
                 if METHODS.contains(&key.as_str()) {
                     if let Value::Object(op) = op {
-                        op.entry("responses").or_insert_with(|| serde_json::json!({"default": {"description": "Not documented."}}));
+                        op.entry("responses")
+                            .or_insert_with(|| serde_json::json!({"default": {"description": "Not documented."}}));
                     }
                 }
             }
@@ -142,7 +148,10 @@ pub fn repair_enums(doc: &mut Value, notes: &mut Vec<Warning>) {
                 // parameters may hold ones named `pattern` and `type`.
                 if map.get("pattern").is_some_and(|p| !p.is_string()) && map.get("type").is_some_and(Value::is_string) {
                     map.remove("pattern");
-                    notes.push(Warning { pointer: format!("{at}/pattern"), message: "a `pattern` that is not a string is ignored".into() });
+                    notes.push(Warning {
+                        pointer: format!("{at}/pattern"),
+                        message: "a `pattern` that is not a string is ignored".into(),
+                    });
                 }
                 let ty = map.get("type").and_then(Value::as_str).map(str::to_owned);
                 if let (Some(ty), Some(Value::Array(values))) = (ty.as_deref(), map.get_mut("enum")) {
@@ -161,10 +170,16 @@ pub fn repair_enums(doc: &mut Value, notes: &mut Vec<Warning>) {
                             for v in values.iter_mut().filter(|v| !v.is_string() && !v.is_null()) {
                                 *v = Value::String(v.to_string());
                             }
-                            notes.push(Warning { pointer: format!("{at}/enum"), message: "non-string values of a string enum are read as text".into() });
+                            notes.push(Warning {
+                                pointer: format!("{at}/enum"),
+                                message: "non-string values of a string enum are read as text".into(),
+                            });
                         } else {
                             map.remove("enum");
-                            notes.push(Warning { pointer: format!("{at}/enum"), message: format!("`enum` values that are not {ty}s are ignored") });
+                            notes.push(Warning {
+                                pointer: format!("{at}/enum"),
+                                message: format!("`enum` values that are not {ty}s are ignored"),
+                            });
                         }
                     }
                 }

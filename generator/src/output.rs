@@ -180,7 +180,8 @@ fn is_generated(path: &Path) -> io::Result<bool> {
 /// Refuses a directory holding files apigen would replace but did not
 /// write: its manifest and README, and with `in_src` the files under `src/`.
 fn refuse_foreign(root: &Path, in_src: bool) -> io::Result<()> {
-    let mut candidates: Vec<PathBuf> = ["Cargo.toml", "README.md"].iter().map(|f| root.join(f)).filter(|p| p.is_file()).collect();
+    let mut candidates: Vec<PathBuf> =
+        ["Cargo.toml", "README.md"].iter().map(|f| root.join(f)).filter(|p| p.is_file()).collect();
     if in_src {
         for dir in OWNED_DIRS {
             candidates.extend(list_files(&root.join(dir))?);
@@ -261,10 +262,7 @@ pub fn check_tree(root: &Path, files: &[OutputFile]) -> io::Result<Vec<Stale>> {
     let expected: BTreeSet<&str> = files.iter().map(|f| f.path.as_str()).collect();
     for dir in OWNED_DIRS {
         for path in list_files(&root.join(dir))? {
-            let relative = path
-                .strip_prefix(root)
-                .map(|p| p.to_string_lossy().replace('\\', "/"))
-                .unwrap_or_default();
+            let relative = path.strip_prefix(root).map(|p| p.to_string_lossy().replace('\\', "/")).unwrap_or_default();
             if !expected.contains(relative.as_str()) {
                 stale.push(Stale::Orphan(relative));
             }

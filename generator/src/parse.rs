@@ -51,7 +51,8 @@ pub fn parse(spec: &crate::SpecInput, strict: bool) -> Result<Document, Error> {
         let mut raw = parse_tree(file, text)?;
         let version = check_version(file, &raw)?;
         let mut notes = Vec::new();
-        let access = crate::bundle::Access { path: spec.path.as_deref(), allow_outside: spec.allow_outside_refs, strict };
+        let access =
+            crate::bundle::Access { path: spec.path.as_deref(), allow_outside: spec.allow_outside_refs, strict };
         let bundled = crate::bundle::bundle(file, &mut raw, &access, &mut notes)?;
         let mut origins = bundled.origins;
         if version == Version::Swagger2 {
@@ -88,8 +89,7 @@ fn typed_from_tree(
     }
     let openapi = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&raw).map_err(|e| {
         let pointer = pointer_of(e.path());
-        let (pointer, message) =
-            narrow_paths(&raw, &pointer).unwrap_or_else(|| (pointer, e.into_inner().to_string()));
+        let (pointer, message) = narrow_paths(&raw, &pointer).unwrap_or_else(|| (pointer, e.into_inner().to_string()));
         let (file, pointer) = crate::ir::locate(file, &origins, &pointer);
         Error::new(file, Some(pointer), ErrorKind::Invalid(message))
     })?;
@@ -110,17 +110,11 @@ pub(crate) fn parse_tree(file: &str, text: &str) -> Result<Value, Error> {
     }
     let yaml: serde_yaml::Value = serde_yaml::from_str(text).map_err(|e| {
         let (line, column) = e.location().map_or((0, 0), |l| (l.line(), l.column()));
-        let kind = ErrorKind::Syntax {
-            format: "YAML",
-            line,
-            column,
-            message: strip_location(&e.to_string()),
-        };
+        let kind = ErrorKind::Syntax { format: "YAML", line, column, message: strip_location(&e.to_string()) };
         Error::new(file, None, kind)
     })?;
-    yaml_to_json(yaml, &mut String::new()).map_err(|(pointer, msg)| {
-        Error::new(file, Some(pointer), ErrorKind::Invalid(msg))
-    })
+    yaml_to_json(yaml, &mut String::new())
+        .map_err(|(pointer, msg)| Error::new(file, Some(pointer), ErrorKind::Invalid(msg)))
 }
 
 fn strip_location(message: &str) -> String {

@@ -46,7 +46,9 @@ pub fn convert(source: &str, doc: &mut Value, notes: &mut Vec<Warning>, origins:
     let Some(root) = doc.as_object_mut() else { return };
     let mut old = std::mem::take(root);
     let strings = |v: Option<&Value>| -> Vec<String> {
-        v.and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect()).unwrap_or_default()
+        v.and_then(Value::as_array)
+            .map(|a| a.iter().filter_map(Value::as_str).map(str::to_owned).collect())
+            .unwrap_or_default()
     };
     let mut cx = Converter {
         notes,
@@ -67,10 +69,13 @@ pub fn convert(source: &str, doc: &mut Value, notes: &mut Vec<Warning>, origins:
     }
     let mut components = Map::new();
     if let Some(Value::Object(definitions)) = old.remove("definitions") {
-        let schemas: Map<String, Value> = definitions.into_iter().map(|(k, mut v)| {
-            schema(&mut v);
-            (k, v)
-        }).collect();
+        let schemas: Map<String, Value> = definitions
+            .into_iter()
+            .map(|(k, mut v)| {
+                schema(&mut v);
+                (k, v)
+            })
+            .collect();
         components.insert("schemas".into(), Value::Object(schemas));
         cx.moved("/components/schemas", "/definitions");
     }
@@ -132,7 +137,11 @@ pub fn convert(source: &str, doc: &mut Value, notes: &mut Vec<Warning>, origins:
     rewrite_refs(doc);
     // The bundler's copies moved with their sections.
     for origin in origins.iter_mut() {
-        for (from, to) in [("/definitions/", "/components/schemas/"), ("/parameters/", "/components/parameters/"), ("/responses/", "/components/responses/")] {
+        for (from, to) in [
+            ("/definitions/", "/components/schemas/"),
+            ("/parameters/", "/components/parameters/"),
+            ("/responses/", "/components/responses/"),
+        ] {
             if let Some(rest) = origin.local.strip_prefix(from) {
                 origin.local = format!("{to}{rest}");
             }
@@ -183,7 +192,10 @@ impl Converter<'_> {
         let mut name = None;
         let mut current = param;
         for _ in 0..crate::lower::MAX_ALIAS_HOPS {
-            let Some(next) = current.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/parameters/")) else { break };
+            let Some(next) = current.get("$ref").and_then(Value::as_str).and_then(|r| r.strip_prefix("#/parameters/"))
+            else {
+                break;
+            };
             match self.global_parameters.get(&unescape_segment(next)) {
                 Some(found) => {
                     name = Some(next);
@@ -262,7 +274,9 @@ impl Converter<'_> {
             // A global body keeps its ref where the media types are the
             // document's; otherwise it is written out with the operation's.
             let request = match self.follow(&param).0.map(str::to_owned) {
-                Some(name) if consumes == self.consumes => json!({"$ref": format!("#/components/requestBodies/{name}")}),
+                Some(name) if consumes == self.consumes => {
+                    json!({"$ref": format!("#/components/requestBodies/{name}")})
+                }
                 _ => {
                     let resolved = self.resolved(&param).clone();
                     self.body(&resolved, &consumes)
@@ -369,7 +383,10 @@ impl Converter<'_> {
                 "pipes" => ("pipeDelimited", false),
                 "csv" => ("form", false),
                 other => {
-                    self.note(format!("{field_at}/collectionFormat"), format!("collectionFormat `{other}` has no 3.0 form; read as comma-separated"));
+                    self.note(
+                        format!("{field_at}/collectionFormat"),
+                        format!("collectionFormat `{other}` has no 3.0 form; read as comma-separated"),
+                    );
                     ("form", false)
                 }
             };
@@ -415,7 +432,10 @@ impl Converter<'_> {
                 ("pipes", "query") => ("pipeDelimited", false),
                 ("csv", _) => ("simple", false),
                 (other, where_) => {
-                    self.note(format!("{at}/collectionFormat"), format!("collectionFormat `{other}` has no 3.0 form in {where_}; read as comma-separated"));
+                    self.note(
+                        format!("{at}/collectionFormat"),
+                        format!("collectionFormat `{other}` has no 3.0 form in {where_}; read as comma-separated"),
+                    );
                     (if where_ == "query" { "form" } else { "simple" }, false)
                 }
             };
@@ -430,8 +450,22 @@ impl Converter<'_> {
     fn simple_schema(&mut self, fields: &Value, at: &str) -> Value {
         let mut schema_map = Map::new();
         for key in [
-            "type", "format", "enum", "default", "maximum", "exclusiveMaximum", "minimum", "exclusiveMinimum",
-            "maxLength", "minLength", "pattern", "maxItems", "minItems", "uniqueItems", "multipleOf", "x-nullable",
+            "type",
+            "format",
+            "enum",
+            "default",
+            "maximum",
+            "exclusiveMaximum",
+            "minimum",
+            "exclusiveMinimum",
+            "maxLength",
+            "minLength",
+            "pattern",
+            "maxItems",
+            "minItems",
+            "uniqueItems",
+            "multipleOf",
+            "x-nullable",
         ] {
             if let Some(v) = fields.get(key) {
                 schema_map.insert(key.into(), v.clone());
@@ -441,7 +475,10 @@ impl Converter<'_> {
             schema_map.insert("items".into(), items.clone());
         } else if let Some(items) = fields.get("items") {
             if items.get("collectionFormat").is_some_and(|f| f != "csv") {
-                self.note(format!("{at}/items/collectionFormat"), "a nested collectionFormat is read as comma-separated");
+                self.note(
+                    format!("{at}/items/collectionFormat"),
+                    "a nested collectionFormat is read as comma-separated",
+                );
             }
             schema_map.insert("items".into(), self.simple_schema(items, &format!("{at}/items")));
         }
@@ -512,11 +549,15 @@ fn copy_extensions(from: &Value, into: &mut Map<String, Value>) {
 /// `servers` from `host`, `basePath` and `schemes`.
 fn servers(old: &Map<String, Value>) -> Vec<Value> {
     let base_path = old.get("basePath").and_then(Value::as_str).unwrap_or("").trim_end_matches('/');
-    let base_path = if base_path.is_empty() || base_path.starts_with('/') { base_path.to_owned() } else { format!("/{base_path}") };
+    let base_path =
+        if base_path.is_empty() || base_path.starts_with('/') { base_path.to_owned() } else { format!("/{base_path}") };
     match old.get("host").and_then(Value::as_str) {
         Some(host) => {
-            let mut schemes: Vec<&str> =
-                old.get("schemes").and_then(Value::as_array).map(|a| a.iter().filter_map(Value::as_str).collect()).unwrap_or_default();
+            let mut schemes: Vec<&str> = old
+                .get("schemes")
+                .and_then(Value::as_array)
+                .map(|a| a.iter().filter_map(Value::as_str).collect())
+                .unwrap_or_default();
             // The secure scheme first, so it is the default server.
             schemes.sort_by_key(|s| !matches!(*s, "https" | "wss"));
             if schemes.is_empty() {
@@ -534,12 +575,16 @@ fn security_scheme(scheme: Value) -> Value {
     let description = fields.get("description").cloned();
     let mut out = match fields.get("type").and_then(Value::as_str) {
         Some("basic") => json!({"type": "http", "scheme": "basic"}),
-        Some("apiKey") => json!({"type": "apiKey", "name": fields.get("name").cloned().unwrap_or(Value::Null), "in": fields.get("in").cloned().unwrap_or(Value::Null)}),
+        Some("apiKey") => {
+            json!({"type": "apiKey", "name": fields.get("name").cloned().unwrap_or(Value::Null), "in": fields.get("in").cloned().unwrap_or(Value::Null)})
+        }
         Some("oauth2") => {
             let scopes = fields.get("scopes").cloned().unwrap_or_else(|| json!({}));
             let url = |key: &str| fields.get(key).cloned().unwrap_or_else(|| Value::String(String::new()));
             let (name, flow) = match fields.get("flow").and_then(Value::as_str) {
-                Some("implicit") => ("implicit", json!({"authorizationUrl": url("authorizationUrl"), "scopes": scopes})),
+                Some("implicit") => {
+                    ("implicit", json!({"authorizationUrl": url("authorizationUrl"), "scopes": scopes}))
+                }
                 Some("password") => ("password", json!({"tokenUrl": url("tokenUrl"), "scopes": scopes})),
                 Some("application") => ("clientCredentials", json!({"tokenUrl": url("tokenUrl"), "scopes": scopes})),
                 _ => (
@@ -623,7 +668,11 @@ fn rewrite_refs(doc: &mut Value) {
         match v {
             Value::Object(map) => {
                 if let Some(Value::String(r)) = map.get_mut("$ref") {
-                    for (from, to) in [("#/definitions/", "#/components/schemas/"), ("#/parameters/", "#/components/parameters/"), ("#/responses/", "#/components/responses/")] {
+                    for (from, to) in [
+                        ("#/definitions/", "#/components/schemas/"),
+                        ("#/parameters/", "#/components/parameters/"),
+                        ("#/responses/", "#/components/responses/"),
+                    ] {
                         if let Some(rest) = r.strip_prefix(from) {
                             *r = format!("{to}{rest}");
                             break;

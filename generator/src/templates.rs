@@ -1,5 +1,5 @@
-//! The minijinja templates of the generated crate's surrounding files, all
-//! reachable from here. Templates lay out files; they make no decisions about
+//! The minijinja templates of the generated crate's files that are not Rust
+//! (Cargo.toml, README), and the runtime source it may carry. Templates lay out files; they make no decisions about
 //! specs (every value they print is computed by the emitter).
 
 use minijinja::Environment;
@@ -7,17 +7,22 @@ use minijinja::Environment;
 const TEMPLATES: &[(&str, &str)] = &[
     ("Cargo.toml.j2", include_str!("../../templates/Cargo.toml.j2")),
     ("README.md.j2", include_str!("../../templates/README.md.j2")),
-    ("lib.rs.j2", include_str!("../../templates/lib.rs.j2")),
-    ("mod.rs.j2", include_str!("../../templates/mod.rs.j2")),
 ];
 
-/// The runtime every generated crate carries, copied as written (it is
-/// Rust, not a template: its `{{` and `{%` are format strings and code).
+/// The source of the runtime crate (`runtime/src/`), which a generated
+/// crate carries as its `src/support/` module unless it depends on the
+/// crate: each file under its path there (the crate root becomes the
+/// module's `mod.rs`). Copied as written, never rendered.
 pub const RUNTIME: &[(&str, &str)] = &[
-    ("src/support/mod.rs", include_str!("../../templates/support/mod.rs")),
-    ("src/support/client.rs", include_str!("../../templates/support/client.rs")),
-    ("src/support/server.rs", include_str!("../../templates/support/server.rs")),
+    ("mod.rs", include_str!("../../runtime/src/lib.rs")),
+    ("client.rs", include_str!("../../runtime/src/client.rs")),
+    ("server.rs", include_str!("../../runtime/src/server.rs")),
+    ("client/tests.rs", include_str!("../../runtime/src/client/tests.rs")),
+    ("server/tests.rs", include_str!("../../runtime/src/server/tests.rs")),
 ];
+
+/// The version of the runtime crate the files above are.
+pub const RUNTIME_VERSION: &str = "0.1.0";
 
 pub fn environment() -> Environment<'static> {
     let mut env = Environment::new();

@@ -20,11 +20,8 @@ impl Examples {
 
     /// The example whose pointer ends with `suffix`, typed.
     pub fn get<T: DeserializeOwned>(&self, suffix: &str) -> T {
-        let example = self
-            .0
-            .iter()
-            .find(|e| e.pointer.ends_with(suffix))
-            .unwrap_or_else(|| panic!("no example at …{suffix}"));
+        let example =
+            self.0.iter().find(|e| e.pointer.ends_with(suffix)).unwrap_or_else(|| panic!("no example at …{suffix}"));
         serde_json::from_value(example.value.clone()).unwrap_or_else(|e| panic!("example …{suffix}: {e}"))
     }
 }
@@ -58,7 +55,8 @@ accept_any_credential!(Emporix, Basiq, ElasticPath, Akeneo, Gormic);
 /// (`application/json`), keeping the problem's status and headers.
 fn documented_problem(problem: &Problem, body: &impl serde::Serialize) -> axum::response::Response {
     let status = axum::http::StatusCode::from_u16(problem.status).unwrap_or(axum::http::StatusCode::BAD_REQUEST);
-    let mut response = axum::response::IntoResponse::into_response((status, serde_json::to_string(body).unwrap_or_default()));
+    let mut response =
+        axum::response::IntoResponse::into_response((status, serde_json::to_string(body).unwrap_or_default()));
     let headers = response.headers_mut();
     headers.insert(axum::http::header::CONTENT_TYPE, axum::http::HeaderValue::from_static("application/json"));
     for (name, value) in &problem.headers {
@@ -84,8 +82,10 @@ pub struct Emporix {
 
 impl Emporix {
     pub fn new() -> Self {
-        let examples = Examples::load("specs/emporix-sepa-export.json", include_str!("../../specs/emporix-sepa-export.json"));
-        let mut jobs: Vec<emporix::models::JobDetails> = examples.get("/get/responses/200/content/application~1json/example");
+        let examples =
+            Examples::load("specs/emporix-sepa-export.json", include_str!("../../specs/emporix-sepa-export.json"));
+        let mut jobs: Vec<emporix::models::JobDetails> =
+            examples.get("/get/responses/200/content/application~1json/example");
         // The example's running job has long finished by the time the fake starts.
         for job in jobs.iter_mut().filter(|j| j.active == Some(true)) {
             job.active = Some(false);
@@ -116,7 +116,8 @@ impl emporix::server::Api for Emporix {
             job.completed_at = Some(chrono::Utc::now());
             job.orders_exported_count = Some(job.orders_exported_count.unwrap_or(0) + 1);
         }
-        let mut listed: Vec<_> = jobs.iter().filter(|j| j.site_code.as_deref().is_none_or(|s| s == site_code)).cloned().collect();
+        let mut listed: Vec<_> =
+            jobs.iter().filter(|j| j.site_code.as_deref().is_none_or(|s| s == site_code)).cloned().collect();
         if params.sort.as_ref().is_none_or(|s| s.as_str() == "DESC") {
             listed.reverse();
         }
@@ -162,9 +163,15 @@ impl emporix::server::Api for Emporix {
                 let errors = problem
                     .errors
                     .iter()
-                    .map(|e| m::BadRequest400EmbeddedErrorsItem { message: Some(e.detail.clone()), path: Some(e.pointer.clone()) })
+                    .map(|e| m::BadRequest400EmbeddedErrorsItem {
+                        message: Some(e.detail.clone()),
+                        path: Some(e.pointer.clone()),
+                    })
                     .collect();
-                let body = m::BadRequest400 { message: Some(problem.detail.clone()), embedded: Some(m::BadRequest400Embedded { errors: Some(errors) }) };
+                let body = m::BadRequest400 {
+                    message: Some(problem.detail.clone()),
+                    embedded: Some(m::BadRequest400Embedded { errors: Some(errors) }),
+                };
                 documented_problem(&problem, &body)
             }
             401 => {
@@ -172,7 +179,13 @@ impl emporix::server::Api for Emporix {
                 documented_problem(&problem, &m::Unauthorized401 { fault: Some(fault) })
             }
             403 => {
-                let body = m::ErrorMessage { code: 403, status: "Forbidden".into(), message: problem.detail.clone(), details: None, resource_id: None };
+                let body = m::ErrorMessage {
+                    code: 403,
+                    status: "Forbidden".into(),
+                    message: problem.detail.clone(),
+                    details: None,
+                    resource_id: None,
+                };
                 documented_problem(&problem, &body)
             }
             _ => axum::response::IntoResponse::into_response(problem),
@@ -207,7 +220,9 @@ impl basiq::server::Api for Basiq {
                 return basiq::operations::GetJobsResponse::Ok(job);
             }
         }
-        basiq::operations::GetJobsResponse::NotFound(self.examples.get("/components/responses/NotFound/content/application~1json/example"))
+        basiq::operations::GetJobsResponse::NotFound(
+            self.examples.get("/components/responses/NotFound/content/application~1json/example"),
+        )
     }
 
     async fn get_user_jobs(
@@ -216,7 +231,9 @@ impl basiq::server::Api for Basiq {
         _params: basiq::operations::GetUserJobsParams,
         _principal: Option<String>,
     ) -> basiq::operations::GetUserJobsResponse {
-        basiq::operations::GetUserJobsResponse::Ok(self.examples.get("~1jobs/get/responses/200/content/application~1json/example"))
+        basiq::operations::GetUserJobsResponse::Ok(
+            self.examples.get("~1jobs/get/responses/200/content/application~1json/example"),
+        )
     }
 
     /// Errors in Basiq's documented error list.
@@ -249,7 +266,9 @@ pub struct ElasticPath {
 
 impl ElasticPath {
     pub fn new() -> Self {
-        ElasticPath { examples: Examples::load("specs/elastic-path.yaml", include_str!("../../specs/elastic-path.yaml")) }
+        ElasticPath {
+            examples: Examples::load("specs/elastic-path.yaml", include_str!("../../specs/elastic-path.yaml")),
+        }
     }
 }
 
@@ -262,7 +281,8 @@ impl Default for ElasticPath {
 impl elastic_path::server::Api for ElasticPath {
     async fn get_job(&self, job_id: String, _principal: Option<String>) -> elastic_path::operations::GetJobResponse {
         for name in ["from-schema", "default"] {
-            let job: elastic_path::models::JobResponse = self.examples.get(&format!("/200/content/application~1json/examples/{name}/value"));
+            let job: elastic_path::models::JobResponse =
+                self.examples.get(&format!("/200/content/application~1json/examples/{name}/value"));
             if job.data.as_ref().is_some_and(|d| d.id.to_string() == job_id) {
                 return elastic_path::operations::GetJobResponse::Ok(job);
             }
@@ -299,8 +319,13 @@ impl Default for Akeneo {
 }
 
 impl akeneo_sdm::server::Api for Akeneo {
-    async fn list_jobs(&self, params: akeneo_sdm::operations::ListJobsParams, _principal: Option<String>) -> akeneo_sdm::operations::ListJobsResponse {
-        let mut list: akeneo_sdm::models::JobList = self.examples.get("~1jobs~1/get/responses/200/content/application~1json/example");
+    async fn list_jobs(
+        &self,
+        params: akeneo_sdm::operations::ListJobsParams,
+        _principal: Option<String>,
+    ) -> akeneo_sdm::operations::ListJobsResponse {
+        let mut list: akeneo_sdm::models::JobList =
+            self.examples.get("~1jobs~1/get/responses/200/content/application~1json/example");
         if let Some(status) = &params.status {
             list.results.retain(|j| &j.status == status);
             list.count = list.results.len() as i64;
@@ -315,9 +340,16 @@ impl akeneo_sdm::server::Api for Akeneo {
         }
     }
 
-    async fn get_job_data(&self, job_id: uuid::Uuid, _output_format_id: String, _principal: Option<String>) -> akeneo_sdm::operations::GetJobDataResponse {
+    async fn get_job_data(
+        &self,
+        job_id: uuid::Uuid,
+        _output_format_id: String,
+        _principal: Option<String>,
+    ) -> akeneo_sdm::operations::GetJobDataResponse {
         if self.jobs().iter().any(|j| j.id == Some(job_id)) {
-            akeneo_sdm::operations::GetJobDataResponse::Ok(self.examples.get("~1data~1{output_format_id}~1/get/responses/200/content/application~1json/example"))
+            akeneo_sdm::operations::GetJobDataResponse::Ok(
+                self.examples.get("~1data~1{output_format_id}~1/get/responses/200/content/application~1json/example"),
+            )
         } else {
             akeneo_sdm::operations::GetJobDataResponse::NotFound(self.not_found())
         }
@@ -334,7 +366,10 @@ pub struct Gormic {
 
 impl Gormic {
     pub fn new() -> Self {
-        Gormic { examples: Examples::load("specs/gormic-bi.yaml", include_str!("../../specs/gormic-bi.yaml")), submitted: Mutex::new(Vec::new()) }
+        Gormic {
+            examples: Examples::load("specs/gormic-bi.yaml", include_str!("../../specs/gormic-bi.yaml")),
+            submitted: Mutex::new(Vec::new()),
+        }
     }
 }
 
@@ -345,7 +380,12 @@ impl Default for Gormic {
 }
 
 impl gormic_bi::server::Api for Gormic {
-    async fn jobs_get(&self, uid: String, _organization_id: String, _principal: Option<String>) -> gormic_bi::operations::JobsGetResponse {
+    async fn jobs_get(
+        &self,
+        uid: String,
+        _organization_id: String,
+        _principal: Option<String>,
+    ) -> gormic_bi::operations::JobsGetResponse {
         // The spec documents only 200: an unknown id is reported as a
         // pending job rather than with an undocumented status.
         let known = lock(&self.submitted).contains(&uid);
@@ -364,7 +404,8 @@ impl gormic_bi::server::Api for Gormic {
         let mut submitted = lock(&self.submitted);
         let id = format!("fake-job-{}", submitted.len() + 1);
         submitted.push(id.clone());
-        let mut response: gormic_bi::models::SubmitJobApiResponse = self.examples.get("/post/responses/200/content/application~1json/example");
+        let mut response: gormic_bi::models::SubmitJobApiResponse =
+            self.examples.get("/post/responses/200/content/application~1json/example");
         response.data.job_id = id;
         gormic_bi::operations::JobsSubmitResponse::Ok(response)
     }

@@ -84,10 +84,7 @@ use std::path::{Path, PathBuf};
 
 /// The workspace root.
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from(".."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from(".."))
 }
 
 /// Reads a spec relative to the workspace root, named as the user would.
@@ -109,6 +106,7 @@ pub fn generate_single_with(spec: &SpecInput, strict: bool) -> Result<Vec<Output
         regenerate_with: "cargo test -p tests".into(),
         layout: Layout::Single,
         strict,
+        runtime: generator::Runtime::Vendored,
     };
     generator::generate(std::slice::from_ref(spec), &config)
 }

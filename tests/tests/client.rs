@@ -39,7 +39,8 @@ fn basiq_job() -> Value {
 #[tokio::test]
 async fn basiq_get_job_sends_the_exact_request_and_decodes_every_status() {
     let server = MockServer::start().await;
-    let client = basiq::client::Client::builder().base_url(server.uri()).application("app-token").build().expect("client");
+    let client =
+        basiq::client::Client::builder().base_url(server.uri()).application("app-token").build().expect("client");
 
     Mock::given(method("GET"))
         .and(path("/jobs/j1"))
@@ -99,7 +100,11 @@ async fn basiq_list_user_jobs_with_filter() {
 #[tokio::test]
 async fn elastic_path_get_job() {
     let server = MockServer::start().await;
-    let client = elastic_path::client::Client::builder().base_url(format!("{}/v2", server.uri())).bearer_auth("ep").build().expect("client");
+    let client = elastic_path::client::Client::builder()
+        .base_url(format!("{}/v2", server.uri()))
+        .bearer_auth("ep")
+        .build()
+        .expect("client");
     let job = json!({"data": {"id": "974c9db4-38da-4dbf-90c2-33eed5f3e77c", "type": "job", "job_type": "order_export", "status": "processing"}});
     Mock::given(method("GET"))
         .and(path("/v2/jobs/974c9db4"))
@@ -119,14 +124,22 @@ async fn elastic_path_get_job() {
         let response = client.get_job("x").await.expect("documented");
         assert_eq!(response.status(), status);
         let err = response.into_result().expect_err("not a success");
-        assert!(matches!(err, elastic_path::operations::GetJobResponse::NotFound(_) | elastic_path::operations::GetJobResponse::InternalServerError(_)));
+        assert!(matches!(
+            err,
+            elastic_path::operations::GetJobResponse::NotFound(_)
+                | elastic_path::operations::GetJobResponse::InternalServerError(_)
+        ));
     }
 }
 
 #[tokio::test]
 async fn akeneo_operations_keep_trailing_slashes_and_send_every_filter() {
     let server = MockServer::start().await;
-    let client = akeneo_sdm::client::Client::builder().base_url(format!("{}/api/v1", server.uri())).bearer_auth("ak").build().expect("client");
+    let client = akeneo_sdm::client::Client::builder()
+        .base_url(format!("{}/api/v1", server.uri()))
+        .bearer_auth("ak")
+        .build()
+        .expect("client");
     let id: uuid::Uuid = "3f6c2a9e-8b41-4d7a-9c0e-5b2f1d8a7e64".parse().expect("uuid");
 
     Mock::given(method("GET"))
@@ -262,7 +275,8 @@ async fn hostile_path_parameters_never_change_the_path() {
 #[tokio::test]
 async fn undocumented_status_and_malformed_body_are_errors_with_raw_bytes() {
     let server = MockServer::start().await;
-    let client = elastic_path::client::Client::builder().base_url(server.uri()).bearer_auth("t").build().expect("client");
+    let client =
+        elastic_path::client::Client::builder().base_url(server.uri()).bearer_auth("t").build().expect("client");
     server.reset().await;
     Mock::given(wiremock::matchers::any())
         .respond_with(ResponseTemplate::new(418).set_body_string("short and stout").insert_header("x-tea", "earl grey"))
@@ -280,7 +294,10 @@ async fn undocumented_status_and_malformed_body_are_errors_with_raw_bytes() {
         .mount(&server)
         .await;
     let err = client.get_job("j").await.expect_err("malformed body");
-    assert!(matches!(&err, Error::InvalidBody { response, .. } if response.status == 200 && &response.body[..] == br#"{"data": {"id": 42"#), "{err}");
+    assert!(
+        matches!(&err, Error::InvalidBody { response, .. } if response.status == 200 && &response.body[..] == br#"{"data": {"id": 42"#),
+        "{err}"
+    );
     assert_eq!(err.status(), Some(200));
 }
 
@@ -337,15 +354,24 @@ async fn emporix_oauth2_client_credentials() {
         ..Default::default()
     };
     for _ in 0..2 {
-        let list = client.get_sepa_export_list_jobs("my tenant", "main", params.clone()).await.expect("200").into_result().expect("ok");
+        let list = client
+            .get_sepa_export_list_jobs("my tenant", "main", params.clone())
+            .await
+            .expect("200")
+            .into_result()
+            .expect("ok");
         assert_eq!(list[0].orders_exported_count, Some(3));
     }
     let create = emporix::models::CreateJob { site_code: "main".into() };
-    let created = client.post_sepa_export_create_job("my tenant", &create).await.expect("201").into_result().expect("ok");
+    let created =
+        client.post_sepa_export_create_job("my tenant", &create).await.expect("201").into_result().expect("ok");
     assert_eq!(created.id, "new-job");
 
     let token_calls = |requests: &[Request], scope: &str| {
-        requests.iter().filter(|r| r.url.path() == "/oauth/token" && String::from_utf8_lossy(&r.body).contains(scope)).count()
+        requests
+            .iter()
+            .filter(|r| r.url.path() == "/oauth/token" && String::from_utf8_lossy(&r.body).contains(scope))
+            .count()
     };
     assert_eq!(token_calls(&received(&server).await, "job_view"), 1, "the view token is fetched once and reused");
     assert_eq!(token_calls(&received(&server).await, "job_manage"), 1);
@@ -411,12 +437,19 @@ async fn emporix_error_statuses() {
         (409, json!({"message": "Another job is in progress."})),
     ] {
         server.reset().await;
-        Mock::given(path("/oauth/token")).respond_with(reply(200, &json!({"access_token": "t", "expires_in": 3600}))).mount(&server).await;
+        Mock::given(path("/oauth/token"))
+            .respond_with(reply(200, &json!({"access_token": "t", "expires_in": 3600})))
+            .mount(&server)
+            .await;
         Mock::given(path("/sepa-export/t/jobs")).respond_with(reply(status, &body)).mount(&server).await;
         let response = client.post_sepa_export_create_job("t", &create).await.expect("documented");
         assert_eq!(response.status(), status);
         let ok = match &response {
-            R::BadRequest(b) => b.embedded.as_ref().and_then(|e| e.errors.as_ref()).is_some_and(|e| e[0].path.as_deref() == Some("siteCode")),
+            R::BadRequest(b) => b
+                .embedded
+                .as_ref()
+                .and_then(|e| e.errors.as_ref())
+                .is_some_and(|e| e[0].path.as_deref() == Some("siteCode")),
             R::Unauthorized(u) => u.fault.is_some(),
             R::Forbidden(f) => f.code == 403,
             R::Conflict(c) => c.message.starts_with("Another"),

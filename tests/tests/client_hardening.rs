@@ -2,7 +2,9 @@
 //! larger than the limit, one that never ends, a server that never
 //! answers, and redirects that would carry credentials to another origin.
 
-use job_apis::support::client::{self as rt, CoreBuilder, Error, KeyLocation, Method, OAuth2ClientCredentials, Request, Secret, Security};
+use job_apis::support::client::{
+    self as rt, CoreBuilder, Error, KeyLocation, Method, OAuth2ClientCredentials, Request, Secret, Security,
+};
 use job_apis::{basiq, emporix_sepa_export as emporix, gormic_bi};
 use serde_json::json;
 use std::future::Future;
@@ -53,7 +55,9 @@ fn basiq_client(base: &str) -> basiq::client::Client {
 async fn responses_are_read_up_to_a_limit() {
     // Chunks without end: the client stops at its limit.
     let endless = raw_server(|mut stream| async move {
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n").await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n")
+            .await;
         let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, "x".repeat(64 * 1024));
         while stream.write_all(chunk.as_bytes()).await.is_ok() {}
     })
@@ -66,7 +70,9 @@ async fn responses_are_read_up_to_a_limit() {
 
     // A declared gigabyte is refused before any of it is read.
     let declared = raw_server(|mut stream| async move {
-        let _ = stream.write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1073741824\r\n\r\n{").await;
+        let _ = stream
+            .write_all(b"HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ncontent-length: 1073741824\r\n\r\n{")
+            .await;
         tokio::time::sleep(Duration::from_secs(60)).await;
     })
     .await;
@@ -91,11 +97,18 @@ async fn a_server_that_never_answers_does_not_hold_a_call_forever() {
     })
     .await;
     // Configured per client, and per call.
-    let client = basiq::client::Client::builder().base_url(&silent).application("t").timeout(Duration::from_millis(300)).build().expect("client");
+    let client = basiq::client::Client::builder()
+        .base_url(&silent)
+        .application("t")
+        .timeout(Duration::from_millis(300))
+        .build()
+        .expect("client");
     let err = within("client timeout", client.get_jobs("j1")).await.expect_err("timed out");
     assert!(matches!(&err, Error::Transport(e) if e.is_timeout()), "{err}");
     let client = basiq_client(&silent);
-    let err = within("call timeout", client.with_timeout(Duration::from_millis(300)).get_jobs("j1")).await.expect_err("timed out");
+    let err = within("call timeout", client.with_timeout(Duration::from_millis(300)).get_jobs("j1"))
+        .await
+        .expect_err("timed out");
     assert!(matches!(&err, Error::Transport(e) if e.is_timeout()), "{err}");
     // And by default, with no configuration at all.
     let started = Instant::now();
@@ -117,7 +130,12 @@ async fn received(server: &MockServer) -> Vec<Seen> {
 /// A client of every kind of credential at once: bearer, basic (in the same
 /// `Authorization`, so one of each call), API keys in a header, the query
 /// and a cookie; and a cookie parameter of the spec's.
-async fn send_with_credentials(base: &str, scheme: &'static str, method: Method, body: Option<&str>) -> Result<rt::Response, Error> {
+async fn send_with_credentials(
+    base: &str,
+    scheme: &'static str,
+    method: Method,
+    body: Option<&str>,
+) -> Result<rt::Response, Error> {
     let mut builder = CoreBuilder::new(base);
     builder.bearer("bearer", Secret::new("bearer-secret"));
     builder.basic("basic", "user".into(), Secret::new("basic-secret"));
@@ -154,13 +172,21 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
     for scheme in ["bearer", "basic"] {
         for status in [301, 302, 303, 307, 308] {
             let (home, elsewhere) = (MockServer::start().await, MockServer::start().await);
-            Mock::given(path("/start")).respond_with(redirect_to(status, format!("{}/landed", elsewhere.uri()))).mount(&home).await;
+            Mock::given(path("/start"))
+                .respond_with(redirect_to(status, format!("{}/landed", elsewhere.uri())))
+                .mount(&home)
+                .await;
             Mock::given(any()).respond_with(ResponseTemplate::new(200).set_body_string("{}")).mount(&elsewhere).await;
-            let response = send_with_credentials(&home.uri(), scheme, Method::POST, Some("{\"a\":1}")).await.expect("followed");
+            let response =
+                send_with_credentials(&home.uri(), scheme, Method::POST, Some("{\"a\":1}")).await.expect("followed");
             assert_eq!(response.status(), 200, "{scheme} {status}");
             let home_saw = received(&home).await;
             assert_eq!(home_saw.len(), 1);
-            assert!(secrets_in(&home_saw[0]).len() >= 5, "the home origin gets the credentials: {:?}", secrets_in(&home_saw[0]));
+            assert!(
+                secrets_in(&home_saw[0]).len() >= 5,
+                "the home origin gets the credentials: {:?}",
+                secrets_in(&home_saw[0])
+            );
             let landed = received(&elsewhere).await;
             assert_eq!(landed.len(), 1, "{scheme} {status}");
             assert_eq!(secrets_in(&landed[0]), Vec::<String>::new(), "{scheme} {status}: {:?}", landed[0]);
@@ -168,7 +194,11 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
             // HTTP says for each status.
             assert_eq!(landed[0].headers.get("x-trace").and_then(|v| v.to_str().ok()), Some("trace-1"));
             let (method, body) = if matches!(status, 307 | 308) { ("POST", "{\"a\":1}") } else { ("GET", "") };
-            assert_eq!((landed[0].method.as_str(), String::from_utf8_lossy(&landed[0].body).as_ref()), (method, body), "{status}");
+            assert_eq!(
+                (landed[0].method.as_str(), String::from_utf8_lossy(&landed[0].body).as_ref()),
+                (method, body),
+                "{status}"
+            );
         }
     }
 
@@ -185,7 +215,8 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
     let (home, elsewhere) = (MockServer::start().await, MockServer::start().await);
     Mock::given(any()).respond_with(redirect_to(302, format!("{}/x", elsewhere.uri()))).mount(&home).await;
     Mock::given(any()).respond_with(ResponseTemplate::new(418)).mount(&elsewhere).await;
-    let client = gormic_bi::client::Client::builder().base_url(home.uri()).api_key("header-secret").build().expect("client");
+    let client =
+        gormic_bi::client::Client::builder().base_url(home.uri()).api_key("header-secret").build().expect("client");
     let err = client.jobs_get("u", "org").await.expect_err("418 is not documented");
     assert_eq!(err.status(), Some(418));
     assert_eq!(secrets_in(&received(&elsewhere).await[0]), Vec::<String>::new());
@@ -194,9 +225,17 @@ async fn credentials_never_follow_a_redirect_to_another_origin() {
 #[tokio::test]
 async fn a_token_endpoint_that_redirects_elsewhere_gets_no_secret() {
     let (home, elsewhere) = (MockServer::start().await, MockServer::start().await);
-    Mock::given(method("POST")).and(path("/oauth/token")).respond_with(redirect_to(307, format!("{}/oauth/token", elsewhere.uri()))).mount(&home).await;
-    Mock::given(any()).respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "t", "expires_in": 60}))).mount(&elsewhere).await;
-    let credentials = OAuth2ClientCredentials::new("client-1", "s3cr3t-value").token_url(format!("{}/oauth/token", home.uri()));
+    Mock::given(method("POST"))
+        .and(path("/oauth/token"))
+        .respond_with(redirect_to(307, format!("{}/oauth/token", elsewhere.uri())))
+        .mount(&home)
+        .await;
+    Mock::given(any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "t", "expires_in": 60})))
+        .mount(&elsewhere)
+        .await;
+    let credentials =
+        OAuth2ClientCredentials::new("client-1", "s3cr3t-value").token_url(format!("{}/oauth/token", home.uri()));
     let client = emporix::client::Client::builder().base_url(home.uri()).oauth2(credentials).build().expect("client");
     let err = client.get_sepa_export_list_jobs("t", "main", Default::default()).await.expect_err("no token");
     assert!(matches!(&err, Error::Token { status: Some(307), message } if message.contains("another origin")), "{err}");
@@ -205,10 +244,15 @@ async fn a_token_endpoint_that_redirects_elsewhere_gets_no_secret() {
 
 #[tokio::test]
 async fn a_password_in_the_base_url_is_never_shown() {
-    let client = basiq::client::Client::builder().base_url("https://user:hunter2@example.com/api").application("t").build().expect("client");
+    let client = basiq::client::Client::builder()
+        .base_url("https://user:hunter2@example.com/api")
+        .application("t")
+        .build()
+        .expect("client");
     let shown = format!("{client:?}");
     assert!(!shown.contains("hunter2") && shown.contains("example.com"), "{shown}");
-    let err = basiq::client::Client::builder().base_url("https://user:hunter2@exa mple.com").build().expect_err("not a URL");
+    let err =
+        basiq::client::Client::builder().base_url("https://user:hunter2@exa mple.com").build().expect_err("not a URL");
     assert!(!err.to_string().contains("hunter2"), "{err}");
     assert!(!format!("{err:?}").contains("hunter2"), "{err:?}");
 }

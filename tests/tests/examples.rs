@@ -94,7 +94,10 @@ fn every_example_round_trips() {
         for example in &api.examples {
             let ty = type_text(&example.ty);
             let Some((_, _, check)) = table.iter().find(|(m, t, _)| *m == api.module && *t == ty) else {
-                failures.push(format!("{file}#{}: no round-trip entry for type `{ty}`: add it to the table", example.pointer));
+                failures.push(format!(
+                    "{file}#{}: no round-trip entry for type `{ty}`: add it to the table",
+                    example.pointer
+                ));
                 continue;
             };
             checked += 1;
@@ -138,7 +141,8 @@ fn malformed_timestamp_is_an_error_not_a_panic() {
     assert!(err.is_data(), "{err}");
     assert_eq!(err.line(), 1);
     assert!(err.column() >= body.find("yesterday").unwrap_or(0), "{err}");
-    let ok: JobDetails = serde_json::from_str(r#"{"createdAt": "2024-01-02T03:04:05+02:00"}"#).expect("offset timestamps decode");
+    let ok: JobDetails =
+        serde_json::from_str(r#"{"createdAt": "2024-01-02T03:04:05+02:00"}"#).expect("offset timestamps decode");
     assert_eq!(ok.created_at.map(|t| t.to_rfc3339()), Some("2024-01-02T01:04:05+00:00".to_owned()));
 }
 

@@ -27,7 +27,8 @@ fn within_deadline<T: Send + 'static>(what: &str, work: impl FnOnce() -> T + Sen
             let _ = tx.send(work());
         })
         .expect("spawn");
-    rx.recv_timeout(DEADLINE).unwrap_or_else(|_| panic!("{what}: no answer within {DEADLINE:?} (a hang, or worse than linear work)"))
+    rx.recv_timeout(DEADLINE)
+        .unwrap_or_else(|_| panic!("{what}: no answer within {DEADLINE:?} (a hang, or worse than linear work)"))
 }
 
 fn json_spec(name: &str, doc: Value) -> SpecInput {
@@ -48,6 +49,7 @@ fn generates(input: SpecInput) -> Vec<String> {
             regenerate_with: "cargo test -p tests".into(),
             layout: generator::Layout::Single,
             strict: false,
+            runtime: generator::Runtime::Vendored,
         };
         generator::generate_with_warnings(std::slice::from_ref(&input), &config)
     })
@@ -224,7 +226,8 @@ fn spec_text_never_becomes_code_or_breaks_a_manifest() {
                 continue;
             }
             let fence = text.trim_start();
-            let opens = fence.starts_with("~~~") || (fence.starts_with("```") && !fence.trim_start_matches('`').contains('`'));
+            let opens =
+                fence.starts_with("~~~") || (fence.starts_with("```") && !fence.trim_start_matches('`').contains('`'));
             if opens {
                 assert_eq!(fence, "```text", "{at}");
                 in_block = true;
@@ -241,6 +244,7 @@ fn spec_text_never_becomes_code_or_breaks_a_manifest() {
         regenerate_with: "apigen".into(),
         layout: generator::Layout::Single,
         strict: false,
+        runtime: generator::Runtime::Vendored,
     };
     let files = generator::generate(&[spec("tests/hostile/text.yaml")], &config).expect("generates");
     let manifest = &files.iter().find(|f| f.path == "Cargo.toml").expect("Cargo.toml").contents;
@@ -254,11 +258,15 @@ fn spec_text_never_becomes_code_or_breaks_a_manifest() {
         regenerate_with: String::new(),
         layout: generator::Layout::Single,
         strict: false,
+        runtime: generator::Runtime::Vendored,
     };
     assert_eq!(config.crate_name, "api-123");
     assert!(!numeric.is_empty());
     // A path holding a line break stays inside the header comment.
-    let input = SpecInput::new("specs/evil\nfn main() {}\n.yaml", std::fs::read_to_string(tests::workspace_root().join("tests/cases/fields.yaml")).expect("case"));
+    let input = SpecInput::new(
+        "specs/evil\nfn main() {}\n.yaml",
+        std::fs::read_to_string(tests::workspace_root().join("tests/cases/fields.yaml")).expect("case"),
+    );
     for file in generate_single(&input).expect("generates") {
         let mut lines = file.contents.lines();
         let header = lines.next().unwrap_or_default();
@@ -311,8 +319,11 @@ fn a_ref_to_a_fifo_is_refused_not_read() {
 /// A malformed file referred to fails with an error naming that file.
 #[test]
 fn a_malformed_other_file_is_named() {
-    let err = load_files("malformed", &[("root.yaml", root_referring_to("./bad.yaml#/B")), ("bad.yaml", "B: {type: [unclosed\n".into())])
-        .expect_err("malformed");
+    let err = load_files(
+        "malformed",
+        &[("root.yaml", root_referring_to("./bad.yaml#/B")), ("bad.yaml", "B: {type: [unclosed\n".into())],
+    )
+    .expect_err("malformed");
     assert_eq!(err.file, "root.yaml");
     assert!(err.to_string().contains("bad.yaml"), "{err}");
     assert!(err.to_string().contains("invalid YAML"), "{err}");
@@ -325,13 +336,21 @@ fn cycles_and_repeats_across_files_stay_bounded() {
     let root = "openapi: 3.0.3\ninfo: {title: t, version: '1'}\npaths:\n  /a: {$ref: './p.yaml#/A'}\n".to_owned();
     let err = load_files(
         "path-cycle",
-        &[("root.yaml", root), ("p.yaml", "A: {$ref: './q.yaml#/B'}\n".into()), ("q.yaml", "B: {$ref: './p.yaml#/A'}\n".into())],
+        &[
+            ("root.yaml", root),
+            ("p.yaml", "A: {$ref: './q.yaml#/B'}\n".into()),
+            ("q.yaml", "B: {$ref: './p.yaml#/A'}\n".into()),
+        ],
     )
     .expect_err("circular");
     assert!(err.to_string().contains("too long or circular"), "{err}");
 
     let refs: String = (0..2_000).map(|i| format!("        p{i}: {{$ref: './s.yaml#/S'}}\n")).collect();
     let root = format!("openapi: 3.0.3\ninfo: {{title: t, version: '1'}}\npaths: {{}}\ncomponents:\n  schemas:\n    Wide:\n      type: object\n      properties:\n{refs}");
-    let api = load_files("repeats", &[("root.yaml", root), ("s.yaml", "S: {type: object, properties: {s: {$ref: '#/S'}}}\n".into())]).expect("loads");
+    let api = load_files(
+        "repeats",
+        &[("root.yaml", root), ("s.yaml", "S: {type: object, properties: {s: {$ref: '#/S'}}}\n".into())],
+    )
+    .expect("loads");
     assert_eq!(api.types.iter().filter(|t| t.name.starts_with('S')).count(), 1, "one copy of S");
 }

@@ -30,7 +30,11 @@ const DEADLINE: Duration = Duration::from_secs(60);
 
 fn config() -> Config {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|n| n.parse().ok()).unwrap_or(48);
-    Config { cases, failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))), ..Config::default() }
+    Config {
+        cases,
+        failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        ..Config::default()
+    }
 }
 
 // ------------------------------------------------------------ specs
@@ -55,7 +59,8 @@ fn seeds() -> &'static [(String, Value)] {
                 let value: Value = if path.extension().is_some_and(|e| e == "json") {
                     serde_json::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
                 } else {
-                    let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+                    let yaml: serde_yaml::Value =
+                        serde_yaml::from_str(&text).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
                     json_of(yaml)
                 };
                 seeds.push((format!("{folder}/{}", path.file_name().unwrap_or_default().to_string_lossy()), value));
@@ -176,7 +181,8 @@ fn mutation() -> impl Strategy<Value = Mutation> {
     let index = 0usize..10_000;
     prop_oneof![
         (index.clone(), index.clone()).prop_map(|(a, b)| Mutation::RefTo(a, b)),
-        (index.clone(), prop_oneof![Just("allOf"), Just("oneOf"), Just("anyOf")]).prop_map(|(a, c)| Mutation::SelfCycle(a, c)),
+        (index.clone(), prop_oneof![Just("allOf"), Just("oneOf"), Just("anyOf")])
+            .prop_map(|(a, c)| Mutation::SelfCycle(a, c)),
         (index.clone(), 1usize..300, any::<u8>()).prop_map(|(a, d, k)| Mutation::Nest(a, d, k)),
         (index.clone(), 1usize..2_500, odd_name()).prop_map(|(a, n, s)| Mutation::Widen(a, n, s)),
         (index.clone(), 1usize..12_000).prop_map(|(a, n)| Mutation::HugeEnum(a, n)),
@@ -200,7 +206,16 @@ fn mutation() -> impl Strategy<Value = Mutation> {
             ]
         )
             .prop_map(|(a, t)| Mutation::Retype(a, t)),
-        (index, prop_oneof![Just("/a/{b".to_owned()), Just("/a/{b}{c}".to_owned()), Just("/{}/x}".to_owned()), Just("/a/{id}/{id}".to_owned()), odd_name().prop_map(|n| format!("/{n}"))])
+        (
+            index,
+            prop_oneof![
+                Just("/a/{b".to_owned()),
+                Just("/a/{b}{c}".to_owned()),
+                Just("/{}/x}".to_owned()),
+                Just("/a/{id}/{id}".to_owned()),
+                odd_name().prop_map(|n| format!("/{n}"))
+            ]
+        )
             .prop_map(|(a, p)| Mutation::BreakPath(a, p)),
         (odd_text(), odd_text()).prop_map(|(t, v)| Mutation::Info(t, v)),
     ]
@@ -211,7 +226,10 @@ fn schema_pointers(doc: &Value) -> Vec<String> {
     fn walk(value: &Value, at: String, in_schema: bool, out: &mut Vec<String>) {
         match value {
             Value::Object(map) => {
-                let schemaish = in_schema || ["type", "$ref", "properties", "allOf", "oneOf", "anyOf", "items", "enum"].iter().any(|k| map.contains_key(*k));
+                let schemaish = in_schema
+                    || ["type", "$ref", "properties", "allOf", "oneOf", "anyOf", "items", "enum"]
+                        .iter()
+                        .any(|k| map.contains_key(*k));
                 if schemaish {
                     out.push(at.clone());
                 }
@@ -226,8 +244,9 @@ fn schema_pointers(doc: &Value) -> Vec<String> {
                             }
                         }
                         _ => {
-                            let child_in_schema = matches!(key.as_str(), "schema" | "items" | "additionalProperties" | "not")
-                                || (schemaish && matches!(key.as_str(), "allOf" | "oneOf" | "anyOf"));
+                            let child_in_schema =
+                                matches!(key.as_str(), "schema" | "items" | "additionalProperties" | "not")
+                                    || (schemaish && matches!(key.as_str(), "allOf" | "oneOf" | "anyOf"));
                             walk(child, format!("{at}/{escaped}"), child_in_schema, out);
                         }
                     }
@@ -249,7 +268,10 @@ fn schema_pointers(doc: &Value) -> Vec<String> {
 }
 
 fn component_names(doc: &Value) -> Vec<String> {
-    doc.pointer("/components/schemas").and_then(Value::as_object).map(|m| m.keys().cloned().collect()).unwrap_or_default()
+    doc.pointer("/components/schemas")
+        .and_then(Value::as_object)
+        .map(|m| m.keys().cloned().collect())
+        .unwrap_or_default()
 }
 
 fn reference(name: &str) -> Value {
@@ -261,7 +283,11 @@ fn apply(doc: &mut Value, mutation: &Mutation) {
     let schemas = schema_pointers(doc);
     let names = component_names(doc);
     let pick = |i: usize| schemas.get(i % schemas.len().max(1)).cloned();
-    let own_component = |pointer: &str| pointer.strip_prefix("/components/schemas/").map(|rest| rest.split('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~"));
+    let own_component = |pointer: &str| {
+        pointer
+            .strip_prefix("/components/schemas/")
+            .map(|rest| rest.split('/').next().unwrap_or_default().replace("~1", "/").replace("~0", "~"))
+    };
     match mutation {
         Mutation::RefTo(at, target) => {
             if let (Some(at), Some(name)) = (pick(*at), names.get(target % names.len().max(1))) {
@@ -306,7 +332,9 @@ fn apply(doc: &mut Value, mutation: &Mutation) {
         Mutation::HugeEnum(at, n) => {
             let Some(at) = pick(*at) else { return };
             if let Some(node) = doc.pointer_mut(&at) {
-                let values: Vec<String> = (0..*n).map(|i| ["a", "A", "a-", "a_", "a ", "1", ""][i % 7].to_owned() + &"-".repeat(i / 7)).collect();
+                let values: Vec<String> = (0..*n)
+                    .map(|i| ["a", "A", "a-", "a_", "a ", "1", ""][i % 7].to_owned() + &"-".repeat(i / 7))
+                    .collect();
                 *node = json!({"type": "string", "enum": values});
             }
         }
@@ -330,7 +358,14 @@ fn apply(doc: &mut Value, mutation: &Mutation) {
         Mutation::Bounds(at) => {
             let Some(at) = pick(*at) else { return };
             if let Some(Value::Object(node)) = doc.pointer_mut(&at) {
-                for (k, v) in [("minimum", 10), ("maximum", 1), ("minLength", 5), ("maxLength", 1), ("minItems", 3), ("maxItems", 0)] {
+                for (k, v) in [
+                    ("minimum", 10),
+                    ("maximum", 1),
+                    ("minLength", 5),
+                    ("maxLength", 1),
+                    ("minItems", 3),
+                    ("maxItems", 0),
+                ] {
                     node.insert(k.into(), json!(v));
                 }
             }
@@ -385,7 +420,9 @@ fn check_output(source: &str, files: &[generator::OutputFile]) -> Result<(), Str
                     continue;
                 }
                 let fence = text.trim_start();
-                if fence.starts_with("~~~") || (fence.starts_with("```") && !fence.trim_start_matches('`').contains('`')) {
+                if fence.starts_with("~~~")
+                    || (fence.starts_with("```") && !fence.trim_start_matches('`').contains('`'))
+                {
                     if fence != "```text" {
                         return Err(format!("{}: a runnable code block: {line:?}", file.path));
                     }
@@ -422,8 +459,10 @@ fn generate_watched(source: String, text: String, title: String) -> Result<(), S
                     regenerate_with: format!("apigen generate --spec {source}"),
                     layout: Layout::Single,
                     strict: false,
+                    runtime: generator::Runtime::Vendored,
                 };
-                generator::generate(&[SpecInput::new(source.clone(), text)], &config).map(|files| check_output(&source, &files))
+                generator::generate(&[SpecInput::new(source.clone(), text)], &config)
+                    .map(|files| check_output(&source, &files))
             });
             let _ = tx.send(outcome);
         })
@@ -478,14 +517,26 @@ struct Rules;
 
 impl job_apis::support::server::Authenticate for Rules {
     type Principal = ();
-    async fn authenticate(&self, _: &str, credential: job_apis::support::server::Credential) -> Option<job_apis::support::server::Grant<()>> {
+    async fn authenticate(
+        &self,
+        _: &str,
+        credential: job_apis::support::server::Credential,
+    ) -> Option<job_apis::support::server::Grant<()>> {
         use job_apis::support::server::{Credential, Grant};
-        matches!(credential, Credential::Bearer(ref t) | Credential::ApiKey(ref t) if t == "good").then(|| Grant { principal: (), scopes: vec!["items.write".into()] })
+        matches!(credential, Credential::Bearer(ref t) | Credential::ApiKey(ref t) if t == "good")
+            .then(|| Grant { principal: (), scopes: vec!["items.write".into()] })
     }
 }
 
 impl tests::server_rules::server::Api for Rules {
-    async fn put_item(&self, _: String, _: uuid::Uuid, _: tests::server_rules::operations::PutItemParams, body: tests::server_rules::models::Item, _: Option<()>) -> tests::server_rules::operations::PutItemResponse {
+    async fn put_item(
+        &self,
+        _: String,
+        _: uuid::Uuid,
+        _: tests::server_rules::operations::PutItemParams,
+        body: tests::server_rules::models::Item,
+        _: Option<()>,
+    ) -> tests::server_rules::operations::PutItemResponse {
         tests::server_rules::operations::PutItemResponse::Ok(body)
     }
     async fn either(&self, _: Option<()>) -> tests::server_rules::operations::EitherResponse {
@@ -524,17 +575,27 @@ fn targets() -> &'static [Target] {
             api.operations.iter().map(|o| o.path.clone()).collect()
         };
         for (name, spec) in specs {
-            targets.push(Target { router: tests::fakes::router(name).expect("fake"), paths: paths_of(spec), problems: false });
+            targets.push(Target {
+                router: tests::fakes::router(name).expect("fake"),
+                paths: paths_of(spec),
+                problems: false,
+            });
         }
         let config = job_apis::support::server::ServerConfig::default();
-        targets.push(Target { router: tests::server_rules::server::router(Rules, config), paths: paths_of("tests/cases/server_rules.yaml"), problems: true });
+        targets.push(Target {
+            router: tests::server_rules::server::router(Rules, config),
+            paths: paths_of("tests/cases/server_rules.yaml"),
+            problems: true,
+        });
         targets
     })
 }
 
 fn runtime() -> &'static tokio::runtime::Runtime {
     static RUNTIME: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
-    RUNTIME.get_or_init(|| tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime"))
+    RUNTIME.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().expect("runtime")
+    })
 }
 
 /// Text for a path segment, query or header: arbitrary bytes, written as
@@ -571,8 +632,20 @@ fn json_value() -> impl Strategy<Value = Value> {
     leaf.prop_recursive(6, 256, 12, |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..12).prop_map(Value::Array),
-            prop::collection::vec((prop_oneof![odd_name(), Just("name".to_owned()), Just("count".to_owned()), Just("siteCode".to_owned()), Just("params".to_owned())], inner), 0..12)
-                .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
+            prop::collection::vec(
+                (
+                    prop_oneof![
+                        odd_name(),
+                        Just("name".to_owned()),
+                        Just("count".to_owned()),
+                        Just("siteCode".to_owned()),
+                        Just("params".to_owned())
+                    ],
+                    inner
+                ),
+                0..12
+            )
+            .prop_map(|pairs| Value::Object(pairs.into_iter().collect())),
         ]
     })
 }
@@ -638,13 +711,42 @@ fn probe() -> impl Strategy<Value = Probe> {
     (
         0usize..100,
         0usize..100,
-        prop_oneof![Just("GET"), Just("POST"), Just("PUT"), Just("DELETE"), Just("HEAD"), Just("PATCH"), Just("OPTIONS")],
+        prop_oneof![
+            Just("GET"),
+            Just("POST"),
+            Just("PUT"),
+            Just("DELETE"),
+            Just("HEAD"),
+            Just("PATCH"),
+            Just("OPTIONS")
+        ],
         prop::collection::vec(odd_value(), 4),
-        prop::collection::vec((prop_oneof![Just("siteCode".to_owned()), Just("filter".to_owned()), Just("tags".to_owned()), Just("ratio".to_owned()), Just("pageSize".to_owned()), odd_value()], odd_value()), 0..6),
+        prop::collection::vec(
+            (
+                prop_oneof![
+                    Just("siteCode".to_owned()),
+                    Just("filter".to_owned()),
+                    Just("tags".to_owned()),
+                    Just("ratio".to_owned()),
+                    Just("pageSize".to_owned()),
+                    odd_value()
+                ],
+                odd_value(),
+            ),
+            0..6,
+        ),
         prop::collection::vec(header(), 0..6),
         body(),
     )
-        .prop_map(|(target, path, method, segments, query, headers, body)| Probe { target, path, method, segments, query, headers, body })
+        .prop_map(|(target, path, method, segments, query, headers, body)| Probe {
+            target,
+            path,
+            method,
+            segments,
+            query,
+            headers,
+            body,
+        })
 }
 
 /// Fills a path template's parameters with the probe's segments.

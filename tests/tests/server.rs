@@ -52,15 +52,29 @@ impl Authenticate for Scripted {
     type Principal = String;
     async fn authenticate(&self, _scheme: &str, credential: Credential) -> Option<Grant<String>> {
         let ok = matches!(&credential, Credential::Bearer(t) | Credential::ApiKey(t) if t == "good");
-        ok.then(|| Grant { principal: "tester".into(), scopes: vec!["sepaexport.job_view".into(), "sepaexport.job_manage".into()] })
+        ok.then(|| Grant {
+            principal: "tester".into(),
+            scopes: vec!["sepaexport.job_view".into(), "sepaexport.job_manage".into()],
+        })
     }
 }
 
 impl emporix::server::Api for Scripted {
-    async fn get_sepa_export_list_jobs(&self, _: String, _: String, _: emporix::operations::GetSepaExportListJobsParams, _: Option<String>) -> emporix::operations::GetSepaExportListJobsResponse {
+    async fn get_sepa_export_list_jobs(
+        &self,
+        _: String,
+        _: String,
+        _: emporix::operations::GetSepaExportListJobsParams,
+        _: Option<String>,
+    ) -> emporix::operations::GetSepaExportListJobsResponse {
         self.take()
     }
-    async fn post_sepa_export_create_job(&self, _: String, _: emporix::models::CreateJob, _: Option<String>) -> emporix::operations::PostSepaExportCreateJobResponse {
+    async fn post_sepa_export_create_job(
+        &self,
+        _: String,
+        _: emporix::models::CreateJob,
+        _: Option<String>,
+    ) -> emporix::operations::PostSepaExportCreateJobResponse {
         self.take()
     }
 }
@@ -69,7 +83,12 @@ impl basiq::server::Api for Scripted {
     async fn get_jobs(&self, _: String, _: Option<String>) -> basiq::operations::GetJobsResponse {
         self.take()
     }
-    async fn get_user_jobs(&self, _: String, _: basiq::operations::GetUserJobsParams, _: Option<String>) -> basiq::operations::GetUserJobsResponse {
+    async fn get_user_jobs(
+        &self,
+        _: String,
+        _: basiq::operations::GetUserJobsParams,
+        _: Option<String>,
+    ) -> basiq::operations::GetUserJobsResponse {
         self.take()
     }
 }
@@ -81,13 +100,22 @@ impl elastic_path::server::Api for Scripted {
 }
 
 impl akeneo_sdm::server::Api for Scripted {
-    async fn list_jobs(&self, _: akeneo_sdm::operations::ListJobsParams, _: Option<String>) -> akeneo_sdm::operations::ListJobsResponse {
+    async fn list_jobs(
+        &self,
+        _: akeneo_sdm::operations::ListJobsParams,
+        _: Option<String>,
+    ) -> akeneo_sdm::operations::ListJobsResponse {
         self.take()
     }
     async fn get_job(&self, _: uuid::Uuid, _: Option<String>) -> akeneo_sdm::operations::GetJobResponse {
         self.take()
     }
-    async fn get_job_data(&self, _: uuid::Uuid, _: String, _: Option<String>) -> akeneo_sdm::operations::GetJobDataResponse {
+    async fn get_job_data(
+        &self,
+        _: uuid::Uuid,
+        _: String,
+        _: Option<String>,
+    ) -> akeneo_sdm::operations::GetJobDataResponse {
         self.take()
     }
 }
@@ -96,7 +124,12 @@ impl gormic_bi::server::Api for Scripted {
     async fn jobs_get(&self, _: String, _: String, _: Option<String>) -> gormic_bi::operations::JobsGetResponse {
         self.take()
     }
-    async fn jobs_submit(&self, _: String, _: gormic_bi::models::SubmitJobApiRequest, _: Option<String>) -> gormic_bi::operations::JobsSubmitResponse {
+    async fn jobs_submit(
+        &self,
+        _: String,
+        _: gormic_bi::models::SubmitJobApiRequest,
+        _: Option<String>,
+    ) -> gormic_bi::operations::JobsSubmitResponse {
         self.take()
     }
 }
@@ -104,7 +137,13 @@ impl gormic_bi::server::Api for Scripted {
 /// For each documented status of one operation (with its example body):
 /// a mock returns it, the client types it; the generated server returns that
 /// typed response, and the client must decode the same value and status.
-async fn round_trip_operation<R, F, Fut>(spec: &str, operation: &str, scripted: &Scripted, mock: &MockServer, call: F) -> usize
+async fn round_trip_operation<R, F, Fut>(
+    spec: &str,
+    operation: &str,
+    scripted: &Scripted,
+    mock: &MockServer,
+    call: F,
+) -> usize
 where
     R: Clone + PartialEq + std::fmt::Debug + Send + 'static,
     F: Fn(bool) -> Fut,
@@ -115,11 +154,14 @@ where
     let op = api.operations.iter().find(|o| o.name == operation).unwrap_or_else(|| panic!("{operation}"));
     let mut checked = 0;
     for response in &op.responses {
-        let Ok(status) = response.status.parse::<u16>() else { continue };
+        let Some(status) = response.status.code() else { continue };
         let body = response.body.as_ref().and_then(|b| b.example.clone());
         let Some(body) = body else { panic!("{spec} {operation} {status}: no example body to round-trip") };
         mock.reset().await;
-        Mock::given(wiremock::matchers::any()).respond_with(ResponseTemplate::new(status).set_body_json(&body)).mount(mock).await;
+        Mock::given(wiremock::matchers::any())
+            .respond_with(ResponseTemplate::new(status).set_body_json(&body))
+            .mount(mock)
+            .await;
         let typed = call(false).await.unwrap_or_else(|e| panic!("{operation} {status} from the mock: {e}"));
         scripted.queue(typed.clone());
         let back = call(true).await.unwrap_or_else(|e| panic!("{operation} {status} from the server: {e}"));
@@ -139,16 +181,20 @@ async fn every_documented_status_round_trips_between_generated_server_and_client
     // Emporix (OAuth2: the client fetches its token from the mock).
     let real = serve(emporix::server::router(scripted.clone(), config())).await;
     let token = MockServer::start().await;
-    Mock::given(wiremock::matchers::any()).respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "good", "expires_in": 3600}))).mount(&token).await;
+    Mock::given(wiremock::matchers::any())
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({"access_token": "good", "expires_in": 3600})))
+        .mount(&token)
+        .await;
     let creds = || job_apis::support::client::OAuth2ClientCredentials::new("c", "s").token_url(token.uri());
     let clients = |url: &str| emporix::client::Client::builder().base_url(url).oauth2(creds()).build().expect("client");
     let (on_mock, on_server) = (clients(&mock.uri()), clients(&real));
     let pick = |server: bool| if server { on_server.clone() } else { on_mock.clone() };
-    checked += round_trip_operation("specs/emporix-sepa-export.json", "get_sepa_export_list_jobs", &scripted, &mock, |s| {
-        let c = pick(s);
-        async move { c.get_sepa_export_list_jobs("t", "main", Default::default()).await }
-    })
-    .await;
+    checked +=
+        round_trip_operation("specs/emporix-sepa-export.json", "get_sepa_export_list_jobs", &scripted, &mock, |s| {
+            let c = pick(s);
+            async move { c.get_sepa_export_list_jobs("t", "main", Default::default()).await }
+        })
+        .await;
     checked += round_trip_operation("specs/emporix-sepa-export.json", "post_sepa_export_create_job", &scripted, &mock, |s| {
         let c = pick(s);
         async move { c.post_sepa_export_create_job("t", &emporix::models::CreateJob { site_code: "main".into() }).await }
@@ -157,7 +203,8 @@ async fn every_documented_status_round_trips_between_generated_server_and_client
 
     // Basiq.
     let real = serve(basiq::server::router(scripted.clone(), config())).await;
-    let clients = |url: &str| basiq::client::Client::builder().base_url(url).application("good").build().expect("client");
+    let clients =
+        |url: &str| basiq::client::Client::builder().base_url(url).application("good").build().expect("client");
     let (on_mock, on_server) = (clients(&mock.uri()), clients(&real));
     let pick = |server: bool| if server { on_server.clone() } else { on_mock.clone() };
     checked += round_trip_operation("specs/basiq.yaml", "get_jobs", &scripted, &mock, |s| {
@@ -173,7 +220,8 @@ async fn every_documented_status_round_trips_between_generated_server_and_client
 
     // Elastic Path.
     let real = serve(elastic_path::server::router(scripted.clone(), config())).await;
-    let clients = |url: &str| elastic_path::client::Client::builder().base_url(url).bearer_auth("good").build().expect("client");
+    let clients =
+        |url: &str| elastic_path::client::Client::builder().base_url(url).bearer_auth("good").build().expect("client");
     let (on_mock, on_server) = (clients(&mock.uri()), clients(&real));
     let pick = |server: bool| if server { on_server.clone() } else { on_mock.clone() };
     checked += round_trip_operation("specs/elastic-path.yaml", "get_job", &scripted, &mock, |s| {
@@ -184,7 +232,8 @@ async fn every_documented_status_round_trips_between_generated_server_and_client
 
     // Akeneo SDM.
     let real = serve(akeneo_sdm::server::router(scripted.clone(), config())).await;
-    let clients = |url: &str| akeneo_sdm::client::Client::builder().base_url(url).bearer_auth("good").build().expect("client");
+    let clients =
+        |url: &str| akeneo_sdm::client::Client::builder().base_url(url).bearer_auth("good").build().expect("client");
     let (on_mock, on_server) = (clients(&mock.uri()), clients(&real));
     let pick = |server: bool| if server { on_server.clone() } else { on_mock.clone() };
     let id = uuid::Uuid::nil();
@@ -206,7 +255,8 @@ async fn every_documented_status_round_trips_between_generated_server_and_client
 
     // Gormic BI.
     let real = serve(gormic_bi::server::router(scripted.clone(), config())).await;
-    let clients = |url: &str| gormic_bi::client::Client::builder().base_url(url).api_key("good").build().expect("client");
+    let clients =
+        |url: &str| gormic_bi::client::Client::builder().base_url(url).api_key("good").build().expect("client");
     let (on_mock, on_server) = (clients(&mock.uri()), clients(&real));
     let pick = |server: bool| if server { on_server.clone() } else { on_mock.clone() };
     checked += round_trip_operation("specs/gormic-bi.yaml", "jobs_get", &scripted, &mock, |s| {
@@ -233,13 +283,18 @@ async fn the_fakes_serve_examples_and_keep_created_jobs() {
     let emporix_url = serve(tests::fakes::router("emporix").expect("fake")).await;
     let client = emporix::client::Client::builder()
         .base_url(&emporix_url)
-        .oauth2(job_apis::support::client::OAuth2ClientCredentials::new("c", "s").token_url(format!("{emporix_url}/no-token-endpoint")))
+        .oauth2(
+            job_apis::support::client::OAuth2ClientCredentials::new("c", "s")
+                .token_url(format!("{emporix_url}/no-token-endpoint")),
+        )
         .build()
         .expect("client");
     // The fake has no token endpoint: a bearer token works the same way.
     let client_with_token = |url: &str| {
         let http = reqwest::Client::builder()
-            .default_headers([(reqwest::header::AUTHORIZATION, "Bearer dev".parse().expect("header"))].into_iter().collect())
+            .default_headers(
+                [(reqwest::header::AUTHORIZATION, "Bearer dev".parse().expect("header"))].into_iter().collect(),
+            )
             .build()
             .expect("http");
         emporix::client::Client::builder().base_url(url).http_client(http).build().expect("client")
@@ -252,9 +307,17 @@ async fn the_fakes_serve_examples_and_keep_created_jobs() {
         .expect("201")
         .into_result()
         .expect("created");
-    let busy = client.post_sepa_export_create_job("t", &emporix::models::CreateJob { site_code: "main".into() }).await.expect("409");
+    let busy = client
+        .post_sepa_export_create_job("t", &emporix::models::CreateJob { site_code: "main".into() })
+        .await
+        .expect("409");
     assert_eq!(busy.status(), 409, "one job at a time");
-    let jobs = client.get_sepa_export_list_jobs("t", "main", Default::default()).await.expect("200").into_result().expect("ok");
+    let jobs = client
+        .get_sepa_export_list_jobs("t", "main", Default::default())
+        .await
+        .expect("200")
+        .into_result()
+        .expect("ok");
     let job = jobs.iter().find(|j| j.job_id.as_deref() == Some(created.id.as_str())).expect("the created job is kept");
     assert_eq!(job.status.as_deref(), Some("COMPLETED"));
 
@@ -266,14 +329,16 @@ async fn the_fakes_serve_examples_and_keep_created_jobs() {
 
     let gormic_url = serve(tests::fakes::router("gormic").expect("fake")).await;
     let client = gormic_bi::client::Client::builder().base_url(&gormic_url).api_key("dev").build().expect("client");
-    let body = serde_json::from_value(json!({"params": {"uid": "m", "lang": "en", "template": "excel-auto"}})).expect("body");
+    let body =
+        serde_json::from_value(json!({"params": {"uid": "m", "lang": "en", "template": "excel-auto"}})).expect("body");
     let submitted = client.jobs_submit("org", &body).await.expect("200").into_result().expect("ok");
     let job = client.jobs_get(&submitted.data.job_id, "org").await.expect("200").into_result().expect("ok");
     assert_eq!(job.data.job.status, gormic_bi::models::GetJobDataJobStatus::Completed);
 
     for name in ["elastic-path", "akeneo"] {
         let url = serve(tests::fakes::router(name).expect("fake")).await;
-        let response = reqwest::Client::new().get(format!("{url}/jobs/")).bearer_auth("dev").send().await.expect("sent");
+        let response =
+            reqwest::Client::new().get(format!("{url}/jobs/")).bearer_auth("dev").send().await.expect("sent");
         assert!(response.status().as_u16() < 500, "{name}: {}", response.status());
     }
 }
@@ -290,12 +355,16 @@ struct Rules {
 impl Authenticate for Rules {
     type Principal = String;
     async fn authenticate(&self, scheme: &str, credential: Credential) -> Option<Grant<String>> {
-        let grant = |scopes: &[&str]| Some(Grant { principal: scheme.to_owned(), scopes: scopes.iter().map(|s| (*s).to_owned()).collect() });
+        let grant = |scopes: &[&str]| {
+            Some(Grant { principal: scheme.to_owned(), scopes: scopes.iter().map(|s| (*s).to_owned()).collect() })
+        };
         match (scheme, credential) {
             ("bearer", Credential::Bearer(t)) if t == "writer" => grant(&["items.write"]),
             ("bearer", Credential::Bearer(t)) if t == "reader" => grant(&[]),
             ("apiKey", Credential::ApiKey(k)) if k == "key" => grant(&[]),
-            ("basic", Credential::Basic { username, password }) if username == "user" && password == "pass" => grant(&[]),
+            ("basic", Credential::Basic { username, password }) if username == "user" && password == "pass" => {
+                grant(&[])
+            }
             _ => None,
         }
     }
@@ -334,13 +403,17 @@ async fn rules_server(config: ServerConfig) -> (String, Rules) {
 async fn send(request: reqwest::RequestBuilder) -> (u16, Value, String) {
     let response = request.send().await.expect("sent");
     let status = response.status().as_u16();
-    let content_type = response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let content_type =
+        response.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     let body = response.json::<Value>().await.unwrap_or(Value::Null);
     (status, body, content_type)
 }
 
 fn pointers(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().map(|e| e.iter().filter_map(|x| x["pointer"].as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    problem["errors"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|x| x["pointer"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 #[tokio::test]
@@ -359,7 +432,11 @@ async fn every_rule_kind_is_enforced_before_the_handler() {
         ("pattern", post("/items/ABC").json(&good), "/path/id"),
         ("maxLength", post("/items/abcdefghij").json(&good), "/path/id"),
         ("required header", http.post(format!("{url}/items/abc")).bearer_auth("writer").json(&good), "/header/X-Trace"),
-        ("format uuid", http.post(format!("{url}/items/abc")).bearer_auth("writer").header("X-Trace", "not-a-uuid").json(&good), "/header/X-Trace"),
+        (
+            "format uuid",
+            http.post(format!("{url}/items/abc")).bearer_auth("writer").header("X-Trace", "not-a-uuid").json(&good),
+            "/header/X-Trace",
+        ),
         ("format date-time", post("/items/abc?at=yesterday").json(&good), "/query/at"),
         ("minItems", post("/items/abc?tags=a").json(&good), "/query/tags"),
         ("maxItems", post("/items/abc?tags=a&tags=b&tags=c&tags=d").json(&good), "/query/tags"),
@@ -373,8 +450,16 @@ async fn every_rule_kind_is_enforced_before_the_handler() {
         ("int32", post("/items/abc").json(&json!({"name": "abc", "count": 1.5})), "/body/count"),
         ("type", post("/items/abc").json(&json!({"name": 5, "count": 1})), "/body/name"),
         ("enum", post("/items/abc").json(&json!({"name": "abc", "count": 1, "kind": "c"})), "/body/kind"),
-        ("maxItems in body", post("/items/abc").json(&json!({"name": "abc", "count": 1, "labels": ["a", "b", "c"]})), "/body/labels"),
-        ("unknown property", post("/items/abc").json(&json!({"name": "abc", "count": 1, "extra": true})), "/body/extra"),
+        (
+            "maxItems in body",
+            post("/items/abc").json(&json!({"name": "abc", "count": 1, "labels": ["a", "b", "c"]})),
+            "/body/labels",
+        ),
+        (
+            "unknown property",
+            post("/items/abc").json(&json!({"name": "abc", "count": 1, "extra": true})),
+            "/body/extra",
+        ),
         ("invalid JSON", post("/items/abc").header("content-type", "application/json").body("{\"name\":"), "/body"),
         ("missing body", post("/items/abc"), "/body"),
     ];
@@ -402,7 +487,8 @@ async fn every_rule_kind_is_enforced_before_the_handler() {
 
     let (small, rules) = rules_server(ServerConfig { body_limit: 64, ..Default::default() }).await;
     let big = json!({"name": "abc", "count": 1, "labels": ["x".repeat(100)]});
-    let (status, _, _) = send(http.post(format!("{small}/items/abc")).bearer_auth("writer").header("X-Trace", TRACE).json(&big)).await;
+    let (status, _, _) =
+        send(http.post(format!("{small}/items/abc")).bearer_auth("writer").header("X-Trace", TRACE).json(&big)).await;
     assert_eq!(status, 413);
     assert_eq!(rules.calls.load(Ordering::SeqCst), 0);
 }
@@ -424,7 +510,10 @@ async fn bodies_read_as_their_json_tree() {
     };
     for (body, expected) in [
         (r#"{"na\u006de":"a\u00e9c","count":3}"#, json!({"name": "aéc", "count": 3})),
-        (r#"{"name":"abc","count":3,"labels":["x","y"],"kind":"a"}"#, json!({"name": "abc", "count": 3, "labels": ["x", "y"], "kind": "a"})),
+        (
+            r#"{"name":"abc","count":3,"labels":["x","y"],"kind":"a"}"#,
+            json!({"name": "abc", "count": 3, "labels": ["x", "y"], "kind": "a"}),
+        ),
     ] {
         let (status, echoed, _) = send(post(body)).await;
         assert_eq!((status, echoed), (200, expected), "{body}");
@@ -454,7 +543,14 @@ async fn the_problem_body_can_be_replaced() {
         }
     }
     impl server_rules::server::Api for Custom {
-        async fn put_item(&self, a: String, b: uuid::Uuid, c: server_rules::operations::PutItemParams, d: server_rules::models::Item, e: Option<String>) -> server_rules::operations::PutItemResponse {
+        async fn put_item(
+            &self,
+            a: String,
+            b: uuid::Uuid,
+            c: server_rules::operations::PutItemParams,
+            d: server_rules::models::Item,
+            e: Option<String>,
+        ) -> server_rules::operations::PutItemResponse {
             self.0.put_item(a, b, c, d, e).await
         }
         async fn either(&self, p: Option<String>) -> server_rules::operations::EitherResponse {
@@ -465,11 +561,21 @@ async fn the_problem_body_can_be_replaced() {
         }
         fn problem(&self, problem: job_apis::support::server::Problem) -> axum::response::Response {
             let body = format!("{{\"code\":{},\"fields\":{}}}", problem.status, problem.errors.len());
-            axum::response::IntoResponse::into_response((axum::http::StatusCode::from_u16(problem.status).unwrap_or(axum::http::StatusCode::BAD_REQUEST), body))
+            axum::response::IntoResponse::into_response((
+                axum::http::StatusCode::from_u16(problem.status).unwrap_or(axum::http::StatusCode::BAD_REQUEST),
+                body,
+            ))
         }
     }
     let url = serve(server_rules::server::router(Custom::default(), ServerConfig::default())).await;
-    let response = reqwest::Client::new().post(format!("{url}/items/ABC")).bearer_auth("writer").header("X-Trace", TRACE).json(&json!({"name": "abc", "count": 1})).send().await.expect("sent");
+    let response = reqwest::Client::new()
+        .post(format!("{url}/items/ABC"))
+        .bearer_auth("writer")
+        .header("X-Trace", TRACE)
+        .json(&json!({"name": "abc", "count": 1}))
+        .send()
+        .await
+        .expect("sent");
     assert_eq!(response.status().as_u16(), 400);
     assert_eq!(response.text().await.expect("text"), "{\"code\":400,\"fields\":1}");
 }
@@ -494,11 +600,22 @@ impl Authenticate for EmporixScopes {
 }
 
 impl emporix::server::Api for EmporixScopes {
-    async fn get_sepa_export_list_jobs(&self, _: String, _: String, _: emporix::operations::GetSepaExportListJobsParams, principal: Option<String>) -> emporix::operations::GetSepaExportListJobsResponse {
+    async fn get_sepa_export_list_jobs(
+        &self,
+        _: String,
+        _: String,
+        _: emporix::operations::GetSepaExportListJobsParams,
+        principal: Option<String>,
+    ) -> emporix::operations::GetSepaExportListJobsResponse {
         assert_eq!(principal.as_deref(), Some("viewer"), "the handler receives the principal");
         self.0.take()
     }
-    async fn post_sepa_export_create_job(&self, _: String, _: emporix::models::CreateJob, _: Option<String>) -> emporix::operations::PostSepaExportCreateJobResponse {
+    async fn post_sepa_export_create_job(
+        &self,
+        _: String,
+        _: emporix::models::CreateJob,
+        _: Option<String>,
+    ) -> emporix::operations::PostSepaExportCreateJobResponse {
         self.0.take()
     }
 }
@@ -512,10 +629,19 @@ async fn security_requirements_are_enforced() {
 
     let response = http.get(&list).send().await.expect("sent");
     assert_eq!(response.status().as_u16(), 401, "no token");
-    let challenge = response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let challenge =
+        response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     assert!(challenge.starts_with("Bearer") && challenge.contains("sepaexport.job_view"), "{challenge}");
-    assert_eq!(http.get(&list).bearer_auth("forged").send().await.expect("sent").status().as_u16(), 401, "unknown token");
-    assert_eq!(http.get(&list).bearer_auth("manager").send().await.expect("sent").status().as_u16(), 403, "token without job_view");
+    assert_eq!(
+        http.get(&list).bearer_auth("forged").send().await.expect("sent").status().as_u16(),
+        401,
+        "unknown token"
+    );
+    assert_eq!(
+        http.get(&list).bearer_auth("manager").send().await.expect("sent").status().as_u16(),
+        403,
+        "token without job_view"
+    );
     api.0.queue(emporix::operations::GetSepaExportListJobsResponse::Ok(vec![]));
     assert_eq!(http.get(&list).bearer_auth("viewer").send().await.expect("sent").status().as_u16(), 200);
     assert_eq!(api.0.calls.load(Ordering::SeqCst), 1, "only the authorized request reached the handler");
@@ -524,7 +650,8 @@ async fn security_requirements_are_enforced() {
     let url = serve(gormic_bi::server::router(Scripted::default(), ServerConfig::default())).await;
     let response = http.get(format!("{url}/v1/bi/jobs/j1")).header("organization-id", "o").send().await.expect("sent");
     assert_eq!(response.status().as_u16(), 401);
-    let challenge = response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
+    let challenge =
+        response.headers().get("www-authenticate").and_then(|v| v.to_str().ok()).unwrap_or_default().to_owned();
     assert!(challenge.contains("api-key"), "{challenge}");
 
     // Alternatives (bearer OR api key) and combined schemes (basic AND api key).
@@ -573,12 +700,82 @@ impl Rng {
 #[tokio::test]
 async fn random_requests_never_panic_or_answer_5xx() {
     use tower::ServiceExt;
-    let mut routers: Vec<(&str, axum::Router)> = tests::fakes::NAMES.iter().map(|n| (*n, tests::fakes::router(n).expect("fake"))).collect();
-    routers.push(("rules", server_rules::server::router(Rules::default(), ServerConfig { body_limit: 4096, ..Default::default() })));
-    let segments = ["sepa-export", "t", "jobs", "users", "u", "v1", "bi", "items", "abc", "data", "json", "", "%2F", "..", "%E2%82%AC", "%ZZ", "{x}", "00000000-0000-0000-0000-000000000000", "either", "both"];
-    let query_keys = ["siteCode", "pageSize", "pageNumber", "sort", "filter", "status", "page", "page_size", "project", "created_after", "tags", "ratio", "at", "x[y]", "%"];
-    let values = ["1", "-1", "0", "abc", "", "ASC", "done", "1e309", "9999999999999999999999", "%00", "%FF", "true", "2022-01-01T00:00:00Z", "a,b", "[]"];
-    let bodies = ["", "{}", "null", "[]", "{\"siteCode\":\"main\"}", "{\"name\":\"abc\",\"count\":3}", "{\"params\":{\"uid\":\"x\",\"lang\":\"en\",\"template\":\"excel-auto\"}}", "{\"a\":", "\u{0}\u{1}", "{\"siteCode\":[1,2,{\"x\":null}]}", "\"str\"", "123456789012345678901234567890"];
+    let mut routers: Vec<(&str, axum::Router)> =
+        tests::fakes::NAMES.iter().map(|n| (*n, tests::fakes::router(n).expect("fake"))).collect();
+    routers.push((
+        "rules",
+        server_rules::server::router(Rules::default(), ServerConfig { body_limit: 4096, ..Default::default() }),
+    ));
+    let segments = [
+        "sepa-export",
+        "t",
+        "jobs",
+        "users",
+        "u",
+        "v1",
+        "bi",
+        "items",
+        "abc",
+        "data",
+        "json",
+        "",
+        "%2F",
+        "..",
+        "%E2%82%AC",
+        "%ZZ",
+        "{x}",
+        "00000000-0000-0000-0000-000000000000",
+        "either",
+        "both",
+    ];
+    let query_keys = [
+        "siteCode",
+        "pageSize",
+        "pageNumber",
+        "sort",
+        "filter",
+        "status",
+        "page",
+        "page_size",
+        "project",
+        "created_after",
+        "tags",
+        "ratio",
+        "at",
+        "x[y]",
+        "%",
+    ];
+    let values = [
+        "1",
+        "-1",
+        "0",
+        "abc",
+        "",
+        "ASC",
+        "done",
+        "1e309",
+        "9999999999999999999999",
+        "%00",
+        "%FF",
+        "true",
+        "2022-01-01T00:00:00Z",
+        "a,b",
+        "[]",
+    ];
+    let bodies = [
+        "",
+        "{}",
+        "null",
+        "[]",
+        "{\"siteCode\":\"main\"}",
+        "{\"name\":\"abc\",\"count\":3}",
+        "{\"params\":{\"uid\":\"x\",\"lang\":\"en\",\"template\":\"excel-auto\"}}",
+        "{\"a\":",
+        "\u{0}\u{1}",
+        "{\"siteCode\":[1,2,{\"x\":null}]}",
+        "\"str\"",
+        "123456789012345678901234567890",
+    ];
     let methods = ["GET", "POST", "PUT", "DELETE", "PATCH", "OPTIONS", "HEAD"];
     let mut rng = Rng(0x5eed_1234_abcd_ef01);
     let mut sent = 0;
@@ -605,7 +802,17 @@ async fn random_requests_never_panic_or_answer_5xx() {
         let Ok(uri) = uri.parse::<axum::http::Uri>() else { continue };
         let mut request = axum::http::Request::builder().method(*rng.pick(&methods)).uri(uri);
         if rng.next().is_multiple_of(2) {
-            request = request.header("authorization", *rng.pick(&["Bearer x", "Bearer ", "Basic !!!", "Basic dXNlcjpwYXNz", "bearer writer", "Bearer writer"]));
+            request = request.header(
+                "authorization",
+                *rng.pick(&[
+                    "Bearer x",
+                    "Bearer ",
+                    "Basic !!!",
+                    "Basic dXNlcjpwYXNz",
+                    "bearer writer",
+                    "Bearer writer",
+                ]),
+            );
         }
         for (header, choices) in [
             ("content-type", &["application/json", "text/plain", "application/x-www-form-urlencoded", "nonsense"][..]),
@@ -619,7 +826,11 @@ async fn random_requests_never_panic_or_answer_5xx() {
                 request = request.header(header, *rng.pick(choices));
             }
         }
-        let body = if rng.next().is_multiple_of(5) { rng.text(b"{}[]\":,0123456789abcnul \\", 40) } else { (*rng.pick(&bodies)).to_owned() };
+        let body = if rng.next().is_multiple_of(5) {
+            rng.text(b"{}[]\":,0123456789abcnul \\", 40)
+        } else {
+            (*rng.pick(&bodies)).to_owned()
+        };
         let Ok(request) = request.body(axum::body::Body::from(body)) else { continue };
         let response = router.clone().oneshot(request).await.expect("infallible");
         assert!(response.status().as_u16() < 500, "{name}: {} for round {round}", response.status());
@@ -633,6 +844,7 @@ async fn random_requests_never_panic_or_answer_5xx() {
 async fn a_panicking_implementation_answers_500() {
     let url = serve(basiq::server::router(Scripted::default(), ServerConfig::default())).await;
     // Nothing is queued: the scripted implementation panics.
-    let response = reqwest::Client::new().get(format!("{url}/jobs/j1")).bearer_auth("good").send().await.expect("an answer");
+    let response =
+        reqwest::Client::new().get(format!("{url}/jobs/j1")).bearer_auth("good").send().await.expect("an answer");
     assert_eq!(response.status().as_u16(), 500);
 }

@@ -29,7 +29,8 @@ struct Limits;
 impl Authenticate for Limits {
     type Principal = String;
     async fn authenticate(&self, _scheme: &str, credential: Credential) -> Option<Grant<String>> {
-        matches!(credential, Credential::Bearer(ref t) if t == "good").then(|| Grant { principal: "tester".into(), scopes: Vec::new() })
+        matches!(credential, Credential::Bearer(ref t) if t == "good")
+            .then(|| Grant { principal: "tester".into(), scopes: Vec::new() })
     }
 }
 
@@ -40,15 +41,31 @@ impl limits::server::Api for Limits {
     async fn upload(&self, _body: Vec<u8>, _: Option<String>) -> limits::operations::UploadResponse {
         limits::operations::UploadResponse::NoContent
     }
-    async fn post_secure(&self, body: limits::models::Open, _: Option<String>) -> limits::operations::PostSecureResponse {
+    async fn post_secure(
+        &self,
+        body: limits::models::Open,
+        _: Option<String>,
+    ) -> limits::operations::PostSecureResponse {
         limits::operations::PostSecureResponse::Ok(body)
     }
-    async fn get_thing(&self, id: String, params: limits::operations::GetThingParams, _: Option<String>) -> limits::operations::GetThingResponse {
+    async fn get_thing(
+        &self,
+        id: String,
+        params: limits::operations::GetThingParams,
+        _: Option<String>,
+    ) -> limits::operations::GetThingResponse {
         if id == "slow" {
             tokio::time::sleep(Duration::from_millis(1500)).await;
         }
         let p = params;
-        limits::operations::GetThingResponse::Ok(limits::models::Thing { id, q: p.q, ids: p.ids, one: p.x_one, many: p.x_many, c: p.c })
+        limits::operations::GetThingResponse::Ok(limits::models::Thing {
+            id,
+            q: p.q,
+            ids: p.ids,
+            one: p.x_one,
+            many: p.x_many,
+            c: p.c,
+        })
     }
 }
 
@@ -63,13 +80,25 @@ impl cycles::server::Api for Cycles {
     async fn post_alias(&self, _: cycles::models::AliasA, _: Option<()>) -> cycles::operations::PostAliasResponse {
         cycles::operations::PostAliasResponse::NoContent
     }
-    async fn post_self_all_of(&self, _: cycles::models::SelfAllOf, _: Option<()>) -> cycles::operations::PostSelfAllOfResponse {
+    async fn post_self_all_of(
+        &self,
+        _: cycles::models::SelfAllOf,
+        _: Option<()>,
+    ) -> cycles::operations::PostSelfAllOfResponse {
         cycles::operations::PostSelfAllOfResponse::NoContent
     }
-    async fn post_mutual_all_of(&self, _: cycles::models::MutualA, _: Option<()>) -> cycles::operations::PostMutualAllOfResponse {
+    async fn post_mutual_all_of(
+        &self,
+        _: cycles::models::MutualA,
+        _: Option<()>,
+    ) -> cycles::operations::PostMutualAllOfResponse {
         cycles::operations::PostMutualAllOfResponse::NoContent
     }
-    async fn post_nullable_alias(&self, _: Option<cycles::models::NullableA>, _: Option<()>) -> cycles::operations::PostNullableAliasResponse {
+    async fn post_nullable_alias(
+        &self,
+        _: Option<cycles::models::NullableA>,
+        _: Option<()>,
+    ) -> cycles::operations::PostNullableAliasResponse {
         cycles::operations::PostNullableAliasResponse::NoContent
     }
     async fn post_tree(&self, _: cycles::models::Tree, _: Option<()>) -> cycles::operations::PostTreeResponse {
@@ -103,7 +132,10 @@ async fn send(request: reqwest::RequestBuilder) -> (u16, Value, reqwest::header:
 }
 
 fn pointers(problem: &Value) -> Vec<String> {
-    problem["errors"].as_array().map(|e| e.iter().filter_map(|x| x["pointer"].as_str().map(str::to_owned)).collect()).unwrap_or_default()
+    problem["errors"]
+        .as_array()
+        .map(|e| e.iter().filter_map(|x| x["pointer"].as_str().map(str::to_owned)).collect())
+        .unwrap_or_default()
 }
 
 /// Reads from a raw connection until the server answers or closes it:
@@ -136,7 +168,8 @@ async fn unknown_keys_and_unique_items_cost_linear_time() {
     }
     body.push_str("\"tags\":[]}");
     for _ in 0..3 {
-        let request = http().post(format!("http://{url}/open")).header("content-type", "application/json").body(body.clone());
+        let request =
+            http().post(format!("http://{url}/open")).header("content-type", "application/json").body(body.clone());
         let (status, problem, _) = within("unknown keys", send(request)).await;
         assert_eq!(status, 204, "{problem}");
     }
@@ -154,7 +187,8 @@ async fn unknown_keys_and_unique_items_cost_linear_time() {
     // `1` and `1.0` are the same item.
     let request = http().post(format!("http://{url}/open")).json(&json!({"tags": [1, {"a": 1, "b": [2]}, 1.0]}));
     assert_eq!(send(request).await.0, 400);
-    let request = http().post(format!("http://{url}/open")).json(&json!({"tags": [{"a": 1, "b": 2}, {"b": 2, "a": 1}]}));
+    let request =
+        http().post(format!("http://{url}/open")).json(&json!({"tags": [{"a": 1, "b": 2}, {"b": 2, "a": 1}]}));
     assert_eq!(send(request).await.0, 400);
 
     // Where unknown keys are refused, the problem names a bounded number.
@@ -187,7 +221,14 @@ impl Authenticate for RulesOk {
 }
 
 impl server_rules::server::Api for RulesOk {
-    async fn put_item(&self, _: String, _: uuid::Uuid, _: server_rules::operations::PutItemParams, body: server_rules::models::Item, _: Option<()>) -> server_rules::operations::PutItemResponse {
+    async fn put_item(
+        &self,
+        _: String,
+        _: uuid::Uuid,
+        _: server_rules::operations::PutItemParams,
+        body: server_rules::models::Item,
+        _: Option<()>,
+    ) -> server_rules::operations::PutItemResponse {
         server_rules::operations::PutItemResponse::Ok(body)
     }
     async fn either(&self, _: Option<()>) -> server_rules::operations::EitherResponse {
@@ -211,7 +252,9 @@ async fn schemas_that_only_refer_to_each_other_do_not_hang_the_server() {
     // A recursive object is still checked at every level.
     let tree = json!({"value": "root", "left": {"value": "l", "children": [{"value": "c"}]}, "parent": {"value": "p"}});
     assert_eq!(send(http().post(format!("http://{url}/tree")).json(&tree)).await.0, 204);
-    let (status, problem, _) = send(http().post(format!("http://{url}/tree")).json(&json!({"value": "root", "left": {"children": [{}]}}))).await;
+    let (status, problem, _) =
+        send(http().post(format!("http://{url}/tree")).json(&json!({"value": "root", "left": {"children": [{}]}})))
+            .await;
     assert_eq!(status, 400);
     assert_eq!(pointers(&problem), ["/body/left/value", "/body/left/children/0/value"]);
 }
@@ -252,7 +295,9 @@ async fn slow_and_silent_clients_are_cut_off() {
 
     // A body a byte at a time: 408.
     let mut slow = TcpStream::connect(&url).await.expect("connect");
-    slow.write_all(b"POST /open HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{").await.expect("write");
+    slow.write_all(b"POST /open HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{")
+        .await
+        .expect("write");
     let (mut reader, mut writer) = slow.split();
     let dripping = async {
         for _ in 0..50 {
@@ -293,13 +338,21 @@ async fn refused_requests_are_refused_before_their_body_is_read() {
 
     // A declared length over the limit: 413 before the body.
     let mut stream = TcpStream::connect(&url).await.expect("connect");
-    stream.write_all(b"POST /open HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3000000\r\n\r\n").await.expect("write");
+    stream
+        .write_all(
+            b"POST /open HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 3000000\r\n\r\n",
+        )
+        .await
+        .expect("write");
     let (answer, _) = within("413 before the body", read_some(&mut stream)).await;
     assert!(answer.starts_with("HTTP/1.1 413"), "{answer}");
 
     // The limit is per operation.
     let big = vec![b'x'; 3 << 20];
-    let upload = http().post(format!("http://{url}/upload")).header("content-type", "application/octet-stream").body(big.clone());
+    let upload = http()
+        .post(format!("http://{url}/upload"))
+        .header("content-type", "application/octet-stream")
+        .body(big.clone());
     assert_eq!(send(upload).await.0, 204);
     let mut json_body = b"{\"tags\":[\"".to_vec();
     json_body.extend(&big);
@@ -310,7 +363,12 @@ async fn refused_requests_are_refused_before_their_body_is_read() {
 
 #[tokio::test]
 async fn connections_and_requests_are_bounded() {
-    let config = ServerConfig { max_connections: 2, header_timeout: Duration::from_secs(20), idle_timeout: Duration::from_secs(20), ..Default::default() };
+    let config = ServerConfig {
+        max_connections: 2,
+        header_timeout: Duration::from_secs(20),
+        idle_timeout: Duration::from_secs(20),
+        ..Default::default()
+    };
     let url = limits_server(config).await;
     let first = TcpStream::connect(&url).await.expect("connect");
     let _second = TcpStream::connect(&url).await.expect("connect");
@@ -349,7 +407,15 @@ async fn ambiguous_requests_are_refused_not_guessed() {
         ("a header given twice", get("/things/a").header("X-One", "a").header("X-One", "b"), "/header/X-One"),
         ("a cookie given twice", get("/things/a").header("cookie", "c=1; c=2"), "/cookie/c"),
         ("a cookie that is not UTF-8", get("/things/a").header("cookie", "c=%C3"), "/cookie/c"),
-        ("credentials given twice", http().post(format!("http://{url}/secure")).header("authorization", "Bearer good").header("authorization", "Bearer other").json(&json!({})), "/header/authorization"),
+        (
+            "credentials given twice",
+            http()
+                .post(format!("http://{url}/secure"))
+                .header("authorization", "Bearer good")
+                .header("authorization", "Bearer other")
+                .json(&json!({})),
+            "/header/authorization",
+        ),
     ];
     for (what, request, pointer) in cases {
         let (status, problem, _) = send(request).await;
@@ -358,7 +424,8 @@ async fn ambiguous_requests_are_refused_not_guessed() {
     }
     // What is not ambiguous still works: a list in one value, a list over
     // several header lines, escapes that are UTF-8.
-    let (status, body, _) = send(get("/things/%C3%A9?ids=1,2&q=%E2%82%AC").header("X-Many", "a,b").header("X-Many", "c")).await;
+    let (status, body, _) =
+        send(get("/things/%C3%A9?ids=1,2&q=%E2%82%AC").header("X-Many", "a,b").header("X-Many", "c")).await;
     assert_eq!(status, 200, "{body}");
     assert_eq!(body, json!({"id": "é", "ids": [1, 2], "q": "€", "many": ["a", "b", "c"]}));
 }

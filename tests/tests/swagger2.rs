@@ -31,11 +31,12 @@ impl Authenticate for Store {
     type Principal = String;
     async fn authenticate(&self, scheme: &str, credential: Credential) -> Option<Grant<String>> {
         match (scheme, credential) {
-            ("petstore_auth", Credential::Bearer(token)) if token == "implicit-token" => Some(Grant {
-                principal: "oauth".into(),
-                scopes: vec!["read:pets".into(), "write:pets".into()],
-            }),
-            ("api_key", Credential::ApiKey(key)) if key == "special-key" => Some(Grant { principal: "key".into(), scopes: Vec::new() }),
+            ("petstore_auth", Credential::Bearer(token)) if token == "implicit-token" => {
+                Some(Grant { principal: "oauth".into(), scopes: vec!["read:pets".into(), "write:pets".into()] })
+            }
+            ("api_key", Credential::ApiKey(key)) if key == "special-key" => {
+                Some(Grant { principal: "key".into(), scopes: Vec::new() })
+            }
             _ => None,
         }
     }
@@ -61,11 +62,19 @@ impl server::Api for Store {
         // The spec documents no success for this operation, only 405.
         ops::AddPetResponse::MethodNotAllowed
     }
-    async fn find_pets_by_status(&self, status: Vec<models::FindPetsByStatusStatusItem>, _: Option<String>) -> ops::FindPetsByStatusResponse {
+    async fn find_pets_by_status(
+        &self,
+        status: Vec<models::FindPetsByStatusStatusItem>,
+        _: Option<String>,
+    ) -> ops::FindPetsByStatusResponse {
         let wanted: Vec<String> = status.iter().map(|s| s.as_str().to_owned()).collect();
         self.saw(format!("status {wanted:?}"));
         let pets = self.pets.lock().expect("lock");
-        let found = pets.values().filter(|p| p.status.as_ref().is_some_and(|s| wanted.iter().any(|w| w == s.as_str()))).cloned().collect();
+        let found = pets
+            .values()
+            .filter(|p| p.status.as_ref().is_some_and(|s| wanted.iter().any(|w| w == s.as_str())))
+            .cloned()
+            .collect();
         ops::FindPetsByStatusResponse::Ok(found)
     }
     async fn find_pets_by_tags(&self, tags: Vec<String>, _: Option<String>) -> ops::FindPetsByTagsResponse {
@@ -84,7 +93,12 @@ impl server::Api for Store {
             None => ops::GetPetByIdResponse::NotFound,
         }
     }
-    async fn update_pet_with_form(&self, pet_id: i64, body: Option<models::UpdatePetWithFormRequest>, _: Option<String>) -> ops::UpdatePetWithFormResponse {
+    async fn update_pet_with_form(
+        &self,
+        pet_id: i64,
+        body: Option<models::UpdatePetWithFormRequest>,
+        _: Option<String>,
+    ) -> ops::UpdatePetWithFormResponse {
         let mut pets = self.pets.lock().expect("lock");
         if let (Some(pet), Some(form)) = (pets.get_mut(&pet_id), body) {
             if let Some(name) = form.name {
@@ -143,7 +157,11 @@ impl server::Api for Store {
         self.users.lock().expect("lock").insert(name, body);
         ops::CreateUserResponse::Default { status: 200 }
     }
-    async fn create_users_with_array_input(&self, body: Vec<models::User>, _: Option<String>) -> ops::CreateUsersWithArrayInputResponse {
+    async fn create_users_with_array_input(
+        &self,
+        body: Vec<models::User>,
+        _: Option<String>,
+    ) -> ops::CreateUsersWithArrayInputResponse {
         let count = body.len();
         for user in body {
             self.users.lock().expect("lock").insert(user.username.clone().unwrap_or_default(), user);
@@ -151,7 +169,11 @@ impl server::Api for Store {
         self.saw(format!("array of {count}"));
         ops::CreateUsersWithArrayInputResponse::Default { status: 201 }
     }
-    async fn create_users_with_list_input(&self, body: Vec<models::User>, _: Option<String>) -> ops::CreateUsersWithListInputResponse {
+    async fn create_users_with_list_input(
+        &self,
+        body: Vec<models::User>,
+        _: Option<String>,
+    ) -> ops::CreateUsersWithListInputResponse {
         self.saw(format!("list of {}", body.len()));
         ops::CreateUsersWithListInputResponse::Default { status: 202 }
     }
@@ -159,7 +181,8 @@ impl server::Api for Store {
         if password != "secret" {
             return ops::LoginUserResponse::BadRequest;
         }
-        let expires = chrono::DateTime::parse_from_rfc3339("2030-01-02T03:04:05Z").expect("date").with_timezone(&chrono::Utc);
+        let expires =
+            chrono::DateTime::parse_from_rfc3339("2030-01-02T03:04:05Z").expect("date").with_timezone(&chrono::Utc);
         ops::LoginUserResponse::Ok {
             body: format!("session for {username}"),
             headers: ops::LoginUserOkHeaders { x_rate_limit: Some(100), x_expires_after: Some(expires) },
@@ -249,17 +272,25 @@ async fn every_operation_over_the_wire() {
         panic!("by status")
     };
     assert_eq!(found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Rex", "Tom"]);
-    let ops::FindPetsByTagsResponse::Ok(found) = api.find_pets_by_tags(&vec!["good".into(), "none".into()]).await.expect("by tags") else {
+    let ops::FindPetsByTagsResponse::Ok(found) =
+        api.find_pets_by_tags(&vec!["good".into(), "none".into()]).await.expect("by tags")
+    else {
         panic!("by tags")
     };
     assert_eq!(found.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(), ["Rex", "Kit"]);
 
-    assert_eq!(api.get_pet_by_id(2).await.expect("get"), ops::GetPetByIdResponse::Ok(pet(2, "Tom", models::PetStatus::Sold, "calm")));
+    assert_eq!(
+        api.get_pet_by_id(2).await.expect("get"),
+        ops::GetPetByIdResponse::Ok(pet(2, "Tom", models::PetStatus::Sold, "calm"))
+    );
     assert_eq!(api.get_pet_by_id(99).await.expect("get missing"), ops::GetPetByIdResponse::NotFound);
 
     // `formData` fields as a URL-encoded form.
     let form = models::UpdatePetWithFormRequest { name: Some("Rexy".into()), status: Some("sold".into()) };
-    assert_eq!(api.update_pet_with_form(1, Some(&form)).await.expect("form"), ops::UpdatePetWithFormResponse::MethodNotAllowed);
+    assert_eq!(
+        api.update_pet_with_form(1, Some(&form)).await.expect("form"),
+        ops::UpdatePetWithFormResponse::MethodNotAllowed
+    );
     assert_eq!(store.pets.lock().expect("lock")[&1].name, "Rexy");
 
     // A `formData` file: multipart.
@@ -285,7 +316,9 @@ async fn every_operation_over_the_wire() {
         id: Some(7),
         pet_id: Some(1),
         quantity: Some(2),
-        ship_date: Some(chrono::DateTime::parse_from_rfc3339("2026-12-03T10:00:00Z").expect("date").with_timezone(&chrono::Utc)),
+        ship_date: Some(
+            chrono::DateTime::parse_from_rfc3339("2026-12-03T10:00:00Z").expect("date").with_timezone(&chrono::Utc),
+        ),
         status: Some(models::OrderStatus::Placed),
         complete: false,
     };
@@ -295,7 +328,11 @@ async fn every_operation_over_the_wire() {
     assert_eq!(api.get_order_by_id(7).await.expect("gone"), ops::GetOrderByIdResponse::NotFound);
 
     // Users: `default` responses carry their status; response headers are typed.
-    let user = |name: &str| models::User { username: Some(name.into()), email: Some(format!("{name}@example.com")), ..Default::default() };
+    let user = |name: &str| models::User {
+        username: Some(name.into()),
+        email: Some(format!("{name}@example.com")),
+        ..Default::default()
+    };
     assert_eq!(api.create_user(&user("ann")).await.expect("user"), ops::CreateUserResponse::Default { status: 200 });
     assert_eq!(
         api.create_users_with_array_input(&vec![user("bob"), user("cy")]).await.expect("array"),

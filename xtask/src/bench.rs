@@ -71,14 +71,33 @@ struct Figures {
 pub fn run(root: &Path, options: &Options) -> Result<(), String> {
     std::fs::create_dir_all(&options.out).map_err(|e| format!("{}: {e}", options.out.display()))?;
     eprintln!("building apigen and parse-baseline (release)");
-    cargo(root, &["build", "--quiet", "--release", "-p", "generator", "--bin", "apigen", "-p", "xtask", "--bin", "parse-baseline"])?;
+    cargo(
+        root,
+        &[
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "generator",
+            "--bin",
+            "apigen",
+            "-p",
+            "xtask",
+            "--bin",
+            "parse-baseline",
+        ],
+    )?;
     let apigen = root.join("target/release/apigen");
     let baseline = root.join("target/release/parse-baseline");
 
     let sets = spec_sets(root, options)?;
     let check_dir = options.out.join("check");
     std::fs::create_dir_all(&check_dir).map_err(|e| e.to_string())?;
-    let openapi_generator = if options.openapi_generator { openapi_generator_cli(options) } else { Err("not asked for (--no-openapi-generator)".into()) };
+    let openapi_generator = if options.openapi_generator {
+        openapi_generator_cli(options)
+    } else {
+        Err("not asked for (--no-openapi-generator)".into())
+    };
     if let Err(why) = &openapi_generator {
         eprintln!("OpenAPI Generator skipped: {why}");
     }
@@ -181,7 +200,12 @@ fn hardening_bench(root: &Path, quick: bool) -> Result<(String, Value), String> 
     if quick {
         args.push("--quick");
     }
-    let output = Command::new(env!("CARGO")).current_dir(root).args(&args).stderr(Stdio::inherit()).output().map_err(|e| e.to_string())?;
+    let output = Command::new(env!("CARGO"))
+        .current_dir(root)
+        .args(&args)
+        .stderr(Stdio::inherit())
+        .output()
+        .map_err(|e| e.to_string())?;
     let stdout = String::from_utf8_lossy(&output.stdout);
     if !output.status.success() {
         return Err(format!("hardening-bench failed:\n{stdout}"));
@@ -367,7 +391,12 @@ fn openapi_generator_cli(options: &Options) -> Result<PathBuf, String> {
 /// OpenAPI Generator's `rust` target over the set, one process per spec as
 /// a user runs it: the median wall time of the whole set, and for a set of
 /// one spec the lines of its crate (kept under `check_dir` for `cargo check`).
-fn measure_openapi_generator(cli: &Path, set: &SpecSet, check_dir: &Path, runs: usize) -> Result<(f64, Option<usize>), String> {
+fn measure_openapi_generator(
+    cli: &Path,
+    set: &SpecSet,
+    check_dir: &Path,
+    runs: usize,
+) -> Result<(f64, Option<usize>), String> {
     let mut times = Vec::new();
     let out = check_dir.join(format!("og-{}", set.name));
     for run in 1..=runs {
@@ -505,7 +534,8 @@ fn report(results: &[(&SpecSet, Figures)], runtime: Option<&Result<Value, String
     let _ = writeln!(out, "| spec | lines | check s (all features) | s per 1,000 lines | OpenAPI Generator lines | its check s | its s per 1,000 lines |");
     let _ = writeln!(out, "|---|---|---|---|---|---|---|");
     for (set, f) in results {
-        let per_k = |s: Option<f64>, lines: usize| s.map_or("n/a".into(), |s| format!("{:.2}", s / (lines as f64 / 1000.0)));
+        let per_k =
+            |s: Option<f64>, lines: usize| s.map_or("n/a".into(), |s| format!("{:.2}", s / (lines as f64 / 1000.0)));
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} |",
@@ -518,7 +548,8 @@ fn report(results: &[(&SpecSet, Figures)], runtime: Option<&Result<Value, String
             f.openapi_generator_lines.map_or("n/a".into(), |l| per_k(f.openapi_generator_check_s, l)),
         );
     }
-    let notes: Vec<String> = results.iter().flat_map(|(s, f)| f.notes.iter().map(move |n| format!("- {}: {n}", s.label))).collect();
+    let notes: Vec<String> =
+        results.iter().flat_map(|(s, f)| f.notes.iter().map(move |n| format!("- {}: {n}", s.label))).collect();
     if !notes.is_empty() {
         let _ = writeln!(out, "\nNotes:\n{}", notes.join("\n"));
     }

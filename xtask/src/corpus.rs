@@ -127,7 +127,9 @@ fn generate_one(apigen: &Path, spec: &Path, out: &Path, crate_name: &str, strict
                 return match status.code() {
                     Some(0) => Outcome::Ok,
                     Some(1) => Outcome::Diagnostic(first_error_line(&text)),
-                    _ => Outcome::Panic(text.lines().find(|l| l.contains("panicked")).unwrap_or("killed by a signal").to_owned()),
+                    _ => Outcome::Panic(
+                        text.lines().find(|l| l.contains("panicked")).unwrap_or("killed by a signal").to_owned(),
+                    ),
                 };
             }
             Ok(None) if started.elapsed() > timeout => {
@@ -142,13 +144,19 @@ fn generate_one(apigen: &Path, spec: &Path, out: &Path, crate_name: &str, strict
 }
 
 fn first_error_line(text: &str) -> String {
-    text.lines().find(|l| l.starts_with("error:")).unwrap_or(text.lines().next().unwrap_or("")).trim_start_matches("error: ").to_owned()
+    text.lines()
+        .find(|l| l.starts_with("error:"))
+        .unwrap_or(text.lines().next().unwrap_or(""))
+        .trim_start_matches("error: ")
+        .to_owned()
 }
 
 /// The cause of a diagnostic without the file and pointer, for grouping.
 fn cause(detail: &str) -> String {
     let after_location = match detail.find(": ") {
-        Some(i) if detail[..i].contains('#') || detail[..i].ends_with(".json") || detail[..i].ends_with(".yaml") => &detail[i + 2..],
+        Some(i) if detail[..i].contains('#') || detail[..i].ends_with(".json") || detail[..i].ends_with(".yaml") => {
+            &detail[i + 2..]
+        }
         _ => detail,
     };
     let mut out = String::new();
@@ -172,7 +180,8 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
         None => corpus_dir(root)?,
     };
     let list = std::fs::read_to_string(&options.list).map_err(|e| format!("{}: {e}", options.list.display()))?;
-    let specs: Vec<String> = list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
+    let specs: Vec<String> =
+        list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
     let apigen = apigen_binary(root)?;
     let crates_dir = options.out.join("crates");
     std::fs::create_dir_all(&crates_dir).map_err(|e| e.to_string())?;
@@ -184,13 +193,21 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
     let started = Instant::now();
     std::thread::scope(|scope| {
         for _ in 0..options.jobs.max(1) {
-            let (rows, next, done, specs, apigen, corpus, crates_dir) = (&rows, &next, &done, &specs, &apigen, &corpus, &crates_dir);
+            let (rows, next, done, specs, apigen, corpus, crates_dir) =
+                (&rows, &next, &done, &specs, &apigen, &corpus, &crates_dir);
             scope.spawn(move || loop {
                 let index = next.fetch_add(1, Ordering::SeqCst);
                 let Some(spec) = specs.get(index) else { break };
                 let crate_name = crate_name_for(index);
                 let begin = Instant::now();
-                let outcome = generate_one(apigen, &corpus.join(spec), &crates_dir.join(&crate_name), &crate_name, options.strict, options.timeout);
+                let outcome = generate_one(
+                    apigen,
+                    &corpus.join(spec),
+                    &crates_dir.join(&crate_name),
+                    &crate_name,
+                    options.strict,
+                    options.timeout,
+                );
                 let row = Row { spec: spec.clone(), crate_name, outcome, seconds: begin.elapsed().as_secs_f64() };
                 rows.lock().unwrap_or_else(|p| p.into_inner()).push(row);
                 done.fetch_add(1, Ordering::SeqCst);
@@ -207,7 +224,8 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
             eprintln!("  generated {finished}/{total} ({:.0} s)", started.elapsed().as_secs_f64());
         }
     });
-    let mut rows = Arc::try_unwrap(rows).map_err(|_| "rows still shared")?.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut rows =
+        Arc::try_unwrap(rows).map_err(|_| "rows still shared")?.into_inner().unwrap_or_else(|p| p.into_inner());
     rows.sort_by(|a, b| a.crate_name.cmp(&b.crate_name));
 
     if options.compile {
@@ -227,7 +245,8 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
 /// `cargo check --all-features --keep-going` (client and server) over
 /// every generated crate in one workspace.
 fn compile(root: &Path, options: &Options, rows: &mut [Row]) -> Result<(), String> {
-    let members: Vec<String> = rows.iter().filter(|r| r.outcome == Outcome::Ok).map(|r| format!("\"crates/{}\"", r.crate_name)).collect();
+    let members: Vec<String> =
+        rows.iter().filter(|r| r.outcome == Outcome::Ok).map(|r| format!("\"crates/{}\"", r.crate_name)).collect();
     if members.is_empty() {
         return Ok(());
     }
@@ -254,7 +273,8 @@ fn compile(root: &Path, options: &Options, rows: &mut [Row]) -> Result<(), Strin
         let package = message["package_id"].as_str().unwrap_or_default();
         // `path+file:///…/crates/corpus-0042#0.1.0`: the folder names the crate.
         let folder = package.split('#').next().unwrap_or_default().rsplit('/').next().unwrap_or_default();
-        let is_generated = folder.len() == 11 && folder.starts_with("corpus-") && folder[7..].bytes().all(|b| b.is_ascii_digit());
+        let is_generated =
+            folder.len() == 11 && folder.starts_with("corpus-") && folder[7..].bytes().all(|b| b.is_ascii_digit());
         if !is_generated {
             continue;
         }
@@ -268,7 +288,12 @@ fn compile(root: &Path, options: &Options, rows: &mut [Row]) -> Result<(), Strin
             _ => {}
         }
         if last_report.elapsed() > Duration::from_secs(10) {
-            eprintln!("  checked {checked}/{} crates, {} failed ({:.0} s)", members.len(), errors.len(), started.elapsed().as_secs_f64());
+            eprintln!(
+                "  checked {checked}/{} crates, {} failed ({:.0} s)",
+                members.len(),
+                errors.len(),
+                started.elapsed().as_secs_f64()
+            );
             last_report = Instant::now();
         }
     }
@@ -291,7 +316,11 @@ fn write_report(options: &Options, rows: &[Row]) -> Result<(), String> {
         md.push_str(&format!("| {label} | {n} | {:.1}% |\n", percent(n)));
     }
     md.push_str(&format!("| total | {total} | |\n\n"));
-    md.push_str(if options.compile { "`ok` means generated and passed `cargo check`.\n\n" } else { "`ok` means generated (no compile check).\n\n" });
+    md.push_str(if options.compile {
+        "`ok` means generated and passed `cargo check`.\n\n"
+    } else {
+        "`ok` means generated (no compile check).\n\n"
+    });
     let mut groups: BTreeMap<(String, String), Vec<&Row>> = BTreeMap::new();
     for row in rows.iter().filter(|r| r.outcome != Outcome::Ok) {
         groups.entry((row.outcome.label().to_owned(), cause(row.outcome.detail()))).or_default().push(row);
@@ -301,12 +330,24 @@ fn write_report(options: &Options, rows: &[Row]) -> Result<(), String> {
     md.push_str("## Failures by cause\n\n| outcome | cause | specs | examples |\n|---|---|---|---|\n");
     for ((label, cause), members) in &grouped {
         let examples: Vec<&str> = members.iter().take(3).map(|r| r.spec.as_str()).collect();
-        md.push_str(&format!("| {label} | {} | {} | {} |\n", cause.replace('|', "\\|"), members.len(), examples.join(", ")));
+        md.push_str(&format!(
+            "| {label} | {} | {} | {} |\n",
+            cause.replace('|', "\\|"),
+            members.len(),
+            examples.join(", ")
+        ));
     }
     let mut csv = String::from("spec,crate,outcome,seconds,detail\n");
     for row in rows {
         let detail = row.outcome.detail().replace('"', "\"\"");
-        csv.push_str(&format!("\"{}\",{},{},{:.3},\"{}\"\n", row.spec, row.crate_name, row.outcome.label(), row.seconds, detail));
+        csv.push_str(&format!(
+            "\"{}\",{},{},{:.3},\"{}\"\n",
+            row.spec,
+            row.crate_name,
+            row.outcome.label(),
+            row.seconds,
+            detail
+        ));
     }
     std::fs::write(options.out.join("report.md"), &md).map_err(|e| e.to_string())?;
     std::fs::write(options.out.join("report.csv"), csv).map_err(|e| e.to_string())?;

@@ -12,10 +12,7 @@ pub const CODEGEN_COMMAND: &str = "cargo xtask codegen";
 
 /// The workspace root (the parent of this crate).
 pub fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
+    Path::new(env!("CARGO_MANIFEST_DIR")).parent().map(Path::to_path_buf).unwrap_or_else(|| PathBuf::from("."))
 }
 
 /// The paths of the specs under `specs/` (YAML or JSON), sorted by file name.
@@ -50,6 +47,7 @@ pub fn codegen_files(root: &Path) -> Result<Vec<OutputFile>, Error> {
         layout: Layout::PerSpec,
         // The job specs must never be approximated.
         strict: true,
+        runtime: generator::Runtime::Path("../runtime".into()),
     };
     generator::generate(&specs, &config)
 }

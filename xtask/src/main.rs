@@ -137,11 +137,7 @@ fn main() -> ExitCode {
                 for s in &stale {
                     eprintln!("{s}");
                 }
-                eprintln!(
-                    "\n{} generated file(s) out of date: run `{}`",
-                    stale.len(),
-                    xtask::CODEGEN_COMMAND
-                );
+                eprintln!("\n{} generated file(s) out of date: run `{}`", stale.len(), xtask::CODEGEN_COMMAND);
                 ExitCode::FAILURE
             }
             Err(e) => {

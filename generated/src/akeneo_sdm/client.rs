@@ -40,7 +40,7 @@ impl ClientBuilder {
     /// settings). Build it with `.redirect(rt::redirect_policy())` (or
     /// no redirects): reqwest's default policy would take API-key
     /// headers along on a redirect to another host.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+    pub fn http_client(mut self, client: rt::reqwest::Client) -> Self {
         self.core.http_client(client);
         self
     }
@@ -116,18 +116,32 @@ impl Client {
     ) -> Result<ListJobsResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/jobs/");
-        request.query_param("page", &params.page, rt::Style::Form, true)?;
-        request.query_param("page_size", &params.page_size, rt::Style::Form, true)?;
-        request.query_param("status", &params.status, rt::Style::Form, true)?;
-        request.query_param("project", &params.project, rt::Style::Form, true)?;
         request
-            .query_param("created_after", &params.created_after, rt::Style::Form, true)?;
+            .param(&rt::Param::query("page", rt::Style::Form).exploded(), &params.page)?;
         request
-            .query_param(
-                "created_before",
+            .param(
+                &rt::Param::query("page_size", rt::Style::Form).exploded(),
+                &params.page_size,
+            )?;
+        request
+            .param(
+                &rt::Param::query("status", rt::Style::Form).exploded(),
+                &params.status,
+            )?;
+        request
+            .param(
+                &rt::Param::query("project", rt::Style::Form).exploded(),
+                &params.project,
+            )?;
+        request
+            .param(
+                &rt::Param::query("created_after", rt::Style::Form).exploded(),
+                &params.created_after,
+            )?;
+        request
+            .param(
+                &rt::Param::query("created_before", rt::Style::Form).exploded(),
                 &params.created_before,
-                rt::Style::Form,
-                true,
             )?;
         const SECURITY: rt::Security = &[&[("bearerAuth", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
@@ -150,7 +164,7 @@ impl Client {
     ) -> Result<GetJobResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/jobs/");
-        request.path_param("job_id", &job_id, rt::Style::Simple, false)?;
+        request.param(&rt::Param::path("job_id", rt::Style::Simple), &job_id)?;
         request.path("/");
         const SECURITY: rt::Security = &[&[("bearerAuth", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
@@ -174,14 +188,12 @@ impl Client {
     ) -> Result<GetJobDataResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/jobs/");
-        request.path_param("job_id", &job_id, rt::Style::Simple, false)?;
+        request.param(&rt::Param::path("job_id", rt::Style::Simple), &job_id)?;
         request.path("/data/");
         request
-            .path_param(
-                "output_format_id",
+            .param(
+                &rt::Param::path("output_format_id", rt::Style::Simple),
                 &output_format_id,
-                rt::Style::Simple,
-                false,
             )?;
         request.path("/");
         const SECURITY: rt::Security = &[&[("bearerAuth", &[])]];

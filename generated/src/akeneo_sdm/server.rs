@@ -48,8 +48,8 @@ pub trait Api: rt::Authenticate {
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = GetJobDataResponse> + Send;
     /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
-    fn problem(&self, problem: rt::Problem) -> axum::response::Response {
-        axum::response::IntoResponse::into_response(problem)
+    fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
+        rt::axum::response::IntoResponse::into_response(problem)
     }
 }
 
@@ -57,12 +57,12 @@ const SCHEMES: &[(&str, rt::SchemeKind)] = &[("bearerAuth", rt::SchemeKind::Bear
 
 static ROUTES: &[rt::Route] = &[
     rt::Route {
-        method: "GET",
+        method: rt::Method::GET,
         operation: "list_jobs",
         path: &[rt::Segment::Literal("/jobs/")],
     },
     rt::Route {
-        method: "GET",
+        method: rt::Method::GET,
         operation: "get_job",
         path: &[
             rt::Segment::Literal("/jobs/"),
@@ -71,7 +71,7 @@ static ROUTES: &[rt::Route] = &[
         ],
     },
     rt::Route {
-        method: "GET",
+        method: rt::Method::GET,
         operation: "get_job_data",
         path: &[
             rt::Segment::Literal("/jobs/"),
@@ -88,7 +88,7 @@ static ROUTES: &[rt::Route] = &[
 /// limit and timeout (413, 408) and validation (400) happen before
 /// `api` is called. Serve it with [`rt::serve`] for connection limits
 /// and timeouts as well.
-pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
+pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> rt::axum::Router {
     rt::router(
         Arc::new(api),
         config,
@@ -103,7 +103,7 @@ pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
 type Handling = std::pin::Pin<
     Box<
         dyn std::future::Future<
-            Output = Result<axum::response::Response, rt::Problem>,
+            Output = Result<rt::axum::response::Response, rt::Problem>,
         > + Send,
     >,
 >;
@@ -123,7 +123,7 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
-static SCHEMA_LIST_JOBS__PAGE: rt::Schema = rt::Schema::Integer {
+static LIST_JOBS__PAGE__SCHEMA: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
     maximum: None,
     exclusive_minimum: false,
@@ -131,7 +131,14 @@ static SCHEMA_LIST_JOBS__PAGE: rt::Schema = rt::Schema::Integer {
     int32: false,
 };
 
-static SCHEMA_LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Integer {
+static LIST_JOBS__PAGE: rt::Param = rt::Param::query(
+        "page",
+        rt::Style::Form,
+        &LIST_JOBS__PAGE__SCHEMA,
+    )
+    .exploded();
+
+static LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
     maximum: None,
     exclusive_minimum: false,
@@ -139,90 +146,82 @@ static SCHEMA_LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Integer {
     int32: false,
 };
 
-static SCHEMA_LIST_JOBS__STATUS: rt::Schema = rt::Schema::Ref(&schemas::JobStatus);
+static LIST_JOBS__PAGE_SIZE: rt::Param = rt::Param::query(
+        "page_size",
+        rt::Style::Form,
+        &LIST_JOBS__PAGE_SIZE__SCHEMA,
+    )
+    .exploded();
 
-static SCHEMA_LIST_JOBS__PROJECT: rt::Schema = rt::Schema::INTEGER;
+static LIST_JOBS__STATUS__SCHEMA: rt::Schema = rt::Schema::Ref(&schemas::JobStatus);
 
-static SCHEMA_LIST_JOBS__CREATED_AFTER: rt::Schema = rt::Schema::STRING;
+static LIST_JOBS__STATUS: rt::Param = rt::Param::query(
+        "status",
+        rt::Style::Form,
+        &LIST_JOBS__STATUS__SCHEMA,
+    )
+    .exploded();
 
-static SCHEMA_LIST_JOBS__CREATED_BEFORE: rt::Schema = rt::Schema::STRING;
+static LIST_JOBS__PROJECT: rt::Param = rt::Param::query(
+        "project",
+        rt::Style::Form,
+        &rt::Schema::INTEGER,
+    )
+    .exploded();
 
-static SCHEMA_GET_JOB__JOB_ID: rt::Schema = rt::Schema::STRING;
+static LIST_JOBS__CREATED_AFTER: rt::Param = rt::Param::query(
+        "created_after",
+        rt::Style::Form,
+        &rt::Schema::STRING,
+    )
+    .exploded();
 
-static SCHEMA_GET_JOB_DATA__JOB_ID: rt::Schema = rt::Schema::STRING;
+static LIST_JOBS__CREATED_BEFORE: rt::Param = rt::Param::query(
+        "created_before",
+        rt::Style::Form,
+        &rt::Schema::STRING,
+    )
+    .exploded();
 
-static SCHEMA_GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Schema = rt::Schema::STRING;
+static GET_JOB__JOB_ID: rt::Param = rt::Param::path(
+        "job_id",
+        rt::Style::Simple,
+        &rt::Schema::STRING,
+    )
+    .required();
+
+static GET_JOB_DATA__JOB_ID: rt::Param = rt::Param::path(
+        "job_id",
+        rt::Style::Simple,
+        &rt::Schema::STRING,
+    )
+    .required();
+
+static GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Param = rt::Param::path(
+        "output_format_id",
+        rt::Style::Simple,
+        &rt::Schema::STRING,
+    )
+    .required();
 
 async fn handle_list_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+) -> Result<rt::axum::response::Response, rt::Problem> {
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
         .await?;
     request.expect_acceptable(&["application/json"])?;
     request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
-    let page: Option<i64> = request
-        .param(
-            rt::Location::Query,
-            "page",
-            &SCHEMA_LIST_JOBS__PAGE,
-            rt::Style::Form,
-            true,
-            false,
-            &mut errors,
-        );
-    let page_size: Option<i64> = request
-        .param(
-            rt::Location::Query,
-            "page_size",
-            &SCHEMA_LIST_JOBS__PAGE_SIZE,
-            rt::Style::Form,
-            true,
-            false,
-            &mut errors,
-        );
-    let status: Option<JobStatus> = request
-        .param(
-            rt::Location::Query,
-            "status",
-            &SCHEMA_LIST_JOBS__STATUS,
-            rt::Style::Form,
-            true,
-            false,
-            &mut errors,
-        );
-    let project: Option<i64> = request
-        .param(
-            rt::Location::Query,
-            "project",
-            &SCHEMA_LIST_JOBS__PROJECT,
-            rt::Style::Form,
-            true,
-            false,
-            &mut errors,
-        );
+    let page: Option<i64> = request.param(&LIST_JOBS__PAGE, &mut errors);
+    let page_size: Option<i64> = request.param(&LIST_JOBS__PAGE_SIZE, &mut errors);
+    let status: Option<JobStatus> = request.param(&LIST_JOBS__STATUS, &mut errors);
+    let project: Option<i64> = request.param(&LIST_JOBS__PROJECT, &mut errors);
     let created_after: Option<chrono::DateTime<chrono::Utc>> = request
-        .param(
-            rt::Location::Query,
-            "created_after",
-            &SCHEMA_LIST_JOBS__CREATED_AFTER,
-            rt::Style::Form,
-            true,
-            false,
-            &mut errors,
-        );
+        .param(&LIST_JOBS__CREATED_AFTER, &mut errors);
     let created_before: Option<chrono::DateTime<chrono::Utc>> = request
-        .param(
-            rt::Location::Query,
-            "created_before",
-            &SCHEMA_LIST_JOBS__CREATED_BEFORE,
-            rt::Style::Form,
-            true,
-            false,
-            &mut errors,
-        );
+        .param(&LIST_JOBS__CREATED_BEFORE, &mut errors);
     rt::check(errors)?;
     let response = api
         .list_jobs(
@@ -255,23 +254,14 @@ async fn handle_list_jobs<A: Api>(
 async fn handle_get_job<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+) -> Result<rt::axum::response::Response, rt::Problem> {
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
         .await?;
     request.expect_acceptable(&["application/json"])?;
     request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
-    let job_id: Option<uuid::Uuid> = request
-        .param(
-            rt::Location::Path,
-            "job_id",
-            &SCHEMA_GET_JOB__JOB_ID,
-            rt::Style::Simple,
-            false,
-            true,
-            &mut errors,
-        );
+    let job_id: Option<uuid::Uuid> = request.param(&GET_JOB__JOB_ID, &mut errors);
     rt::check(errors)?;
     let job_id = rt::present(job_id, "/path/job_id")?;
     let response = api.get_job(job_id, principal).await;
@@ -293,33 +283,16 @@ async fn handle_get_job<A: Api>(
 async fn handle_get_job_data<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+) -> Result<rt::axum::response::Response, rt::Problem> {
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
         .await?;
     request.expect_acceptable(&["application/json"])?;
     request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
-    let job_id: Option<uuid::Uuid> = request
-        .param(
-            rt::Location::Path,
-            "job_id",
-            &SCHEMA_GET_JOB_DATA__JOB_ID,
-            rt::Style::Simple,
-            false,
-            true,
-            &mut errors,
-        );
+    let job_id: Option<uuid::Uuid> = request.param(&GET_JOB_DATA__JOB_ID, &mut errors);
     let output_format_id: Option<String> = request
-        .param(
-            rt::Location::Path,
-            "output_format_id",
-            &SCHEMA_GET_JOB_DATA__OUTPUT_FORMAT_ID,
-            rt::Style::Simple,
-            false,
-            true,
-            &mut errors,
-        );
+        .param(&GET_JOB_DATA__OUTPUT_FORMAT_ID, &mut errors);
     rt::check(errors)?;
     let job_id = rt::present(job_id, "/path/job_id")?;
     let output_format_id = rt::present(output_format_id, "/path/output_format_id")?;

@@ -40,7 +40,7 @@ impl ClientBuilder {
     /// settings). Build it with `.redirect(rt::redirect_policy())` (or
     /// no redirects): reqwest's default policy would take API-key
     /// headers along on a redirect to another host.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+    pub fn http_client(mut self, client: rt::reqwest::Client) -> Self {
         self.core.http_client(client);
         self
     }
@@ -115,7 +115,7 @@ impl Client {
     pub async fn get_jobs(&self, job_id: &str) -> Result<GetJobsResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/jobs/");
-        request.path_param("jobId", &job_id, rt::Style::Simple, false)?;
+        request.param(&rt::Param::path("jobId", rt::Style::Simple), &job_id)?;
         const SECURITY: rt::Security = &[&[("application", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
         match response.status() {
@@ -143,9 +143,13 @@ impl Client {
     ) -> Result<GetUserJobsResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/users/");
-        request.path_param("userId", &user_id, rt::Style::Simple, false)?;
+        request.param(&rt::Param::path("userId", rt::Style::Simple), &user_id)?;
         request.path("/jobs");
-        request.query_param("filter", &params.filter, rt::Style::Form, true)?;
+        request
+            .param(
+                &rt::Param::query("filter", rt::Style::Form).exploded(),
+                &params.filter,
+            )?;
         const SECURITY: rt::Security = &[&[("application", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
         match response.status() {

@@ -42,8 +42,8 @@ pub trait Api: rt::Authenticate {
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = GetUserJobsResponse> + Send;
     /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
-    fn problem(&self, problem: rt::Problem) -> axum::response::Response {
-        axum::response::IntoResponse::into_response(problem)
+    fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
+        rt::axum::response::IntoResponse::into_response(problem)
     }
 }
 
@@ -51,12 +51,12 @@ const SCHEMES: &[(&str, rt::SchemeKind)] = &[("application", rt::SchemeKind::Bea
 
 static ROUTES: &[rt::Route] = &[
     rt::Route {
-        method: "GET",
+        method: rt::Method::GET,
         operation: "get_jobs",
         path: &[rt::Segment::Literal("/jobs/"), rt::Segment::Param("jobId")],
     },
     rt::Route {
-        method: "GET",
+        method: rt::Method::GET,
         operation: "get_user_jobs",
         path: &[
             rt::Segment::Literal("/users/"),
@@ -71,7 +71,7 @@ static ROUTES: &[rt::Route] = &[
 /// limit and timeout (413, 408) and validation (400) happen before
 /// `api` is called. Serve it with [`rt::serve`] for connection limits
 /// and timeouts as well.
-pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
+pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> rt::axum::Router {
     rt::router(
         Arc::new(api),
         config,
@@ -86,7 +86,7 @@ pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
 type Handling = std::pin::Pin<
     Box<
         dyn std::future::Future<
-            Output = Result<axum::response::Response, rt::Problem>,
+            Output = Result<rt::axum::response::Response, rt::Problem>,
         > + Send,
     >,
 >;
@@ -105,32 +105,38 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
-static SCHEMA_GET_JOBS__JOB_ID: rt::Schema = rt::Schema::STRING;
+static GET_JOBS__JOB_ID: rt::Param = rt::Param::path(
+        "jobId",
+        rt::Style::Simple,
+        &rt::Schema::STRING,
+    )
+    .required();
 
-static SCHEMA_GET_USER_JOBS__USER_ID: rt::Schema = rt::Schema::STRING;
+static GET_USER_JOBS__USER_ID: rt::Param = rt::Param::path(
+        "userId",
+        rt::Style::Simple,
+        &rt::Schema::STRING,
+    )
+    .required();
 
-static SCHEMA_GET_USER_JOBS__FILTER: rt::Schema = rt::Schema::STRING;
+static GET_USER_JOBS__FILTER: rt::Param = rt::Param::query(
+        "filter",
+        rt::Style::Form,
+        &rt::Schema::STRING,
+    )
+    .exploded();
 
 async fn handle_get_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+) -> Result<rt::axum::response::Response, rt::Problem> {
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("application", &[])]])
         .await?;
     request.expect_acceptable(&["application/json"])?;
     request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
-    let job_id: Option<String> = request
-        .param(
-            rt::Location::Path,
-            "jobId",
-            &SCHEMA_GET_JOBS__JOB_ID,
-            rt::Style::Simple,
-            false,
-            true,
-            &mut errors,
-        );
+    let job_id: Option<String> = request.param(&GET_JOBS__JOB_ID, &mut errors);
     rt::check(errors)?;
     let job_id = rt::present(job_id, "/path/jobId")?;
     let response = api.get_jobs(job_id, principal).await;
@@ -161,33 +167,15 @@ async fn handle_get_jobs<A: Api>(
 async fn handle_get_user_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+) -> Result<rt::axum::response::Response, rt::Problem> {
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("application", &[])]])
         .await?;
     request.expect_acceptable(&["application/json"])?;
     request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
-    let user_id: Option<String> = request
-        .param(
-            rt::Location::Path,
-            "userId",
-            &SCHEMA_GET_USER_JOBS__USER_ID,
-            rt::Style::Simple,
-            false,
-            true,
-            &mut errors,
-        );
-    let filter: Option<String> = request
-        .param(
-            rt::Location::Query,
-            "filter",
-            &SCHEMA_GET_USER_JOBS__FILTER,
-            rt::Style::Form,
-            true,
-            false,
-            &mut errors,
-        );
+    let user_id: Option<String> = request.param(&GET_USER_JOBS__USER_ID, &mut errors);
+    let filter: Option<String> = request.param(&GET_USER_JOBS__FILTER, &mut errors);
     rt::check(errors)?;
     let user_id = rt::present(user_id, "/path/userId")?;
     let response = api

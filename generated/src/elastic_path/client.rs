@@ -40,7 +40,7 @@ impl ClientBuilder {
     /// settings). Build it with `.redirect(rt::redirect_policy())` (or
     /// no redirects): reqwest's default policy would take API-key
     /// headers along on a redirect to another host.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+    pub fn http_client(mut self, client: rt::reqwest::Client) -> Self {
         self.core.http_client(client);
         self
     }
@@ -113,7 +113,7 @@ impl Client {
     pub async fn get_job(&self, job_id: &str) -> Result<GetJobResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/jobs/");
-        request.path_param("jobID", &job_id, rt::Style::Simple, false)?;
+        request.param(&rt::Param::path("jobID", rt::Style::Simple), &job_id)?;
         const SECURITY: rt::Security = &[&[("bearerAuth", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
         match response.status() {

@@ -27,8 +27,8 @@ pub trait Api: rt::Authenticate {
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = GetJobResponse> + Send;
     /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
-    fn problem(&self, problem: rt::Problem) -> axum::response::Response {
-        axum::response::IntoResponse::into_response(problem)
+    fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
+        rt::axum::response::IntoResponse::into_response(problem)
     }
 }
 
@@ -36,7 +36,7 @@ const SCHEMES: &[(&str, rt::SchemeKind)] = &[("bearerAuth", rt::SchemeKind::Bear
 
 static ROUTES: &[rt::Route] = &[
     rt::Route {
-        method: "GET",
+        method: rt::Method::GET,
         operation: "get_job",
         path: &[rt::Segment::Literal("/jobs/"), rt::Segment::Param("jobID")],
     },
@@ -47,7 +47,7 @@ static ROUTES: &[rt::Route] = &[
 /// limit and timeout (413, 408) and validation (400) happen before
 /// `api` is called. Serve it with [`rt::serve`] for connection limits
 /// and timeouts as well.
-pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
+pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> rt::axum::Router {
     rt::router(
         Arc::new(api),
         config,
@@ -62,7 +62,7 @@ pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
 type Handling = std::pin::Pin<
     Box<
         dyn std::future::Future<
-            Output = Result<axum::response::Response, rt::Problem>,
+            Output = Result<rt::axum::response::Response, rt::Problem>,
         > + Send,
     >,
 >;
@@ -80,28 +80,24 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
-static SCHEMA_GET_JOB__JOB_ID: rt::Schema = rt::Schema::STRING;
+static GET_JOB__JOB_ID: rt::Param = rt::Param::path(
+        "jobID",
+        rt::Style::Simple,
+        &rt::Schema::STRING,
+    )
+    .required();
 
 async fn handle_get_job<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+) -> Result<rt::axum::response::Response, rt::Problem> {
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
         .await?;
     request.expect_acceptable(&["application/json"])?;
     request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
-    let job_id: Option<String> = request
-        .param(
-            rt::Location::Path,
-            "jobID",
-            &SCHEMA_GET_JOB__JOB_ID,
-            rt::Style::Simple,
-            false,
-            true,
-            &mut errors,
-        );
+    let job_id: Option<String> = request.param(&GET_JOB__JOB_ID, &mut errors);
     rt::check(errors)?;
     let job_id = rt::present(job_id, "/path/jobID")?;
     let response = api.get_job(job_id, principal).await;

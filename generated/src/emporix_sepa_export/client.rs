@@ -40,7 +40,7 @@ impl ClientBuilder {
     /// settings). Build it with `.redirect(rt::redirect_policy())` (or
     /// no redirects): reqwest's default policy would take API-key
     /// headers along on a redirect to another host.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+    pub fn http_client(mut self, client: rt::reqwest::Client) -> Self {
         self.core.http_client(client);
         self
     }
@@ -116,12 +116,25 @@ impl Client {
     ) -> Result<GetSepaExportListJobsResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/sepa-export/");
-        request.path_param("tenant", &tenant, rt::Style::Simple, false)?;
+        request.param(&rt::Param::path("tenant", rt::Style::Simple), &tenant)?;
         request.path("/jobs");
-        request.query_param("siteCode", &site_code, rt::Style::Form, true)?;
-        request.query_param("pageNumber", &params.page_number, rt::Style::Form, true)?;
-        request.query_param("pageSize", &params.page_size, rt::Style::Form, true)?;
-        request.query_param("sort", &params.sort, rt::Style::Form, true)?;
+        request
+            .param(
+                &rt::Param::query("siteCode", rt::Style::Form).exploded(),
+                &site_code,
+            )?;
+        request
+            .param(
+                &rt::Param::query("pageNumber", rt::Style::Form).exploded(),
+                &params.page_number,
+            )?;
+        request
+            .param(
+                &rt::Param::query("pageSize", rt::Style::Form).exploded(),
+                &params.page_size,
+            )?;
+        request
+            .param(&rt::Param::query("sort", rt::Style::Form).exploded(), &params.sort)?;
         const SECURITY: rt::Security = &[&[("OAuth2", &["sepaexport.job_view"])]];
         let response = self.core.execute(request, SECURITY).await?;
         match response.status() {
@@ -145,7 +158,7 @@ impl Client {
     ) -> Result<PostSepaExportCreateJobResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::POST);
         request.path("/sepa-export/");
-        request.path_param("tenant", &tenant, rt::Style::Simple, false)?;
+        request.param(&rt::Param::path("tenant", rt::Style::Simple), &tenant)?;
         request.path("/jobs");
         request.json_body("application/json", body)?;
         const SECURITY: rt::Security = &[&[("OAuth2", &["sepaexport.job_manage"])]];

@@ -40,8 +40,8 @@ pub trait Api: rt::Authenticate {
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = PostSepaExportCreateJobResponse> + Send;
     /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
-    fn problem(&self, problem: rt::Problem) -> axum::response::Response {
-        axum::response::IntoResponse::into_response(problem)
+    fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
+        rt::axum::response::IntoResponse::into_response(problem)
     }
 }
 
@@ -49,7 +49,7 @@ const SCHEMES: &[(&str, rt::SchemeKind)] = &[("OAuth2", rt::SchemeKind::Bearer)]
 
 static ROUTES: &[rt::Route] = &[
     rt::Route {
-        method: "GET",
+        method: rt::Method::GET,
         operation: "get_sepa_export_list_jobs",
         path: &[
             rt::Segment::Literal("/sepa-export/"),
@@ -58,7 +58,7 @@ static ROUTES: &[rt::Route] = &[
         ],
     },
     rt::Route {
-        method: "POST",
+        method: rt::Method::POST,
         operation: "post_sepa_export_create_job",
         path: &[
             rt::Segment::Literal("/sepa-export/"),
@@ -73,7 +73,7 @@ static ROUTES: &[rt::Route] = &[
 /// limit and timeout (413, 408) and validation (400) happen before
 /// `api` is called. Serve it with [`rt::serve`] for connection limits
 /// and timeouts as well.
-pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
+pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> rt::axum::Router {
     rt::router(
         Arc::new(api),
         config,
@@ -88,7 +88,7 @@ pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
 type Handling = std::pin::Pin<
     Box<
         dyn std::future::Future<
-            Output = Result<axum::response::Response, rt::Problem>,
+            Output = Result<rt::axum::response::Response, rt::Problem>,
         > + Send,
     >,
 >;
@@ -107,11 +107,22 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
-static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Schema = rt::Schema::STRING;
+static GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Param = rt::Param::path(
+        "tenant",
+        rt::Style::Simple,
+        &rt::Schema::STRING,
+    )
+    .required();
 
-static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE: rt::Schema = rt::Schema::STRING;
+static GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE: rt::Param = rt::Param::query(
+        "siteCode",
+        rt::Style::Form,
+        &rt::Schema::STRING,
+    )
+    .exploded()
+    .required();
 
-static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Schema = rt::Schema::Integer {
+static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER__SCHEMA: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
     maximum: None,
     exclusive_minimum: false,
@@ -119,7 +130,14 @@ static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Schema = rt::Schema::I
     int32: true,
 };
 
-static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Integer {
+static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Param = rt::Param::query(
+        "pageNumber",
+        rt::Style::Form,
+        &GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER__SCHEMA,
+    )
+    .exploded();
+
+static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
     maximum: None,
     exclusive_minimum: false,
@@ -127,20 +145,39 @@ static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE: rt::Schema = rt::Schema::Int
     int32: true,
 };
 
-static SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SORT: rt::Schema = rt::Schema::Ref(
+static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE: rt::Param = rt::Param::query(
+        "pageSize",
+        rt::Style::Form,
+        &GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE__SCHEMA,
+    )
+    .exploded();
+
+static GET_SEPA_EXPORT_LIST_JOBS__SORT__SCHEMA: rt::Schema = rt::Schema::Ref(
     &schemas::GetSepaExportListJobsSort,
 );
 
-static SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Schema = rt::Schema::STRING;
+static GET_SEPA_EXPORT_LIST_JOBS__SORT: rt::Param = rt::Param::query(
+        "sort",
+        rt::Style::Form,
+        &GET_SEPA_EXPORT_LIST_JOBS__SORT__SCHEMA,
+    )
+    .exploded();
 
-static SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__BODY: rt::Schema = rt::Schema::Ref(
+static POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Param = rt::Param::path(
+        "tenant",
+        rt::Style::Simple,
+        &rt::Schema::STRING,
+    )
+    .required();
+
+static POST_SEPA_EXPORT_CREATE_JOB__BODY: rt::Schema = rt::Schema::Ref(
     &schemas::CreateJob,
 );
 
 async fn handle_get_sepa_export_list_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+) -> Result<rt::axum::response::Response, rt::Problem> {
     let principal = rt::authorize(
             &*api,
             &request,
@@ -153,55 +190,15 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let tenant: Option<String> = request
-        .param(
-            rt::Location::Path,
-            "tenant",
-            &SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__TENANT,
-            rt::Style::Simple,
-            false,
-            true,
-            &mut errors,
-        );
+        .param(&GET_SEPA_EXPORT_LIST_JOBS__TENANT, &mut errors);
     let site_code: Option<String> = request
-        .param(
-            rt::Location::Query,
-            "siteCode",
-            &SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE,
-            rt::Style::Form,
-            true,
-            true,
-            &mut errors,
-        );
+        .param(&GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE, &mut errors);
     let page_number: Option<i32> = request
-        .param(
-            rt::Location::Query,
-            "pageNumber",
-            &SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER,
-            rt::Style::Form,
-            true,
-            false,
-            &mut errors,
-        );
+        .param(&GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER, &mut errors);
     let page_size: Option<i32> = request
-        .param(
-            rt::Location::Query,
-            "pageSize",
-            &SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE,
-            rt::Style::Form,
-            true,
-            false,
-            &mut errors,
-        );
+        .param(&GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE, &mut errors);
     let sort: Option<GetSepaExportListJobsSort> = request
-        .param(
-            rt::Location::Query,
-            "sort",
-            &SCHEMA_GET_SEPA_EXPORT_LIST_JOBS__SORT,
-            rt::Style::Form,
-            true,
-            false,
-            &mut errors,
-        );
+        .param(&GET_SEPA_EXPORT_LIST_JOBS__SORT, &mut errors);
     rt::check(errors)?;
     let tenant = rt::present(tenant, "/path/tenant")?;
     let site_code = rt::present(site_code, "/query/siteCode")?;
@@ -238,7 +235,7 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
 async fn handle_post_sepa_export_create_job<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+) -> Result<rt::axum::response::Response, rt::Problem> {
     let principal = rt::authorize(
             &*api,
             &request,
@@ -252,17 +249,13 @@ async fn handle_post_sepa_export_create_job<A: Api>(
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let tenant: Option<String> = request
-        .param(
-            rt::Location::Path,
-            "tenant",
-            &SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__TENANT,
-            rt::Style::Simple,
-            false,
-            true,
+        .param(&POST_SEPA_EXPORT_CREATE_JOB__TENANT, &mut errors);
+    let body = request
+        .json_body(
+            &POST_SEPA_EXPORT_CREATE_JOB__BODY,
+            rt::Presence::Required,
             &mut errors,
         );
-    let body = request
-        .json_body(&SCHEMA_POST_SEPA_EXPORT_CREATE_JOB__BODY, true, &mut errors);
     rt::check(errors)?;
     let tenant = rt::present(tenant, "/path/tenant")?;
     let body = rt::present(body, "/body")?;

@@ -40,7 +40,7 @@ impl ClientBuilder {
     /// settings). Build it with `.redirect(rt::redirect_policy())` (or
     /// no redirects): reqwest's default policy would take API-key
     /// headers along on a redirect to another host.
-    pub fn http_client(mut self, client: reqwest::Client) -> Self {
+    pub fn http_client(mut self, client: rt::reqwest::Client) -> Self {
         self.core.http_client(client);
         self
     }
@@ -115,8 +115,8 @@ impl Client {
     ) -> Result<JobsGetResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/v1/bi/jobs/");
-        request.path_param("uid", &uid, rt::Style::Simple, false)?;
-        request.header_param("organization-id", &organization_id, false)?;
+        request.param(&rt::Param::path("uid", rt::Style::Simple), &uid)?;
+        request.param(&rt::Param::header("organization-id"), &organization_id)?;
         const SECURITY: rt::Security = &[&[("api-key", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
         match response.status() {
@@ -135,7 +135,7 @@ impl Client {
     ) -> Result<JobsSubmitResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::POST);
         request.path("/v1/bi/jobs");
-        request.header_param("organization-id", &organization_id, false)?;
+        request.param(&rt::Param::header("organization-id"), &organization_id)?;
         request.json_body("application/json", body)?;
         const SECURITY: rt::Security = &[&[("api-key", &[])]];
         let response = self.core.execute(request, SECURITY).await?;

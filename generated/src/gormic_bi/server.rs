@@ -35,8 +35,8 @@ pub trait Api: rt::Authenticate {
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = JobsSubmitResponse> + Send;
     /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
-    fn problem(&self, problem: rt::Problem) -> axum::response::Response {
-        axum::response::IntoResponse::into_response(problem)
+    fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
+        rt::axum::response::IntoResponse::into_response(problem)
     }
 }
 
@@ -46,12 +46,12 @@ const SCHEMES: &[(&str, rt::SchemeKind)] = &[
 
 static ROUTES: &[rt::Route] = &[
     rt::Route {
-        method: "GET",
+        method: rt::Method::GET,
         operation: "jobs_get",
         path: &[rt::Segment::Literal("/v1/bi/jobs/"), rt::Segment::Param("uid")],
     },
     rt::Route {
-        method: "POST",
+        method: rt::Method::POST,
         operation: "jobs_submit",
         path: &[rt::Segment::Literal("/v1/bi/jobs")],
     },
@@ -62,7 +62,7 @@ static ROUTES: &[rt::Route] = &[
 /// limit and timeout (413, 408) and validation (400) happen before
 /// `api` is called. Serve it with [`rt::serve`] for connection limits
 /// and timeouts as well.
-pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
+pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> rt::axum::Router {
     rt::router(
         Arc::new(api),
         config,
@@ -77,7 +77,7 @@ pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
 type Handling = std::pin::Pin<
     Box<
         dyn std::future::Future<
-            Output = Result<axum::response::Response, rt::Problem>,
+            Output = Result<rt::axum::response::Response, rt::Problem>,
         > + Send,
     >,
 >;
@@ -96,46 +96,40 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
-static SCHEMA_JOBS_GET__UID: rt::Schema = rt::Schema::STRING;
+static JOBS_GET__UID: rt::Param = rt::Param::path(
+        "uid",
+        rt::Style::Simple,
+        &rt::Schema::STRING,
+    )
+    .required();
 
-static SCHEMA_JOBS_GET__ORGANIZATION_ID: rt::Schema = rt::Schema::STRING;
+static JOBS_GET__ORGANIZATION_ID: rt::Param = rt::Param::header(
+        "organization-id",
+        &rt::Schema::STRING,
+    )
+    .required();
 
-static SCHEMA_JOBS_SUBMIT__ORGANIZATION_ID: rt::Schema = rt::Schema::STRING;
+static JOBS_SUBMIT__ORGANIZATION_ID: rt::Param = rt::Param::header(
+        "organization-id",
+        &rt::Schema::STRING,
+    )
+    .required();
 
-static SCHEMA_JOBS_SUBMIT__BODY: rt::Schema = rt::Schema::Ref(
-    &schemas::SubmitJobApiRequest,
-);
+static JOBS_SUBMIT__BODY: rt::Schema = rt::Schema::Ref(&schemas::SubmitJobApiRequest);
 
 async fn handle_jobs_get<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+) -> Result<rt::axum::response::Response, rt::Problem> {
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("api-key", &[])]])
         .await?;
     request.expect_acceptable(&["application/json"])?;
     request.read_body().await?;
     #[allow(unused_mut)]
     let mut errors = Vec::new();
-    let uid: Option<String> = request
-        .param(
-            rt::Location::Path,
-            "uid",
-            &SCHEMA_JOBS_GET__UID,
-            rt::Style::Simple,
-            false,
-            true,
-            &mut errors,
-        );
+    let uid: Option<String> = request.param(&JOBS_GET__UID, &mut errors);
     let organization_id: Option<String> = request
-        .param(
-            rt::Location::Header,
-            "organization-id",
-            &SCHEMA_JOBS_GET__ORGANIZATION_ID,
-            rt::Style::Simple,
-            false,
-            true,
-            &mut errors,
-        );
+        .param(&JOBS_GET__ORGANIZATION_ID, &mut errors);
     rt::check(errors)?;
     let uid = rt::present(uid, "/path/uid")?;
     let organization_id = rt::present(organization_id, "/header/organization-id")?;
@@ -152,7 +146,7 @@ async fn handle_jobs_get<A: Api>(
 async fn handle_jobs_submit<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
-) -> Result<axum::response::Response, rt::Problem> {
+) -> Result<rt::axum::response::Response, rt::Problem> {
     let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("api-key", &[])]])
         .await?;
     request.expect_acceptable(&["application/json"])?;
@@ -161,16 +155,9 @@ async fn handle_jobs_submit<A: Api>(
     #[allow(unused_mut)]
     let mut errors = Vec::new();
     let organization_id: Option<String> = request
-        .param(
-            rt::Location::Header,
-            "organization-id",
-            &SCHEMA_JOBS_SUBMIT__ORGANIZATION_ID,
-            rt::Style::Simple,
-            false,
-            true,
-            &mut errors,
-        );
-    let body = request.json_body(&SCHEMA_JOBS_SUBMIT__BODY, true, &mut errors);
+        .param(&JOBS_SUBMIT__ORGANIZATION_ID, &mut errors);
+    let body = request
+        .json_body(&JOBS_SUBMIT__BODY, rt::Presence::Required, &mut errors);
     rt::check(errors)?;
     let organization_id = rt::present(organization_id, "/header/organization-id")?;
     let body = rt::present(body, "/body")?;

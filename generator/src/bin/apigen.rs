@@ -3,12 +3,12 @@
 //!
 //! ```text
 //! apigen generate --spec FILE [--spec FILE...] --out DIR [--crate-name NAME] [--strict] [--stats] [--force]
-//!                 [--allow-outside-refs]
+//!                 [--allow-outside-refs] [--runtime-path DIR | --runtime-version VERSION]
 //! ```
 
-use clap::{Parser, Subcommand};
-use generator::{naming, CrateConfig, Error, ErrorKind, Layout, SpecInput, Timings};
-use std::path::{Path, PathBuf};
+use clap::{Args, Parser, Subcommand};
+use generator::{naming, CrateConfig, Error, ErrorKind, Layout, Runtime, SpecInput, Timings};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
@@ -28,43 +28,55 @@ struct Cli {
 enum Command {
     /// Write a complete crate (Cargo.toml, README.md, src/) for one spec,
     /// or for several (one module per spec, named after its file).
-    Generate {
-        /// The OpenAPI document, YAML or JSON; repeat for several.
-        #[arg(long, required = true)]
-        spec: Vec<PathBuf>,
-        /// The crate's root directory (created if missing). Its Cargo.toml,
-        /// README.md and src/ are replaced; other files are left alone. A
-        /// directory holding a crate apigen did not write is refused.
-        #[arg(long)]
-        out: PathBuf,
-        /// Replace Cargo.toml, README.md and src/ in --out even when apigen
-        /// did not write them.
-        #[arg(long)]
-        force: bool,
-        /// Cargo package name (default: from the spec's title).
-        #[arg(long)]
-        crate_name: Option<String>,
-        /// Fail instead of approximating a construct as `serde_json::Value`.
-        #[arg(long)]
-        strict: bool,
-        /// Print the time of each stage and the peak memory, as one JSON
-        /// line on stderr.
-        #[arg(long)]
-        stats: bool,
-        /// Let `$ref`s read files outside the directory of the spec that
-        /// refers to them (refused by default).
-        #[arg(long)]
-        allow_outside_refs: bool,
-    },
+    Generate(GenerateArgs),
+}
+
+#[derive(Args)]
+struct GenerateArgs {
+    /// The OpenAPI document, YAML or JSON; repeat for several.
+    #[arg(long, required = true)]
+    spec: Vec<PathBuf>,
+    /// The crate's root directory (created if missing). Its Cargo.toml,
+    /// README.md and src/ are replaced; other files are left alone. A
+    /// directory holding a crate apigen did not write is refused.
+    #[arg(long)]
+    out: PathBuf,
+    /// Replace Cargo.toml, README.md and src/ in --out even when apigen
+    /// did not write them.
+    #[arg(long)]
+    force: bool,
+    /// Cargo package name (default: from the spec's title).
+    #[arg(long)]
+    crate_name: Option<String>,
+    /// Fail instead of approximating a construct as `serde_json::Value`.
+    #[arg(long)]
+    strict: bool,
+    /// Print the time of each stage and the peak memory, as one JSON
+    /// line on stderr.
+    #[arg(long)]
+    stats: bool,
+    /// Let `$ref`s read files outside the directory of the spec that
+    /// refers to them (refused by default).
+    #[arg(long)]
+    allow_outside_refs: bool,
+    /// Depend on the apigen-runtime crate in this folder (written into
+    /// Cargo.toml as given, so relative to --out) instead of copying the
+    /// runtime into src/support/.
+    #[arg(long, value_name = "DIR", conflicts_with = "runtime_version")]
+    runtime_path: Option<String>,
+    /// Depend on a released apigen-runtime matching this version
+    /// requirement instead of copying the runtime into src/support/.
+    #[arg(long, value_name = "VERSION")]
+    runtime_version: Option<String>,
 }
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
-        Command::Generate { spec, out, crate_name, strict, stats, force, allow_outside_refs } => match generate(&spec, &out, crate_name, strict, force, allow_outside_refs) {
+        Command::Generate(args) => match generate(&args) {
             Ok((count, timings)) => {
-                eprintln!("wrote {count} files to {}", out.display());
-                if stats {
+                eprintln!("wrote {count} files to {}", args.out.display());
+                if args.stats {
                     eprintln!("{}", stats_line(&timings));
                 }
                 ExitCode::SUCCESS
@@ -77,23 +89,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn generate(
-    specs: &[PathBuf],
-    out: &Path,
-    crate_name: Option<String>,
-    strict: bool,
-    force: bool,
-    allow_outside_refs: bool,
-) -> Result<(usize, Timings), Error> {
+fn generate(args: &GenerateArgs) -> Result<(usize, Timings), Error> {
+    let (specs, out, strict) = (&args.spec, args.out.as_path(), args.strict);
     let mut timings = Timings::default();
     let mut apis = Vec::with_capacity(specs.len());
     for spec in specs {
         let source = spec.display().to_string();
         let start = Instant::now();
-        let input = SpecInput::read(&source, spec)?.allowing_outside_refs(allow_outside_refs);
+        let input = SpecInput::read(&source, spec)?.allowing_outside_refs(args.allow_outside_refs);
         timings.parse += start.elapsed();
         if let Some(other) = apis.iter().find(|a: &&generator::ir::Api| a.module == input.module) {
-            let message = format!("module `{}` would also come from {}: rename one of the files", input.module, other.source);
+            let message =
+                format!("module `{}` would also come from {}: rename one of the files", input.module, other.source);
             return Err(Error::new(&source, None, ErrorKind::Usage(message)));
         }
         apis.push(generator::load_timed(&input, strict, &mut timings)?);
@@ -102,14 +109,14 @@ fn generate(
     let spec_args: String = sources.iter().map(|s| format!("--spec {s} ")).collect();
     let (crate_name, description, layout) = match apis.as_slice() {
         [api] => (
-            crate_name.unwrap_or_else(|| naming::crate_name(&api.title)),
+            args.crate_name.clone().unwrap_or_else(|| naming::crate_name(&api.title)),
             format!("Rust types for {} (version {}).", api.title.trim(), api.version.trim()),
             Layout::Single,
         ),
         _ => {
             let titles: Vec<&str> = apis.iter().map(|a| a.title.trim()).collect();
             (
-                crate_name.unwrap_or_else(|| "apis".to_owned()),
+                args.crate_name.clone().unwrap_or_else(|| "apis".to_owned()),
                 format!("Rust types for {} APIs: {}.", apis.len(), titles.join(", ")),
                 Layout::PerSpec,
             )
@@ -121,12 +128,17 @@ fn generate(
         crate_name,
         layout,
         strict,
+        runtime: match (&args.runtime_path, &args.runtime_version) {
+            (Some(path), _) => Runtime::Path(path.clone()),
+            (None, Some(version)) => Runtime::Version(version.clone()),
+            (None, None) => Runtime::Vendored,
+        },
     };
     let files = generator::emit(&apis, &config, &mut timings)?;
     for warning in generator::warnings(&apis) {
         eprintln!("warning: {warning}");
     }
-    let options = generator::output::WriteOptions { replace_foreign: force, ..Default::default() };
+    let options = generator::output::WriteOptions { replace_foreign: args.force, ..Default::default() };
     generator::output::write_tree_with(out, &files, &options)
         .map_err(|e| Error::new(out.display().to_string(), None, ErrorKind::Write(e.to_string())))?;
     Ok((files.len(), timings))

@@ -14,9 +14,9 @@
 //! OpenAPI style through `support::client::Request`, sends with the
 //! operation's security requirements, and decodes by status.
 
-use super::operations::{keeps_status, operation_doc, operation_label, security_alternatives, style_tokens, variant_value};
+use super::operations::{operation_doc, operation_label, param_tokens, security_alternatives, variant_value};
 use super::rust::{doc_attrs, ident, type_tokens};
-use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, PathPart, SecurityKind, TypeRef};
+use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, PathPart, SecurityKind, Status, TypeRef};
 use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 
@@ -78,7 +78,7 @@ pub fn client_module(api: &Api) -> TokenStream {
             /// settings). Build it with `.redirect(rt::redirect_policy())` (or
             /// no redirects): reqwest's default policy would take API-key
             /// headers along on a redirect to another host.
-            pub fn http_client(mut self, client: reqwest::Client) -> Self {
+            pub fn http_client(mut self, client: rt::reqwest::Client) -> Self {
                 self.core.http_client(client);
                 self
             }
@@ -227,18 +227,10 @@ fn arg_type(ty: &TypeRef) -> TokenStream {
     }
 }
 
-
 /// The statement that writes one parameter into `request`.
 fn param_statement(p: &Parameter, value: TokenStream) -> TokenStream {
-    let wire = &p.wire_name;
-    let explode = p.explode;
-    let style = style_tokens(p.style);
-    match p.location {
-        Location::Path => quote!(request.path_param(#wire, #value, #style, #explode)?;),
-        Location::Query => quote!(request.query_param(#wire, #value, #style, #explode)?;),
-        Location::Header => quote!(request.header_param(#wire, #value, #explode)?;),
-        Location::Cookie => quote!(request.cookie_param(#wire, #value, #explode)?;),
-    }
+    let param = param_tokens(p, None);
+    quote!(request.param(&#param, #value)?;)
 }
 
 fn body_enum_name(op: &Operation) -> Option<proc_macro2::Ident> {
@@ -292,7 +284,7 @@ fn body_arg_type(b: &Body) -> TokenStream {
 fn operation_method(op: &Operation) -> TokenStream {
     let name = ident(&op.name);
     let response_type = ident(&op.response_type);
-    let method = format_ident!("{}", op.method.to_uppercase());
+    let method = format_ident!("{}", op.method.as_str());
 
     let doc = operation_doc(op);
 
@@ -336,7 +328,14 @@ fn operation_method(op: &Operation) -> TokenStream {
             (Some(enum_name), variants) => {
                 let arms = variants.iter().map(|b| {
                     let variant = ident(&b.variant);
-                    let statement = body_statement(b, if matches!(b.encoding, Encoding::Json | Encoding::Form) { quote!(&value) } else { quote!(value) });
+                    let statement = body_statement(
+                        b,
+                        if matches!(b.encoding, Encoding::Json | Encoding::Form) {
+                            quote!(&value)
+                        } else {
+                            quote!(value)
+                        },
+                    );
                     quote!(#enum_name::#variant(value) => { #statement })
                 });
                 (quote!(#enum_name), quote!(match body { #(#arms)* }))
@@ -363,13 +362,9 @@ fn operation_method(op: &Operation) -> TokenStream {
     let mut arms = Vec::new();
     let mut has_default = false;
     // Only a `default` response: no status to tell apart.
-    let only_default = op.responses.iter().all(|r| r.status == "default");
+    let only_default = op.responses.iter().all(|r| r.status == Status::Default);
     let mut bodies = Vec::new();
-    // Exact codes first, then ranges, then `default`, as the spec defines.
-    let mut ordered: Vec<&crate::ir::Response> = op.responses.iter().filter(|r| !keeps_status(r)).collect();
-    ordered.extend(op.responses.iter().filter(|r| r.status.ends_with("XX")));
-    ordered.extend(op.responses.iter().filter(|r| r.status == "default"));
-    for r in ordered {
+    for r in op.match_order.iter().filter_map(|&i| op.responses.get(i)) {
         let decode = r.body.as_ref().map(|b| match b.encoding {
             Encoding::Text => quote!(response.text()?),
             Encoding::Binary | Encoding::Multipart => quote!(response.bytes()?),
@@ -391,16 +386,19 @@ fn operation_method(op: &Operation) -> TokenStream {
         // Headers are read before the body consumes the response.
         let read_headers = headers.map(|h| quote!(let headers = #h;));
         let value = variant_value(&response_type, r, decode);
-        let pattern = if r.status == "default" {
-            has_default = true;
-            quote!(status)
-        } else if let Some(class) = r.status.strip_suffix("XX") {
-            let low: u16 = class.parse::<u16>().unwrap_or(0) * 100;
-            let (low, high) = (Literal::u16_unsuffixed(low), Literal::u16_unsuffixed(low + 99));
-            quote!(status @ #low..=#high)
-        } else {
-            let code = Literal::u16_unsuffixed(r.status.parse().unwrap_or(0));
-            quote!(#code)
+        let pattern = match r.status.bounds() {
+            None => {
+                has_default = true;
+                quote!(status)
+            }
+            Some((low, high)) if low == high => {
+                let code = Literal::u16_unsuffixed(low);
+                quote!(#code)
+            }
+            Some((low, high)) => {
+                let (low, high) = (Literal::u16_unsuffixed(low), Literal::u16_unsuffixed(high));
+                quote!(status @ #low..=#high)
+            }
         };
         let body = match read_headers {
             Some(read) => quote!({ #read Ok(#value) }),

@@ -6,10 +6,10 @@
 mod client;
 mod models;
 mod operations;
-mod schemas;
-mod server;
 pub(crate) mod rust;
 mod rustdoc;
+mod schemas;
+mod server;
 
 pub(crate) use rust::type_text;
 
@@ -42,6 +42,36 @@ pub struct CrateConfig {
     pub layout: Layout,
     /// Refuse to approximate: a construct with no Rust type is an error.
     pub strict: bool,
+    /// Where the crate's runtime (`crate::support`) comes from.
+    pub runtime: Runtime,
+}
+
+/// Where a generated crate's runtime, reached as `crate::support`, comes from.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Runtime {
+    /// The runtime's files copied byte for byte into `src/support/`: the
+    /// crate builds on its own, with no access to apigen.
+    #[default]
+    Vendored,
+    /// A dependency on the `apigen-runtime` crate in this folder (relative
+    /// to the generated crate, as Cargo reads it).
+    Path(String),
+    /// A dependency on a released `apigen-runtime` matching this version
+    /// requirement.
+    Version(String),
+}
+
+impl Runtime {
+    /// The Cargo dependency on the runtime crate, as a TOML inline table;
+    /// `None` when the runtime is vendored.
+    fn dependency(&self) -> Option<String> {
+        let (key, value) = match self {
+            Runtime::Vendored => return None,
+            Runtime::Path(path) => ("path", path),
+            Runtime::Version(version) => ("version", version),
+        };
+        Some(format!("{{ {key} = {}, default-features = false }}", toml_string(value)))
+    }
 }
 
 /// A file of the generated crate, relative to its root (`src/lib.rs`).
@@ -51,13 +81,61 @@ pub struct OutputFile {
     pub contents: String,
 }
 
-#[derive(Serialize, Clone)]
+/// A module declared by `lib.rs` or an API's `mod.rs`.
+#[derive(Clone)]
 struct ModuleEntry {
     name: String,
-    /// Rust string literals, printed as `#[doc = ...]` (see [`literals`]).
     doc_lines: Vec<String>,
     /// The cargo feature the module needs, if any.
     feature: Option<&'static str>,
+}
+
+impl ModuleEntry {
+    fn new(name: &str, doc: &str, feature: Option<&'static str>) -> Self {
+        ModuleEntry { name: name.into(), doc_lines: vec![doc.into()], feature }
+    }
+}
+
+/// A module file that only declares modules: its docs, then each module
+/// with its docs and feature. The crate root (`vendored` is then set) also
+/// declares `support`, the runtime (its own module or the runtime crate),
+/// and allows two groups of lints: spec text becomes rustdoc verbatim (its
+/// Markdown is not ours to reflow), and names and shapes come from the spec,
+/// with response enums returned whole (boxing every body would cost callers
+/// more than it saves).
+fn module_tree(doc_lines: &[String], modules: &[ModuleEntry], vendored: Option<bool>) -> TokenStream {
+    let root = vendored.map(|vendored| {
+        let support = if vendored {
+            quote::quote!(pub mod support;)
+        } else {
+            quote::quote! {
+                /// The runtime of the generated code: the `apigen-runtime` crate.
+                pub use apigen_runtime as support;
+            }
+        };
+        let lints = quote::quote! {
+            #![allow(clippy::doc_lazy_continuation, clippy::doc_overindented_list_items)]
+            #![allow(clippy::enum_variant_names, clippy::large_enum_variant, clippy::result_large_err, clippy::too_many_arguments)]
+        };
+        (lints, support)
+    });
+    let (lints, support) = root.unzip();
+    let modules = modules.iter().map(|m| {
+        let name = rust::ident(&m.name);
+        let docs = &m.doc_lines;
+        let cfg = m.feature.map(|feature| quote::quote!(#[cfg(feature = #feature)]));
+        quote::quote! {
+            #(#[doc = #docs])*
+            #cfg
+            pub mod #name;
+        }
+    });
+    quote::quote! {
+        #(#![doc = #doc_lines])*
+        #lints
+        #(#modules)*
+        #support
+    }
 }
 
 #[derive(Serialize)]
@@ -107,22 +185,6 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
             .and_then(|t| t.render(ctx))
             .map_err(|e| Error::new(template, None, ErrorKind::Internal(format!("template: {e:#}"))))
     };
-    // A Rust file rendered from a template: its text is parsed back into
-    // tokens so that it is formatted like every other file.
-    let template_unit = |path: String, text: String, header: &str| -> Unit<'_> {
-        let what = path.clone();
-        Unit {
-            path,
-            header: header.to_owned(),
-            weight: 0,
-            build: Box::new(move || {
-                text.parse()
-                    .map(Built::Tokens)
-                    .map_err(|e| Error::new(&what, None, ErrorKind::Internal(format!("template output: {e}"))))
-            }),
-        }
-    };
-
     let start = Instant::now();
     let mut files = Vec::new();
     let mut units = Vec::new();
@@ -148,6 +210,7 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
                 description_toml => toml_string(&config.description),
                 uses_chrono => uses(&|t| matches!(t, TypeRef::DateTime | TypeRef::Date)),
                 uses_uuid => uses(&|t| matches!(t, TypeRef::Uuid)),
+                runtime_dependency => config.runtime.dependency(),
             },
         )?,
     });
@@ -165,38 +228,35 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
             },
         )?,
     });
-    let api_modules = vec![
-        ModuleEntry {
-            name: "models".into(),
-            doc_lines: literals(&[" Typed request and response bodies: one Rust type per schema.".into()]),
-            feature: None,
-        },
-        ModuleEntry {
-            name: "operations".into(),
-            doc_lines: literals(&[" Per operation: its optional parameters and the enum of its responses.".into()]),
-            feature: None,
-        },
-        ModuleEntry {
-            name: "client".into(),
-            doc_lines: literals(&[" The async HTTP client.".into()]),
-            feature: Some("client"),
-        },
-        ModuleEntry {
-            name: "server".into(),
-            doc_lines: literals(&[" Server stubs on axum: a trait to implement and a router that validates and authorizes.".into()]),
-            feature: Some("server"),
-        },
+    let api_modules = [
+        ModuleEntry::new("models", " Typed request and response bodies: one Rust type per schema.", None),
+        ModuleEntry::new("operations", " Per operation: its optional parameters and the enum of its responses.", None),
+        ModuleEntry::new("client", " The async HTTP client.", Some("client")),
+        ModuleEntry::new(
+            "server",
+            " Server stubs on axum: a trait to implement and a router that validates and authorizes.",
+            Some("server"),
+        ),
     ];
+    // Module files are built on the formatting threads, as tokens cannot
+    // cross them: each unit owns what it declares.
+    let vendored = config.runtime == Runtime::Vendored;
+    let module_unit =
+        |path: String, header: String, doc_lines: Vec<String>, modules: Vec<ModuleEntry>, root: bool| Unit {
+            path,
+            header,
+            weight: 0,
+            build: Box::new(move || Ok(Built::Tokens(module_tree(&doc_lines, &modules, root.then_some(vendored))))),
+        };
     match config.layout {
         Layout::Single => {
             for api in apis {
-                units.push(template_unit(
+                units.push(module_unit(
                     "src/lib.rs".into(),
-                    render(
-                        "lib.rs.j2",
-                        minijinja::context! { doc_lines => literals(&api_doc_lines(api)), modules => &api_modules },
-                    )?,
-                    &header,
+                    header.clone(),
+                    api_doc_lines(api),
+                    api_modules.to_vec(),
+                    true,
                 ));
                 units.extend(api_units("src", api, &header));
             }
@@ -206,33 +266,42 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
                 .iter()
                 .map(|a| ModuleEntry {
                     name: a.module.clone(),
-                    doc_lines: literals(&rust::doc_lines(&format!("{} (version {}), from `{}`.", a.title.trim(), a.version.trim(), a.source))),
+                    doc_lines: rust::doc_lines(&format!(
+                        "{} (version {}), from `{}`.",
+                        a.title.trim(),
+                        a.version.trim(),
+                        a.source
+                    )),
                     feature: None,
                 })
                 .collect();
-            let crate_doc = rust::doc_lines(&config.description);
-            units.push(template_unit(
+            units.push(module_unit(
                 "src/lib.rs".into(),
-                render("lib.rs.j2", minijinja::context! { doc_lines => literals(&crate_doc), modules => modules })?,
-                &header,
+                header.clone(),
+                rust::doc_lines(&config.description),
+                modules,
+                true,
             ));
             for api in apis {
                 let header = header_for(&[api.source.as_str()]);
-                units.push(template_unit(
-                    format!("src/{}/mod.rs", api.module),
-                    render(
-                        "mod.rs.j2",
-                        minijinja::context! { doc_lines => literals(&api_doc_lines(api)), modules => &api_modules },
-                    )?,
-                    &header,
-                ));
+                let path = format!("src/{}/mod.rs", api.module);
+                units.push(module_unit(path, header.clone(), api_doc_lines(api), api_modules.to_vec(), false));
                 units.extend(api_units(&format!("src/{}", api.module), api, &header));
             }
         }
     }
-    // The runtime is hand-written and already laid out: copied as it is.
-    for (path, text) in crate::templates::RUNTIME {
-        files.push(OutputFile { path: (*path).into(), contents: format!("// {header}\n\n{text}") });
+    // The runtime is hand-written and already laid out: copied as it is,
+    // after the header that marks the file as apigen's.
+    if config.runtime == Runtime::Vendored {
+        let header = one_line(&format!(
+            "Generated by apigen from {}: the apigen-runtime {} source, copied as written. Do not edit: run `{}`.",
+            sources.join(", "),
+            crate::templates::RUNTIME_VERSION,
+            config.regenerate_with
+        ));
+        for (path, text) in crate::templates::RUNTIME {
+            files.push(OutputFile { path: format!("src/support/{path}"), contents: format!("// {header}\n\n{text}") });
+        }
     }
     // The largest files first, so that no thread is left with one at the end.
     units.sort_by_key(|u| std::cmp::Reverse(u.weight));
@@ -264,10 +333,8 @@ fn build_units(units: &[Unit<'_>], timings: &mut Timings) -> Result<Vec<OutputFi
                 Built::Tokens(tokens) => rust::format_file(tokens, &unit.path),
                 Built::Text(text) => Ok(text),
             });
-            let file = body.map(|body| OutputFile {
-                contents: format!("// {}\n\n{body}", unit.header),
-                path: unit.path.clone(),
-            });
+            let file = body
+                .map(|body| OutputFile { contents: format!("// {}\n\n{body}", unit.header), path: unit.path.clone() });
             done.push(Done { index, file, emit: built - start, format: built.elapsed() });
         }
     };
@@ -281,7 +348,9 @@ fn build_units(units: &[Unit<'_>], timings: &mut Timings) -> Result<Vec<OutputFi
         for worker in workers {
             match worker.join() {
                 Ok(more) => done.extend(more),
-                Err(_) => return Err(Error::new("emit", None, ErrorKind::Internal("an emitting thread panicked".into()))),
+                Err(_) => {
+                    return Err(Error::new("emit", None, ErrorKind::Internal("an emitting thread panicked".into())))
+                }
             }
         }
         Ok(done)
@@ -312,8 +381,6 @@ fn api_units<'a>(dir: &str, api: &'a Api, header: &str) -> [Unit<'a>; 5] {
         unit("server/schemas.rs", 3, |api| Built::Text(schemas::schemas_file(api))),
     ]
 }
-
-
 
 /// Text for a one-line comment: line breaks, other control characters
 /// and bidirectional overrides become visible `\u{..}` escapes, so nothing
@@ -349,15 +416,10 @@ fn toml_string(text: &str) -> String {
     out
 }
 
-/// Doc lines as Rust string literals, for templates to print as
-/// `#[doc = ...]`: text from a spec can then never end a comment early.
-fn literals(lines: &[String]) -> Vec<String> {
-    lines.iter().map(|line| proc_macro2::Literal::string(line).to_string()).collect()
-}
-
 /// The API's module docs: title, version, servers, then the description.
 fn api_doc_lines(api: &Api) -> Vec<String> {
-    let mut text = format!("{} (version {}).\n\nGenerated from `{}`.", api.title.trim(), api.version.trim(), api.source);
+    let mut text =
+        format!("{} (version {}).\n\nGenerated from `{}`.", api.title.trim(), api.version.trim(), api.source);
     if let Some(server) = api.servers.first() {
         text.push_str(&format!(" Default server: <{}>.", server.url));
     }
@@ -375,7 +437,9 @@ fn api_uses(api: &Api, pred: &dyn Fn(&TypeRef) -> bool) -> bool {
     fn walk(ty: &TypeRef, pred: &dyn Fn(&TypeRef) -> bool) -> bool {
         pred(ty)
             || match ty {
-                TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Boxed(inner) => walk(inner, pred),
+                TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Option(inner) | TypeRef::Boxed(inner) => {
+                    walk(inner, pred)
+                }
                 _ => false,
             }
     }

@@ -11,7 +11,9 @@
 //! }
 //!
 //! pub enum Status { Pending, Done, Unknown(String) }
-//! crate::support::string_enum!(Status, Unknown, { Pending => "pending", Done => "done" });
+//! impl Status { pub fn as_str(&self) -> &str { match self { Self::Pending => "pending", .. } } }
+//! impl From<&str> for Status { .. }  // an unlisted value becomes `Unknown`
+//! crate::support::string_enum!(Status);  // FromStr, Display, serde
 //!
 //! pub type JobList = Vec<JobDetails>;
 //! ```
@@ -25,12 +27,11 @@ use serde_json::Value;
 /// Tokens of the whole models module.
 pub fn models_module(api: &Api) -> TokenStream {
     let module_doc = format!(" Models of the {} API (version {}).", api.title.trim(), api.version.trim());
-    let uses_serde = api
-        .types
-        .iter()
-        .any(|t| matches!(t.kind, TypeKind::Struct(_) | TypeKind::Union(_)));
+    let uses_serde = api.types.iter().any(|t| matches!(t.kind, TypeKind::Struct(_) | TypeKind::Union(_)));
     let uses = if uses_serde {
-        quote!(use serde::{Deserialize, Serialize};)
+        quote!(
+            use serde::{Deserialize, Serialize};
+        )
     } else {
         TokenStream::new()
     };
@@ -177,11 +178,7 @@ fn field_tokens(field: &Field) -> TokenStream {
         }
         serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
     }
-    let serde_attr = if serde_args.is_empty() {
-        TokenStream::new()
-    } else {
-        quote!(#[serde(#(#serde_args),*)])
-    };
+    let serde_attr = if serde_args.is_empty() { TokenStream::new() } else { quote!(#[serde(#(#serde_args),*)]) };
     quote! {
         #doc
         #serde_attr
@@ -249,20 +246,22 @@ fn enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> Tok
     let fallback = ident(&e.fallback);
     let variants = e.variants.iter().map(|v| {
         let variant = ident(&v.name);
-        let doc = if v.wire_value.is_empty() {
-            " The empty string.".to_owned()
-        } else {
-            format!(" `{}`", v.wire_value)
-        };
+        let doc =
+            if v.wire_value.is_empty() { " The empty string.".to_owned() } else { format!(" `{}`", v.wire_value) };
         quote! {
             #[doc = #doc]
             #variant,
         }
     });
-    let table = e.variants.iter().map(|v| {
+    let to_wire = e.variants.iter().map(|v| {
         let variant = ident(&v.name);
         let wire = &v.wire_value;
-        quote!(#variant => #wire)
+        quote!(Self::#variant => #wire,)
+    });
+    let from_wire = e.variants.iter().map(|v| {
+        let variant = ident(&v.name);
+        let wire = &v.wire_value;
+        quote!(#wire => Self::#variant,)
     });
     quote! {
         #doc
@@ -273,6 +272,25 @@ fn enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> Tok
             #fallback(String),
         }
 
-        crate::support::string_enum!(#name, #fallback, { #(#table),* });
+        impl #name {
+            /// The value as written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    #(#to_wire)*
+                    Self::#fallback(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for #name {
+            fn from(value: &str) -> Self {
+                match value {
+                    #(#from_wire)*
+                    other => Self::#fallback(other.to_owned()),
+                }
+            }
+        }
+
+        crate::support::string_enum!(#name);
     }
 }

@@ -16,7 +16,7 @@
 //! ```
 
 use super::rust::{doc_attrs, ident, type_tokens};
-use crate::ir::{Api, Operation, Response};
+use crate::ir::{Api, Location, Operation, Parameter, Response, VariantShape};
 use proc_macro2::TokenStream;
 use quote::quote;
 
@@ -79,10 +79,28 @@ pub fn style_tokens(style: crate::ir::Style) -> TokenStream {
     }
 }
 
+/// The runtimes' description of a parameter, a `const` expression (both
+/// runtimes name it `rt::Param`): `rt::Param::query("tags", rt::Style::Form)`,
+/// then `.exploded()` and, on the server (`schema` given), `.required()`.
+pub fn param_tokens(p: &Parameter, schema: Option<TokenStream>) -> TokenStream {
+    let wire = &p.wire_name;
+    let style = style_tokens(p.style);
+    let schema = schema.map(|schema| quote!(, #schema));
+    let base = match p.location {
+        Location::Path => quote!(rt::Param::path(#wire, #style #schema)),
+        Location::Query => quote!(rt::Param::query(#wire, #style #schema)),
+        Location::Header => quote!(rt::Param::header(#wire #schema)),
+        Location::Cookie => quote!(rt::Param::cookie(#wire #schema)),
+    };
+    let exploded = p.explode.then(|| quote!(.exploded()));
+    let required = (schema.is_some() && p.required).then(|| quote!(.required()));
+    quote!(#base #exploded #required)
+}
+
 /// A one-line name of an operation for docs: `GET /jobs/{id}` (`getJob`).
 pub fn operation_label(op: &Operation) -> String {
     let id = op.operation_id.as_deref().map(|id| format!(" (`{id}`)")).unwrap_or_default();
-    format!("`{} {}`{id}", op.method.to_uppercase(), op.path)
+    format!("`{} {}`{id}", op.method.as_str(), op.path)
 }
 
 fn params_struct(op: &Operation) -> TokenStream {
@@ -116,29 +134,18 @@ fn params_struct(op: &Operation) -> TokenStream {
     }
 }
 
-/// Whether a status is a range or `default`, whose variant keeps the code.
-pub fn keeps_status(response: &Response) -> bool {
-    response.status == "default" || response.status.ends_with("XX")
-}
-
-/// The shape of a response variant: `NoContent`, `Ok(Body)`, or a struct
-/// variant when it also keeps the status (ranges, `default`) or headers.
-pub fn is_struct_variant(r: &Response) -> bool {
-    keeps_status(r) || r.headers_type.is_some()
-}
-
 /// The pattern matching a response variant, binding `status` and `body`
 /// where it has them.
 pub fn variant_pattern(enum_name: &proc_macro2::Ident, r: &Response) -> TokenStream {
     let variant = ident(&r.variant);
-    if is_struct_variant(r) {
-        let status = keeps_status(r).then(|| quote!(status,));
-        let body = r.body.is_some().then(|| quote!(body,));
-        quote!(#enum_name::#variant { #status #body .. })
-    } else if r.body.is_some() {
-        quote!(#enum_name::#variant(body))
-    } else {
-        quote!(#enum_name::#variant)
+    match r.shape {
+        VariantShape::Fields { status, body, .. } => {
+            let status = status.then(|| quote!(status,));
+            let body = body.then(|| quote!(body,));
+            quote!(#enum_name::#variant { #status #body .. })
+        }
+        VariantShape::Body => quote!(#enum_name::#variant(body)),
+        VariantShape::Unit => quote!(#enum_name::#variant),
     }
 }
 
@@ -146,15 +153,15 @@ pub fn variant_pattern(enum_name: &proc_macro2::Ident, r: &Response) -> TokenStr
 /// and `headers` (where the variant has them) and a body expression.
 pub fn variant_value(enum_name: &proc_macro2::Ident, r: &Response, body: Option<TokenStream>) -> TokenStream {
     let variant = ident(&r.variant);
-    if is_struct_variant(r) {
-        let status = keeps_status(r).then(|| quote!(status,));
-        let body = body.map(|b| quote!(body: #b,));
-        let headers = r.headers_type.is_some().then(|| quote!(headers,));
-        quote!(#enum_name::#variant { #status #body #headers })
-    } else if let Some(body) = body {
-        quote!(#enum_name::#variant(#body))
-    } else {
-        quote!(#enum_name::#variant)
+    match (r.shape, body) {
+        (VariantShape::Fields { status, headers, .. }, body) => {
+            let status = status.then(|| quote!(status,));
+            let body = body.map(|b| quote!(body: #b,));
+            let headers = headers.then(|| quote!(headers,));
+            quote!(#enum_name::#variant { #status #body #headers })
+        }
+        (VariantShape::Body, Some(body)) => quote!(#enum_name::#variant(#body)),
+        (VariantShape::Body | VariantShape::Unit, _) => quote!(#enum_name::#variant),
     }
 }
 
@@ -192,39 +199,35 @@ fn response_enum(op: &Operation) -> TokenStream {
         let doc_text = format!("`{}`: {}", r.status, r.description.trim());
         let doc = doc_attrs(Some(&doc_text));
         let body = r.body.as_ref().map(|b| type_tokens(&b.ty));
-        if is_struct_variant(r) {
-            let status = keeps_status(r).then(|| quote!(status: u16,));
-            let body = body.map(|b| quote!(body: #b,));
-            let headers = r.headers_type.as_deref().map(ident).map(|h| quote!(headers: #h,));
-            quote!(#doc #variant { #status #body #headers },)
-        } else if let Some(body) = body {
-            quote!(#doc #variant(#body),)
-        } else {
-            quote!(#doc #variant,)
+        match r.shape {
+            VariantShape::Fields { status, .. } => {
+                let status = status.then(|| quote!(status: u16,));
+                let body = body.map(|b| quote!(body: #b,));
+                let headers = r.headers_type.as_deref().map(ident).map(|h| quote!(headers: #h,));
+                quote!(#doc #variant { #status #body #headers },)
+            }
+            VariantShape::Body => quote!(#doc #variant(#body),),
+            VariantShape::Unit => quote!(#doc #variant,),
         }
     });
     let header_structs = op.responses.iter().map(headers_struct);
     let status_arms = op.responses.iter().map(|r| {
         let pattern = status_pattern(r);
-        if keeps_status(r) {
-            quote!(#pattern => *status,)
-        } else {
-            let code: u16 = r.status.parse().unwrap_or(0);
-            quote!(#pattern => #code,)
+        match r.status.code() {
+            Some(code) => quote!(#pattern => #code,),
+            None => quote!(#pattern => *status,),
         }
     });
-    let successes: Vec<&Response> = op.responses.iter().filter(|r| r.status.starts_with('2')).collect();
+    let successes: Vec<&Response> = op.responses.iter().filter(|r| r.status.is_success()).collect();
     let into_result = match successes.as_slice() {
         [only] => {
             let ty = only.body.as_ref().map_or(quote!(()), |b| type_tokens(&b.ty));
             let pattern = variant_pattern(&quote::format_ident!("Self"), only);
             let value = if only.body.is_some() { quote!(body) } else { quote!(()) };
-            let guard = if keeps_status(only) { quote!(if (200..300).contains(&status)) } else { TokenStream::new() };
-            let other = if op.responses.len() > 1 || keeps_status(only) {
-                quote!(other => Err(other),)
-            } else {
-                TokenStream::new()
-            };
+            let keeps_code = only.status.keeps_code();
+            let guard = if keeps_code { quote!(if (200..300).contains(&status)) } else { TokenStream::new() };
+            let other =
+                if op.responses.len() > 1 || keeps_code { quote!(other => Err(other),) } else { TokenStream::new() };
             quote! {
                 /// The success body, or the whole response when the status is not 2xx.
                 pub fn into_result(self) -> Result<#ty, Self> {
@@ -272,10 +275,10 @@ fn response_enum(op: &Operation) -> TokenStream {
 /// A pattern for `status()`: binds only `status`, ignores the rest.
 fn status_pattern(r: &Response) -> TokenStream {
     let variant = ident(&r.variant);
-    match (is_struct_variant(r), keeps_status(r), r.body.is_some()) {
-        (true, true, _) => quote!(Self::#variant { status, .. }),
-        (true, false, _) => quote!(Self::#variant { .. }),
-        (false, _, true) => quote!(Self::#variant(_)),
-        (false, _, false) => quote!(Self::#variant),
+    match r.shape {
+        VariantShape::Fields { status: true, .. } => quote!(Self::#variant { status, .. }),
+        VariantShape::Fields { status: false, .. } => quote!(Self::#variant { .. }),
+        VariantShape::Body => quote!(Self::#variant(_)),
+        VariantShape::Unit => quote!(Self::#variant),
     }
 }

@@ -349,7 +349,10 @@ mod tests {
 
     #[test]
     fn fences_of_every_kind_become_text() {
-        assert_eq!(inert("a\n```rust\nstd::fs::write(\"x\", \"\")?;\n```\nb"), "a\n```text\nstd::fs::write(\"x\", \"\")?;\n```\nb");
+        assert_eq!(
+            inert("a\n```rust\nstd::fs::write(\"x\", \"\")?;\n```\nb"),
+            "a\n```text\nstd::fs::write(\"x\", \"\")?;\n```\nb"
+        );
         assert_eq!(inert("```\ncode\n```"), "```text\ncode\n```");
         assert_eq!(inert("~~~rust\ncode\n~~~"), "```text\ncode\n```");
         // A shorter run inside a longer fence is content, kept from closing ours.

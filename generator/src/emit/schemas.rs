@@ -155,7 +155,9 @@ fn string(text: &str) -> Node {
 
 fn opt_f64(v: Option<f64>) -> Node {
     match v {
-        Some(v) if v.is_finite() => Node::Call("Some".into(), Box::new(Node::Atom(Literal::f64_suffixed(v).to_string()))),
+        Some(v) if v.is_finite() => {
+            Node::Call("Some".into(), Box::new(Node::Atom(Literal::f64_suffixed(v).to_string())))
+        }
         _ => Node::atom("None"),
     }
 }
@@ -182,6 +184,13 @@ fn schema_ref(check: &Check, at: Paths<'_>) -> Node {
         Check::Ref { name } => Node::Atom(format!("&{}{}", at.prefix, super::rust::ident(name))),
         other => Node::Borrow(Box::new(schema_value(other, at))),
     }
+}
+
+/// Whether a check's `Schema` is one of the runtime's named constants
+/// (`Schema::STRING`, `Schema::Any`, ...), which a static can refer to
+/// directly instead of through a static of its own.
+pub fn is_named_constant(check: &Check) -> bool {
+    matches!(schema_value(check, Paths { prefix: "", rt: "" }), Node::Atom(_))
 }
 
 /// A `Schema` value expression for a static initializer.
@@ -225,7 +234,10 @@ fn schema_value(check: &Check, at: Paths<'_>) -> Node {
             vec![
                 ("min_length", opt_u64(*min_length)),
                 ("max_length", opt_u64(*max_length)),
-                ("pattern", pattern.as_deref().map_or(Node::atom("None"), |p| Node::Call("Some".into(), Box::new(string(p))))),
+                (
+                    "pattern",
+                    pattern.as_deref().map_or(Node::atom("None"), |p| Node::Call("Some".into(), Box::new(string(p)))),
+                ),
                 ("values", Node::Slice(sorted(values.iter().map(String::as_str)).into_iter().map(string).collect())),
             ],
         ),
@@ -243,11 +255,14 @@ fn schema_value(check: &Check, at: Paths<'_>) -> Node {
             let mut by_name: Vec<&crate::ir::PropertyCheck> = properties.iter().collect();
             by_name.sort_by(|a, b| a.name.cmp(&b.name));
             by_name.dedup_by(|a, b| a.name == b.name);
-            let properties = by_name.into_iter().map(|p| Node::Pair(Box::new(string(&p.name)), Box::new(schema_ref(&p.check, at))));
+            let properties =
+                by_name.into_iter().map(|p| Node::Pair(Box::new(string(&p.name)), Box::new(schema_ref(&p.check, at))));
             let additional = match additional {
                 Additional::Allow => Node::Atom(format!("{rt}Additional::Allow")),
                 Additional::Deny => Node::Atom(format!("{rt}Additional::Deny")),
-                Additional::Check(check) => Node::Call(format!("{rt}Additional::Check"), Box::new(schema_ref(check, at))),
+                Additional::Check(check) => {
+                    Node::Call(format!("{rt}Additional::Check"), Box::new(schema_ref(check, at)))
+                }
             };
             Node::Struct(
                 format!("{rt}Schema::Object"),

@@ -18,10 +18,10 @@
 //! the trait method, then its response enum written back in the
 //! documented media type.
 
-use super::operations::{is_struct_variant, keeps_status, operation_doc, security_alternatives, style_tokens};
+use super::operations::{operation_doc, param_tokens, security_alternatives};
 use super::rust::{ident, type_tokens};
-use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, SecurityKind, TypeRef};
-use heck::ToShoutySnakeCase;
+use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, SecurityKind, TypeRef, VariantShape};
+use crate::naming;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 
@@ -44,16 +44,17 @@ pub fn server_module(api: &Api) -> TokenStream {
         quote!((#key, #kind))
     });
     let routes = api.operations.iter().map(|op| {
-        let method = op.method.to_uppercase();
+        let method = quote::format_ident!("{}", op.method.as_str());
         let parts = op.path_parts.iter().map(|part| match part {
             crate::ir::PathPart::Literal(text) => quote!(rt::Segment::Literal(#text)),
             crate::ir::PathPart::Param(rust) => {
-                let wire = op.parameters.iter().find(|p| &p.name == rust).map_or(rust.as_str(), |p| p.wire_name.as_str());
+                let wire =
+                    op.parameters.iter().find(|p| &p.name == rust).map_or(rust.as_str(), |p| p.wire_name.as_str());
                 quote!(rt::Segment::Param(#wire))
             }
         });
         let operation = &op.name;
-        quote!(rt::Route { method: #method, operation: #operation, path: &[#(#parts),*] })
+        quote!(rt::Route { method: rt::Method::#method, operation: #operation, path: &[#(#parts),*] })
     });
     let arms = api.operations.iter().enumerate().map(|(i, op)| {
         let handler = handler_name(op);
@@ -62,17 +63,23 @@ pub fn server_module(api: &Api) -> TokenStream {
     });
     let not_found = quote!(Box::pin(std::future::ready(Err(rt::Problem::new(404, "Not Found", "no such operation")))));
     let (dispatch_body, schemes_const) = if api.operations.is_empty() {
-        (quote! {
-            let _ = (api, operation, request);
-            #not_found
-        }, TokenStream::new())
+        (
+            quote! {
+                let _ = (api, operation, request);
+                #not_found
+            },
+            TokenStream::new(),
+        )
     } else {
-        (quote! {
-            match operation {
-                #(#arms)*
-                _ => #not_found,
-            }
-        }, quote!(const SCHEMES: &[(&str, rt::SchemeKind)] = &[#(#schemes),*];))
+        (
+            quote! {
+                match operation {
+                    #(#arms)*
+                    _ => #not_found,
+                }
+            },
+            quote!(const SCHEMES: &[(&str, rt::SchemeKind)] = &[#(#schemes),*];),
+        )
     };
     let trait_methods = api.operations.iter().map(trait_method);
     let statics = api.operations.iter().map(operation_statics);
@@ -96,8 +103,8 @@ pub fn server_module(api: &Api) -> TokenStream {
             #(#trait_methods)*
 
             /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
-            fn problem(&self, problem: rt::Problem) -> axum::response::Response {
-                axum::response::IntoResponse::into_response(problem)
+            fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
+                rt::axum::response::IntoResponse::into_response(problem)
             }
         }
 
@@ -110,13 +117,13 @@ pub fn server_module(api: &Api) -> TokenStream {
         /// limit and timeout (413, 408) and validation (400) happen before
         /// `api` is called. Serve it with [`rt::serve`] for connection limits
         /// and timeouts as well.
-        pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> axum::Router {
+        pub fn router<A: Api>(api: A, config: rt::ServerConfig) -> rt::axum::Router {
             rt::router(Arc::new(api), config, ROUTES, dispatch::<A>, |api: &A, problem| api.problem(problem))
         }
 
         /// A handler's future. Each operation's future is boxed on its own,
         /// so no single future type spans every operation of the API.
-        type Handling = std::pin::Pin<Box<dyn std::future::Future<Output = Result<axum::response::Response, rt::Problem>> + Send>>;
+        type Handling = std::pin::Pin<Box<dyn std::future::Future<Output = Result<rt::axum::response::Response, rt::Problem>> + Send>>;
 
         fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Handling {
             #dispatch_body
@@ -129,7 +136,7 @@ pub fn server_module(api: &Api) -> TokenStream {
 }
 
 fn handler_name(op: &Operation) -> proc_macro2::Ident {
-    ident(&format!("handle_{}", op.name.trim_start_matches('_')))
+    ident(&naming::handler_name(&op.name))
 }
 
 fn location_tokens(location: Location) -> TokenStream {
@@ -141,26 +148,39 @@ fn location_tokens(location: Location) -> TokenStream {
     }
 }
 
-
 fn param_static(op: &Operation, p: &Parameter) -> proc_macro2::Ident {
-    ident(&format!("SCHEMA_{}__{}", op.name.to_shouty_snake_case(), p.name.to_shouty_snake_case()))
+    ident(&naming::param_static(&op.name, &p.name))
+}
+
+fn param_schema_static(op: &Operation, p: &Parameter) -> proc_macro2::Ident {
+    ident(&format!("{}__SCHEMA", naming::param_static(&op.name, &p.name)))
 }
 
 fn body_static(op: &Operation) -> proc_macro2::Ident {
-    ident(&format!("SCHEMA_{}__BODY", op.name.to_shouty_snake_case()))
+    ident(&naming::body_static(&op.name))
 }
 
-/// The body variant the server reads: the first it can decode.
+/// The body variant the server reads.
 fn server_body(op: &Operation) -> Option<&Body> {
-    op.request_body.as_ref().and_then(|b| b.variants.first())
+    op.request_body.as_ref().and_then(|b| b.served())
 }
 
 /// Statics holding the schemas of an operation's parameters and body.
 fn operation_statics(op: &Operation) -> TokenStream {
     let params = op.parameters.iter().map(|p| {
-        let name = param_static(op, p);
+        let (name, schema) = (param_static(op, p), param_schema_static(op, p));
         let value = super::schemas::value_tokens(&p.check);
-        quote!(static #name: rt::Schema = #value;)
+        // A named constant is referred to in place; any other schema gets
+        // a static of its own.
+        if super::schemas::is_named_constant(&p.check) {
+            let param = param_tokens(p, Some(quote!(&#value)));
+            return quote!(static #name: rt::Param = #param;);
+        }
+        let param = param_tokens(p, Some(quote!(&#schema)));
+        quote! {
+            static #schema: rt::Schema = #value;
+            static #name: rt::Param = #param;
+        }
     });
     let body = server_body(op).filter(|b| matches!(b.encoding, Encoding::Json | Encoding::Form)).map(|b| {
         let name = body_static(op);
@@ -228,13 +248,8 @@ fn handler(op: &Operation) -> TokenStream {
         // type already admits null is that type, as in its `...Params` field.
         let read_ty = if p.required { TypeRef::Option(Box::new(p.ty.clone())) } else { p.ty.clone().option() };
         let read_ty = type_tokens(&read_ty);
-        let wire = &p.wire_name;
-        let loc = location_tokens(p.location);
-        let style = style_tokens(p.style);
-        let explode = p.explode;
-        let required = p.required;
-        let schema = param_static(op, p);
-        reads.push(quote!(let #var: #read_ty = request.param(#loc, #wire, &#schema, #style, #explode, #required, &mut errors);));
+        let param = param_static(op, p);
+        reads.push(quote!(let #var: #read_ty = request.param(&#param, &mut errors);));
         if p.required {
             let section = match p.location {
                 Location::Path => "path",
@@ -242,7 +257,7 @@ fn handler(op: &Operation) -> TokenStream {
                 Location::Header => "header",
                 Location::Cookie => "cookie",
             };
-            let pointer = format!("/{section}/{wire}");
+            let pointer = format!("/{section}/{}", p.wire_name);
             finals.push(quote!(let #var = rt::present(#var, #pointer)?;));
             call_args.push(quote!(#var));
         }
@@ -255,20 +270,20 @@ fn handler(op: &Operation) -> TokenStream {
     let mut media_check = TokenStream::new();
     if let (Some(b), Some(rb)) = (server_body(op), &op.request_body) {
         let media = &b.media_type;
-        let required = rb.required;
+        let presence = if rb.required { quote!(rt::Presence::Required) } else { quote!(rt::Presence::Optional) };
         let schema = body_static(op);
         media_check = match b.encoding {
             Encoding::Multipart => TokenStream::new(),
             _ => quote!(request.expect_media_type(&[#media])?;),
         };
         let read = match b.encoding {
-            Encoding::Json => quote!(request.json_body(&#schema, #required, &mut errors)),
-            Encoding::Form => quote!(request.form_body(&#schema, #required, &mut errors)),
-            Encoding::Text => quote!(request.text_body(#required, &mut errors)),
-            Encoding::Binary | Encoding::Multipart => quote!(request.bytes_body(#required, &mut errors)),
+            Encoding::Json => quote!(request.json_body(&#schema, #presence, &mut errors)),
+            Encoding::Form => quote!(request.form_body(&#schema, #presence, &mut errors)),
+            Encoding::Text => quote!(request.text_body(#presence, &mut errors)),
+            Encoding::Binary | Encoding::Multipart => quote!(request.bytes_body(#presence, &mut errors)),
         };
         reads.push(quote!(let body = #read;));
-        if required {
+        if rb.required {
             finals.push(quote!(let body = rt::present(body, "/body")?;));
         }
         call_args.push(quote!(body));
@@ -276,21 +291,22 @@ fn handler(op: &Operation) -> TokenStream {
 
     let arms = op.responses.iter().map(|r| {
         let variant = ident(&r.variant);
-        let status_expr = if keeps_status(r) {
-            quote!(status)
-        } else {
-            let code = Literal::u16_unsuffixed(r.status.parse().unwrap_or(500));
-            quote!(#code)
+        let status_expr = match r.status.code() {
+            Some(code) => {
+                let code = Literal::u16_unsuffixed(code);
+                quote!(#code)
+            }
+            None => quote!(status),
         };
-        let pattern = if is_struct_variant(r) {
-            let status = keeps_status(r).then(|| quote!(status,));
-            let body = r.body.is_some().then(|| quote!(body,));
-            let headers = r.headers_type.is_some().then(|| quote!(headers,));
-            quote!(#response_type::#variant { #status #body #headers })
-        } else if r.body.is_some() {
-            quote!(#response_type::#variant(body))
-        } else {
-            quote!(#response_type::#variant)
+        let pattern = match r.shape {
+            VariantShape::Fields { status, body, headers } => {
+                let status = status.then(|| quote!(status,));
+                let body = body.then(|| quote!(body,));
+                let headers = headers.then(|| quote!(headers,));
+                quote!(#response_type::#variant { #status #body #headers })
+            }
+            VariantShape::Body => quote!(#response_type::#variant(body)),
+            VariantShape::Unit => quote!(#response_type::#variant),
         };
         let header_calls = r.headers.iter().map(|h| {
             let wire = &h.wire_name;
@@ -309,7 +325,7 @@ fn handler(op: &Operation) -> TokenStream {
     });
 
     quote! {
-        async fn #handler<A: Api>(api: Arc<A>, mut request: rt::Incoming) -> Result<axum::response::Response, rt::Problem> {
+        async fn #handler<A: Api>(api: Arc<A>, mut request: rt::Incoming) -> Result<rt::axum::response::Response, rt::Problem> {
             let principal = rt::authorize(&*api, &request, SCHEMES, &[#(#alternatives),*]).await?;
             request.expect_acceptable(&[#(#produced),*])?;
             #media_check

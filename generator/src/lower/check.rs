@@ -6,10 +6,11 @@ use super::schema::SchemaSrc;
 use super::Lowerer;
 use crate::error::Pointer;
 use crate::ir::{Additional, Check, PropertyCheck};
-use openapiv3::{AdditionalProperties, IntegerFormat, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty};
+use openapiv3::{
+    AdditionalProperties, IntegerFormat, ReferenceOr, Schema, SchemaKind, StringFormat, Type, VariantOrUnknownOrEmpty,
+};
 use serde_json::Value;
 use std::collections::HashSet;
-
 
 impl Lowerer<'_> {
     /// The check of a schema where it is used: nullability included.
@@ -106,7 +107,9 @@ impl Lowerer<'_> {
             SchemaKind::Type(Type::Object(o)) => {
                 self.object_check(o.properties.iter(), &o.required, o.additional_properties.as_ref(), at, depth)
             }
-            SchemaKind::AllOf { all_of } if all_of.len() == 1 => child((&all_of[0]).into(), &at.push("allOf").push("0")),
+            SchemaKind::AllOf { all_of } if all_of.len() == 1 => {
+                child((&all_of[0]).into(), &at.push("allOf").push("0"))
+            }
             SchemaKind::AllOf { all_of } => {
                 // Every part must hold. A property named by several parts
                 // keeps its first description, as the merged struct does.
@@ -117,10 +120,14 @@ impl Lowerer<'_> {
                     let part_at = at.push("allOf").push(i.to_string());
                     let resolved = match part {
                         ReferenceOr::Item(s) => Some((s.clone(), part_at)),
-                        ReferenceOr::Reference { reference } => self.deref_schema(reference, &part_at).ok().map(|(s, p)| (s.into_owned(), p)),
+                        ReferenceOr::Reference { reference } => {
+                            self.deref_schema(reference, &part_at).ok().map(|(s, p)| (s.into_owned(), p))
+                        }
                     };
                     if let Some((schema, part_at)) = resolved {
-                        if let Check::Object { properties: p, required: r, .. } = self.structural_check(&schema, &part_at, depth + 1) {
+                        if let Check::Object { properties: p, required: r, .. } =
+                            self.structural_check(&schema, &part_at, depth + 1)
+                        {
                             properties.extend(p.into_iter().filter(|p| named.insert(p.name.clone())));
                             required.extend(r.into_iter().filter(|r| must.insert(r.clone())));
                         }
@@ -130,8 +137,17 @@ impl Lowerer<'_> {
             }
             SchemaKind::OneOf { .. } | SchemaKind::AnyOf { .. } | SchemaKind::Not { .. } => Check::Any,
             SchemaKind::Any(any) => {
-                if !any.properties.is_empty() || any.typ.as_deref() == Some("object") || any.additional_properties.is_some() {
-                    return self.object_check(any.properties.iter(), &any.required, any.additional_properties.as_ref(), at, depth);
+                if !any.properties.is_empty()
+                    || any.typ.as_deref() == Some("object")
+                    || any.additional_properties.is_some()
+                {
+                    return self.object_check(
+                        any.properties.iter(),
+                        &any.required,
+                        any.additional_properties.as_ref(),
+                        at,
+                        depth,
+                    );
                 }
                 match any.typ.as_deref() {
                     Some("string") => Check::String {

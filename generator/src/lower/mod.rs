@@ -32,7 +32,9 @@ pub fn lower(file: &str, module: &str, doc: &Document, strict: bool) -> Result<A
     let info = &doc.openapi.info;
     let mut types: Vec<TypeDef> = cx.types.into_iter().flatten().collect();
     for (pointer, name) in recursion::break_cycles(&mut types) {
-        let message = format!("`{name}` refers to itself through type aliases alone, which Rust cannot express; using serde_json::Value");
+        let message = format!(
+            "`{name}` refers to itself through type aliases alone, which Rust cannot express; using serde_json::Value"
+        );
         cx.warnings.push(Warning { pointer, message });
     }
     recursion::break_check_cycles(&mut types);
@@ -46,10 +48,7 @@ pub fn lower(file: &str, module: &str, doc: &Document, strict: bool) -> Result<A
             .openapi
             .servers
             .iter()
-            .map(|s| Server {
-                url: substitute_variables(s),
-                description: s.description.clone(),
-            })
+            .map(|s| Server { url: substitute_variables(s), description: s.description.clone() })
             .collect(),
         types,
         operations,
@@ -217,7 +216,10 @@ impl<'a> Lowerer<'a> {
         let mut reference = reference.to_owned();
         for _ in 0..MAX_ALIAS_HOPS {
             let target = Pointer::from_ref(&reference).ok_or_else(|| {
-                self.unsupported(at, format!("external $ref `{reference}` (only refs inside the document are supported)"))
+                self.unsupported(
+                    at,
+                    format!("external $ref `{reference}` (only refs inside the document are supported)"),
+                )
             })?;
             let value = self
                 .doc
@@ -228,9 +230,8 @@ impl<'a> Lowerer<'a> {
                 reference = next.to_owned();
                 continue;
             }
-            let parsed = serde_json::from_value(value.clone()).map_err(|e| {
-                self.err(&target, ErrorKind::Invalid(format!("target of `{reference}`: {e}")))
-            })?;
+            let parsed = serde_json::from_value(value.clone())
+                .map_err(|e| self.err(&target, ErrorKind::Invalid(format!("target of `{reference}`: {e}"))))?;
             return Ok((parsed, target));
         }
         Err(self.unsupported(at, format!("$ref chain through `{reference}` is too long or circular")))
@@ -275,7 +276,8 @@ impl<'a> Lowerer<'a> {
         let Some(components) = &self.doc.openapi.components else {
             return Ok(Vec::new());
         };
-        let mut methods = Scope::with_reserved(["base_url", "http_client", "build", "new", "default", "timeout", "response_limit"]);
+        let mut methods =
+            Scope::with_reserved(["base_url", "http_client", "build", "new", "default", "timeout", "response_limit"]);
         let base = Pointer::root().push("components").push("securitySchemes");
         let mut out = Vec::new();
         for (key, scheme) in &components.security_schemes {
@@ -338,11 +340,7 @@ impl<'a> Lowerer<'a> {
         if !self.example_pointers.insert(at.clone()) {
             return;
         }
-        self.examples.push(Example {
-            pointer: at.to_string(),
-            ty: ty.clone(),
-            value: value.clone(),
-        });
+        self.examples.push(Example { pointer: at.to_string(), ty: ty.clone(), value: value.clone() });
     }
 }
 

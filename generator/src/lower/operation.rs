@@ -5,17 +5,26 @@
 use super::schema::SchemaSrc;
 use super::{doc_of, Lowerer, NameHint};
 use crate::error::{Error, Pointer};
-use crate::ir::{Body, Check, Encoding, Location, Operation, Parameter, PathPart, RequestBody, Response, ResponseHeader, SchemeUse, Style, TypeRef};
+use crate::ir::{
+    Body, Check, Encoding, Location, Method, Operation, Parameter, PathPart, RequestBody, Response, ResponseHeader,
+    SchemeUse, Status, Style, TypeRef, VariantShape,
+};
 use crate::naming::{self, Scope};
 use openapiv3::{ParameterSchemaOrContent, ReferenceOr, StatusCode};
-
-
 
 impl Lowerer<'_> {
     pub(super) fn lower_operations(&mut self) -> Result<Vec<Operation>, Error> {
         let doc = self.doc;
         // Names the generated clients and servers use for their own methods.
-        let mut scope = Scope::with_reserved(["problem", "authenticate", "builder", "base_url", "router", "with_timeout", "with_response_limit"]);
+        let mut scope = Scope::with_reserved([
+            "problem",
+            "authenticate",
+            "builder",
+            "base_url",
+            "router",
+            "with_timeout",
+            "with_response_limit",
+        ]);
         let mut operations = Vec::new();
         let paths_at = Pointer::root().push("paths");
         for (path, item) in &doc.openapi.paths.paths {
@@ -31,6 +40,9 @@ impl Lowerer<'_> {
             }
             for (method, op) in item.iter() {
                 let op_at = item_at.push(method);
+                let Some(http_method) = Method::from_key(method) else {
+                    return Err(self.unsupported(&op_at, "an HTTP method OpenAPI does not define"));
+                };
                 let raw_name = match &op.operation_id {
                     Some(id) if !id.trim().is_empty() => id.clone(),
                     _ => format!("{method} {path}"),
@@ -40,7 +52,8 @@ impl Lowerer<'_> {
                 // The operation's own type names are claimed before its inline
                 // schemas are met, so they read the same in every spec.
                 let response_type = self.type_scope.claim(format!("{type_prefix}Response"));
-                let mut parameters = self.lower_parameters(&item.parameters, &op.parameters, &item_at, &op_at, &type_prefix)?;
+                let mut parameters =
+                    self.lower_parameters(&item.parameters, &op.parameters, &item_at, &op_at, &type_prefix)?;
                 self.check_parameters(path, &parameters, &op_at)?;
                 let path_parts = split_path(path, &mut parameters);
                 let params_type = parameters
@@ -60,7 +73,10 @@ impl Lowerer<'_> {
                             .map(|requirement| {
                                 requirement
                                     .iter()
-                                    .map(|(scheme, scopes)| SchemeUse { scheme: scheme.clone(), scopes: scopes.clone() })
+                                    .map(|(scheme, scopes)| SchemeUse {
+                                        scheme: scheme.clone(),
+                                        scopes: scopes.clone(),
+                                    })
                                     .collect()
                             })
                             .collect()
@@ -69,12 +85,13 @@ impl Lowerer<'_> {
                 operations.push(Operation {
                     name,
                     operation_id: op.operation_id.clone(),
-                    method: method.to_owned(),
+                    method: http_method,
                     path: path.clone(),
                     summary: op.summary.clone(),
                     description: op.description.clone(),
                     parameters,
                     request_body,
+                    match_order: match_order(&responses),
                     responses,
                     security,
                     path_parts,
@@ -95,11 +112,17 @@ impl Lowerer<'_> {
         for p in parameters {
             match p.location {
                 Location::Path if !named.contains(&p.wire_name.as_str()) => {
-                    let what = format!("path parameter `{}` is not in the path template `{path}`: every request is refused", p.wire_name);
+                    let what = format!(
+                        "path parameter `{}` is not in the path template `{path}`: every request is refused",
+                        p.wire_name
+                    );
                     self.doubt(&op_at.push("parameters"), what)?;
                 }
                 Location::Header if !is_token(&p.wire_name) => {
-                    let what = format!("header parameter `{}` is not a valid header name: no client can send it", p.wire_name.escape_debug());
+                    let what = format!(
+                        "header parameter `{}` is not a valid header name: no client can send it",
+                        p.wire_name.escape_debug()
+                    );
                     self.doubt(&op_at.push("parameters"), what)?;
                 }
                 _ => {}
@@ -177,25 +200,36 @@ impl Lowerer<'_> {
         Ok(out)
     }
 
-    fn lower_responses(&mut self, responses: &openapiv3::Responses, at: &Pointer, type_prefix: &str) -> Result<Vec<Response>, Error> {
+    fn lower_responses(
+        &mut self,
+        responses: &openapiv3::Responses,
+        at: &Pointer,
+        type_prefix: &str,
+    ) -> Result<Vec<Response>, Error> {
         let mut out = Vec::new();
         let mut variants = Scope::new();
         let statuses = responses
             .responses
             .iter()
-            .map(|(code, r)| (status_text(code), r))
-            .chain(responses.default.iter().map(|r| ("default".to_owned(), r)));
+            .map(|(code, r)| (status_of(code), r))
+            .chain(responses.default.iter().map(|r| (Status::Default, r)));
         for (status, response) in statuses {
-            let response_at = at.push(&status);
-            let variant = variants.claim(status_variant(&status));
+            let response_at = at.push(&status.to_string());
+            let variant = variants.claim(naming::status_variant(status));
             let hint = component_hint(response).unwrap_or_else(|| format!("{type_prefix}{variant}Body"));
             let (response, resolved_at) = self.resolve(response, &response_at)?;
             let body = self.lower_media(&response.content, &resolved_at.push("content"), &hint, true)?;
-            let headers = self.lower_response_headers(&response.headers, &resolved_at.push("headers"), &format!("{type_prefix}{variant}"))?;
-            let headers_type = (!headers.is_empty()).then(|| self.type_scope.claim(format!("{type_prefix}{variant}Headers")));
+            let headers = self.lower_response_headers(
+                &response.headers,
+                &resolved_at.push("headers"),
+                &format!("{type_prefix}{variant}"),
+            )?;
+            let headers_type =
+                (!headers.is_empty()).then(|| self.type_scope.claim(format!("{type_prefix}{variant}Headers")));
             out.push(Response {
                 status,
                 variant,
+                shape: VariantShape::of(status, body.is_some(), headers_type.is_some()),
                 description: response.description.clone(),
                 body,
                 headers_type,
@@ -223,7 +257,9 @@ impl Lowerer<'_> {
             let (header, resolved_at) = self.resolve(header, &header_at)?;
             let hint = NameHint::Suggest(format!("{prefix}{}", naming::type_name(wire)));
             let ty = match &header.format {
-                ParameterSchemaOrContent::Schema(schema) => self.schema_type(schema.into(), &resolved_at.push("schema"), &hint)?,
+                ParameterSchemaOrContent::Schema(schema) => {
+                    self.schema_type(schema.into(), &resolved_at.push("schema"), &hint)?
+                }
                 ParameterSchemaOrContent::Content(_) => TypeRef::String,
             };
             out.push(ResponseHeader {
@@ -249,34 +285,35 @@ impl Lowerer<'_> {
         let mut variants = Vec::new();
         let mut names = Scope::new();
         for media_type in body.content.keys() {
-            let single: openapiv3::Content = body
-                .content
-                .iter()
-                .filter(|(m, _)| *m == media_type)
-                .map(|(m, v)| (m.clone(), v.clone()))
-                .collect();
+            let single: openapiv3::Content =
+                body.content.iter().filter(|(m, _)| *m == media_type).map(|(m, v)| (m.clone(), v.clone())).collect();
             if let Some(mut lowered) = self.lower_media(&single, &content_at, &hint, false)? {
                 lowered.variant = names.claim(encoding_variant(lowered.encoding).to_owned());
                 variants.push(lowered);
             }
         }
         let enum_type = (variants.len() > 1).then(|| self.type_scope.claim(format!("{type_prefix}Body")));
+        // The server reads the first media type the spec lists.
         Ok(RequestBody {
             required: body.required,
             description: body.description.clone(),
             enum_type,
             variants,
+            served: 0,
         })
     }
 
     /// One body of a content map: JSON preferred when `prefer_json` and several
     /// media types are offered. Its type follows its encoding; examples of
     /// JSON bodies are recorded.
-    fn lower_media(&mut self, content: &openapiv3::Content, at: &Pointer, hint: &str, prefer_json: bool) -> Result<Option<Body>, Error> {
-        let chosen = content
-            .iter()
-            .find(|(media, _)| prefer_json && is_json(media))
-            .or_else(|| content.iter().next());
+    fn lower_media(
+        &mut self,
+        content: &openapiv3::Content,
+        at: &Pointer,
+        hint: &str,
+        prefer_json: bool,
+    ) -> Result<Option<Body>, Error> {
+        let chosen = content.iter().find(|(media, _)| prefer_json && is_json(media)).or_else(|| content.iter().next());
         let Some((media_type, media)) = chosen else {
             return Ok(None);
         };
@@ -302,7 +339,9 @@ impl Lowerer<'_> {
         };
         let check = match (encoding, &media.schema) {
             (Encoding::Json | Encoding::Form, Some(schema)) => self.check_of(schema.into(), &media_at.push("schema")),
-            (Encoding::Text, _) => Check::String { min_length: None, max_length: None, pattern: None, format: None, values: Vec::new() },
+            (Encoding::Text, _) => {
+                Check::String { min_length: None, max_length: None, pattern: None, format: None, values: Vec::new() }
+            }
             _ => Check::Any,
         };
         let mut first_example = media.example.clone();
@@ -357,7 +396,8 @@ fn template_problems(path: &str) -> Vec<String> {
             problems.push(format!("`{path}` has a `}}` with no `{{` before it"));
             break;
         }
-        let Some(close) = path[at + 1..].find(['{', '}']).map(|c| at + 1 + c).filter(|&c| path.as_bytes()[c] == b'}') else {
+        let Some(close) = path[at + 1..].find(['{', '}']).map(|c| at + 1 + c).filter(|&c| path.as_bytes()[c] == b'}')
+        else {
             problems.push(format!("`{path}` has a `{{` that is not closed before the next one or the end"));
             break;
         };
@@ -402,7 +442,15 @@ fn split_path(path: &str, parameters: &mut Vec<Parameter>) -> Vec<PathPart> {
         let name = match existing {
             Some(p) => p.name.clone(),
             None => {
-                let mut scope = Scope::with_reserved(parameters.iter().map(|p| p.name.as_str()).chain(["params", "body", "request", "response", "principal", "errors", "api"]));
+                let mut scope = Scope::with_reserved(parameters.iter().map(|p| p.name.as_str()).chain([
+                    "params",
+                    "body",
+                    "request",
+                    "response",
+                    "principal",
+                    "errors",
+                    "api",
+                ]));
                 let name = scope.claim(naming::field_name(wire));
                 parameters.push(Parameter {
                     name: name.clone(),
@@ -414,7 +462,13 @@ fn split_path(path: &str, parameters: &mut Vec<Parameter>) -> Vec<PathPart> {
                     default: None,
                     style: Style::Simple,
                     explode: false,
-                    check: Check::String { min_length: None, max_length: None, pattern: None, format: None, values: Vec::new() },
+                    check: Check::String {
+                        min_length: None,
+                        max_length: None,
+                        pattern: None,
+                        format: None,
+                        values: Vec::new(),
+                    },
                 });
                 name
             }
@@ -453,70 +507,6 @@ fn encoding_variant(encoding: Encoding) -> &'static str {
     }
 }
 
-/// Response variants are named for their status (`Ok`, `NotFound`,
-/// `ClientError` for `4XX`, `Default`), so matching reads like HTTP.
-fn status_variant(status: &str) -> String {
-    let name = match status {
-        "100" => "Continue",
-        "101" => "SwitchingProtocols",
-        "200" => "Ok",
-        "201" => "Created",
-        "202" => "Accepted",
-        "203" => "NonAuthoritativeInformation",
-        "204" => "NoContent",
-        "205" => "ResetContent",
-        "206" => "PartialContent",
-        "207" => "MultiStatus",
-        "300" => "MultipleChoices",
-        "301" => "MovedPermanently",
-        "302" => "Found",
-        "303" => "SeeOther",
-        "304" => "NotModified",
-        "307" => "TemporaryRedirect",
-        "308" => "PermanentRedirect",
-        "400" => "BadRequest",
-        "401" => "Unauthorized",
-        "402" => "PaymentRequired",
-        "403" => "Forbidden",
-        "404" => "NotFound",
-        "405" => "MethodNotAllowed",
-        "406" => "NotAcceptable",
-        "408" => "RequestTimeout",
-        "409" => "Conflict",
-        "410" => "Gone",
-        "411" => "LengthRequired",
-        "412" => "PreconditionFailed",
-        "413" => "PayloadTooLarge",
-        "414" => "UriTooLong",
-        "415" => "UnsupportedMediaType",
-        "416" => "RangeNotSatisfiable",
-        "417" => "ExpectationFailed",
-        "418" => "ImATeapot",
-        "422" => "UnprocessableEntity",
-        "423" => "Locked",
-        "424" => "FailedDependency",
-        "425" => "TooEarly",
-        "426" => "UpgradeRequired",
-        "428" => "PreconditionRequired",
-        "429" => "TooManyRequests",
-        "431" => "RequestHeaderFieldsTooLarge",
-        "451" => "UnavailableForLegalReasons",
-        "500" => "InternalServerError",
-        "501" => "NotImplemented",
-        "502" => "BadGateway",
-        "503" => "ServiceUnavailable",
-        "504" => "GatewayTimeout",
-        "1XX" => "Informational",
-        "2XX" => "Success",
-        "3XX" => "Redirection",
-        "4XX" => "ClientError",
-        "5XX" => "ServerError",
-        "default" => "Default",
-        other => return format!("Status{other}"),
-    };
-    name.to_owned()
-}
-
 /// `application/json`, `application/problem+json`, `text/json`, ...
 pub(crate) fn is_json(media_type: &str) -> bool {
     let essence = media_type.split(';').next().unwrap_or_default().trim().to_ascii_lowercase();
@@ -534,11 +524,19 @@ fn component_hint<T>(item: &ReferenceOr<T>) -> Option<String> {
     }
 }
 
-fn status_text(code: &StatusCode) -> String {
+fn status_of(code: &StatusCode) -> Status {
     match code {
-        StatusCode::Code(c) => c.to_string(),
-        StatusCode::Range(r) => format!("{r}XX"),
+        StatusCode::Code(c) => Status::Code(*c),
+        StatusCode::Range(r) => Status::Range(*r),
     }
+}
+
+/// Response indices in the order a status is matched against them: codes,
+/// then ranges, then `default`, each in document order.
+fn match_order(responses: &[Response]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..responses.len()).collect();
+    order.sort_by_key(|&i| responses[i].status.precedence());
+    order
 }
 
 fn style_of(param: &openapiv3::Parameter) -> Style {

@@ -20,7 +20,9 @@ fn direct_names(ty: &TypeRef, out: &mut Vec<String>) {
 fn all_names(ty: &TypeRef, out: &mut Vec<String>) {
     match ty {
         TypeRef::Named(n) => out.push(n.clone()),
-        TypeRef::Option(inner) | TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => all_names(inner, out),
+        TypeRef::Option(inner) | TypeRef::Vec(inner) | TypeRef::Map(inner) | TypeRef::Boxed(inner) => {
+            all_names(inner, out)
+        }
         _ => {}
     }
 }
@@ -172,7 +174,8 @@ fn referred(check: &Check) -> Option<&str> {
 /// never end. They admit any value, as the JSON type their aliases became.
 pub fn break_check_cycles(types: &mut [TypeDef]) {
     let index: BTreeMap<&str, usize> = types.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
-    let next: Vec<Option<usize>> = types.iter().map(|t| referred(&t.check).and_then(|n| index.get(n).copied())).collect();
+    let next: Vec<Option<usize>> =
+        types.iter().map(|t| referred(&t.check).and_then(|n| index.get(n).copied())).collect();
     // Each check refers to at most one other: walk each chain once, marking
     // where it went (0: not yet, 1: on the current walk, 2: done).
     let mut state = vec![0u8; types.len()];

@@ -1,13 +1,16 @@
 //! Schemas to Rust types. Each mapping rule says why it is what it is.
 
 use super::{doc_of, Lowerer, NameHint, MAX_ALIAS_HOPS, MAX_ENUM_VARIANTS, MAX_STRUCT_FIELDS};
-use crate::error::{ErrorKind, Pointer};
 use crate::error::Error;
-use crate::ir::{Additional, Check, Default, Discriminator, Field, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind, TypeRef, Union, UnionVariant, Variant};
+use crate::error::{ErrorKind, Pointer};
+use crate::ir::{
+    Additional, Check, Default, Discriminator, Field, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind, TypeRef,
+    Union, UnionVariant, Variant,
+};
 use crate::naming::{self, Scope};
 use openapiv3::{
-    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind,
-    StringFormat, Type, VariantOrUnknownOrEmpty,
+    AdditionalProperties, IntegerFormat, NumberFormat, ReferenceOr, Schema, SchemaKind, StringFormat, Type,
+    VariantOrUnknownOrEmpty,
 };
 use serde_json::Value;
 
@@ -42,7 +45,6 @@ struct ObjectParts<'s> {
     required: Vec<&'s str>,
     additional: Option<&'s AdditionalProperties>,
 }
-
 
 impl Lowerer<'_> {
     pub(super) fn lower_component_schemas(&mut self) -> Result<(), Error> {
@@ -172,28 +174,45 @@ impl Lowerer<'_> {
         // counted bounds with their keywords.
         type Numbers = Option<(Option<f64>, Option<f64>, bool, bool)>;
         type Counts = Vec<(&'static str, &'static str, Option<usize>, Option<usize>)>;
-        let (numbers, lengths): (Numbers, Counts) =
-            match &schema.schema_kind {
-                SchemaKind::Type(Type::Integer(i)) => {
-                    (Some((i.minimum.map(|v| v as f64), i.maximum.map(|v| v as f64), i.exclusive_minimum, i.exclusive_maximum)), Vec::new())
-                }
-                SchemaKind::Type(Type::Number(n)) => (Some((n.minimum, n.maximum, n.exclusive_minimum, n.exclusive_maximum)), Vec::new()),
-                SchemaKind::Type(Type::String(t)) => (None, vec![("minLength", "maxLength", t.min_length, t.max_length)]),
-                SchemaKind::Type(Type::Array(a)) => (None, vec![("minItems", "maxItems", a.min_items, a.max_items)]),
-                SchemaKind::Type(Type::Object(o)) => (None, vec![("minProperties", "maxProperties", o.min_properties, o.max_properties)]),
-                SchemaKind::Any(a) => (
-                    Some((a.minimum, a.maximum, a.exclusive_minimum.unwrap_or(false), a.exclusive_maximum.unwrap_or(false))),
-                    vec![
-                        ("minLength", "maxLength", a.min_length, a.max_length),
-                        ("minItems", "maxItems", a.min_items, a.max_items),
-                        ("minProperties", "maxProperties", a.min_properties, a.max_properties),
-                    ],
-                ),
-                _ => (None, Vec::new()),
-            };
+        let (numbers, lengths): (Numbers, Counts) = match &schema.schema_kind {
+            SchemaKind::Type(Type::Integer(i)) => (
+                Some((
+                    i.minimum.map(|v| v as f64),
+                    i.maximum.map(|v| v as f64),
+                    i.exclusive_minimum,
+                    i.exclusive_maximum,
+                )),
+                Vec::new(),
+            ),
+            SchemaKind::Type(Type::Number(n)) => {
+                (Some((n.minimum, n.maximum, n.exclusive_minimum, n.exclusive_maximum)), Vec::new())
+            }
+            SchemaKind::Type(Type::String(t)) => (None, vec![("minLength", "maxLength", t.min_length, t.max_length)]),
+            SchemaKind::Type(Type::Array(a)) => (None, vec![("minItems", "maxItems", a.min_items, a.max_items)]),
+            SchemaKind::Type(Type::Object(o)) => {
+                (None, vec![("minProperties", "maxProperties", o.min_properties, o.max_properties)])
+            }
+            SchemaKind::Any(a) => (
+                Some((
+                    a.minimum,
+                    a.maximum,
+                    a.exclusive_minimum.unwrap_or(false),
+                    a.exclusive_maximum.unwrap_or(false),
+                )),
+                vec![
+                    ("minLength", "maxLength", a.min_length, a.max_length),
+                    ("minItems", "maxItems", a.min_items, a.max_items),
+                    ("minProperties", "maxProperties", a.min_properties, a.max_properties),
+                ],
+            ),
+            _ => (None, Vec::new()),
+        };
         if let Some((Some(min), Some(max), ex_min, ex_max)) = numbers {
             if min > max || (min == max && (ex_min || ex_max)) {
-                let (low, high) = (if ex_min { "exclusiveMinimum" } else { "minimum" }, if ex_max { "exclusiveMaximum" } else { "maximum" });
+                let (low, high) = (
+                    if ex_min { "exclusiveMinimum" } else { "minimum" },
+                    if ex_max { "exclusiveMaximum" } else { "maximum" },
+                );
                 self.doubt(at, format!("{low} {min} and {high} {max} leave no valid value"))?;
             }
         }
@@ -240,8 +259,12 @@ impl Lowerer<'_> {
                 self.object_type(parts, at, hint, doc)
             }
             SchemaKind::AllOf { all_of } => self.all_of_type(all_of, &[], at, hint, doc),
-            SchemaKind::OneOf { one_of } => self.union_type(one_of, &at.push("oneOf"), at, hint, doc, data.discriminator.as_ref()),
-            SchemaKind::AnyOf { any_of } => self.union_type(any_of, &at.push("anyOf"), at, hint, doc, data.discriminator.as_ref()),
+            SchemaKind::OneOf { one_of } => {
+                self.union_type(one_of, &at.push("oneOf"), at, hint, doc, data.discriminator.as_ref())
+            }
+            SchemaKind::AnyOf { any_of } => {
+                self.union_type(any_of, &at.push("anyOf"), at, hint, doc, data.discriminator.as_ref())
+            }
             SchemaKind::Not { .. } => self.fallback(&at.push("not"), "`not` cannot be expressed as a Rust type"),
             SchemaKind::Any(any) => {
                 let has_shape = !any.properties.is_empty() || !any.all_of.is_empty();
@@ -273,8 +296,12 @@ impl Lowerer<'_> {
                         self.define_enum(&values, at, hint, doc)
                     }
                     Some("string") => Ok(string_type_name(any.format.as_deref())),
-                    Some("integer") => Ok(if any.format.as_deref() == Some("int32") { TypeRef::I32 } else { TypeRef::I64 }),
-                    Some("number") => Ok(if any.format.as_deref() == Some("float") { TypeRef::F32 } else { TypeRef::F64 }),
+                    Some("integer") => {
+                        Ok(if any.format.as_deref() == Some("int32") { TypeRef::I32 } else { TypeRef::I64 })
+                    }
+                    Some("number") => {
+                        Ok(if any.format.as_deref() == Some("float") { TypeRef::F32 } else { TypeRef::F64 })
+                    }
                     Some("boolean") => Ok(TypeRef::Bool),
                     None if parts.additional.is_some() => self.object_type(parts, at, hint, doc),
                     // `{}` and anything without a shape: any JSON value.
@@ -300,7 +327,13 @@ impl Lowerer<'_> {
 
     /// Objects: known properties make a struct; none make a free-form JSON
     /// object, or a map when `additionalProperties` gives the value schema.
-    fn object_type(&mut self, parts: ObjectParts<'_>, at: &Pointer, hint: &NameHint, doc: Option<String>) -> Result<TypeRef, Error> {
+    fn object_type(
+        &mut self,
+        parts: ObjectParts<'_>,
+        at: &Pointer,
+        hint: &NameHint,
+        doc: Option<String>,
+    ) -> Result<TypeRef, Error> {
         let additional = self.additional_type(parts.additional, at, hint)?;
         if parts.properties.is_empty() {
             return Ok(match additional {
@@ -343,9 +376,8 @@ impl Lowerer<'_> {
             // A default applies only when the property may be absent and is
             // not nullable (null must stay distinguishable), and only for
             // values with a plain Rust literal.
-            let default = default_value
-                .filter(|v| !required && !nullable && default_fits(&ty, v, self))
-                .map(|value| Default {
+            let default =
+                default_value.filter(|v| !required && !nullable && default_fits(&ty, v, self)).map(|value| Default {
                     function: self.fn_scope.claim(format!("default_{}_{}", naming::field_name(&name), field_name)),
                     value,
                 });
@@ -375,12 +407,18 @@ impl Lowerer<'_> {
             }
         };
         // One-way (`readOnly`/`writeOnly`) properties were made optional above.
-        let optional_one_way: std::collections::HashSet<&str> = fields.iter().filter(|f| !f.required).map(|f| f.wire_name.as_str()).collect();
+        let optional_one_way: std::collections::HashSet<&str> =
+            fields.iter().filter(|f| !f.required).map(|f| f.wire_name.as_str()).collect();
         let check = Check::Object {
             properties: property_checks,
             required: {
                 let mut listed = std::collections::HashSet::new();
-                parts.required.iter().filter(|r| !optional_one_way.contains(**r) && listed.insert(**r)).map(|r| (*r).to_owned()).collect()
+                parts
+                    .required
+                    .iter()
+                    .filter(|r| !optional_one_way.contains(**r) && listed.insert(**r))
+                    .map(|r| (*r).to_owned())
+                    .collect()
             },
             additional: additional_check,
         };
@@ -388,11 +426,7 @@ impl Lowerer<'_> {
             name: name.clone(),
             doc,
             pointer: at.to_string(),
-            kind: TypeKind::Struct(Struct {
-                fields,
-                additional,
-                derive_default,
-            }),
+            kind: TypeKind::Struct(Struct { fields, additional, derive_default }),
             check,
         });
         Ok(TypeRef::Named(name))
@@ -401,7 +435,12 @@ impl Lowerer<'_> {
     /// `additionalProperties`: absent or `false` keeps no extra map on a
     /// struct (unknown fields are ignored on input); `true` or `{}` keeps
     /// them as JSON; a schema keeps them typed.
-    fn additional_type(&mut self, additional: Option<&AdditionalProperties>, at: &Pointer, hint: &NameHint) -> Result<Option<TypeRef>, Error> {
+    fn additional_type(
+        &mut self,
+        additional: Option<&AdditionalProperties>,
+        at: &Pointer,
+        hint: &NameHint,
+    ) -> Result<Option<TypeRef>, Error> {
         match additional {
             None | Some(AdditionalProperties::Any(false)) => Ok(None),
             Some(AdditionalProperties::Any(true)) => Ok(Some(TypeRef::Json)),
@@ -473,7 +512,10 @@ impl Lowerer<'_> {
             let prop_at = at.push("properties").push(key);
             if let Some(existing) = index.get(*key).map(|&i| &merged[i]) {
                 if serde_json::to_value(&existing.1).ok() != serde_json::to_value(&prop).ok() {
-                    return self.fallback(&prop_at, format!("`allOf` parts and the schema itself define property `{key}` differently"));
+                    return self.fallback(
+                        &prop_at,
+                        format!("`allOf` parts and the schema itself define property `{key}` differently"),
+                    );
                 }
                 continue;
             }
@@ -499,7 +541,11 @@ impl Lowerer<'_> {
         let name = self.claim_type_name(hint);
         let mut fields_at = Vec::new();
         for (key, prop, prop_at) in &merged {
-            let ty = self.schema_type(prop.into(), prop_at, &NameHint::Suggest(format!("{name}{}", naming::type_name(key))))?;
+            let ty = self.schema_type(
+                prop.into(),
+                prop_at,
+                &NameHint::Suggest(format!("{name}{}", naming::type_name(key))),
+            )?;
             fields_at.push(ty);
         }
         let parts = ObjectParts {
@@ -528,10 +574,13 @@ impl Lowerer<'_> {
         discriminator: Option<&openapiv3::Discriminator>,
     ) -> Result<TypeRef, Error> {
         let is_null = |s: &ReferenceOr<Schema>| match s {
-            ReferenceOr::Item(schema) => matches!(&schema.schema_kind, SchemaKind::Any(a) if a.typ.as_deref() == Some("null")),
+            ReferenceOr::Item(schema) => {
+                matches!(&schema.schema_kind, SchemaKind::Any(a) if a.typ.as_deref() == Some("null"))
+            }
             ReferenceOr::Reference { .. } => false,
         };
-        let real: Vec<(usize, &ReferenceOr<Schema>)> = alternatives.iter().enumerate().filter(|(_, s)| !is_null(s)).collect();
+        let real: Vec<(usize, &ReferenceOr<Schema>)> =
+            alternatives.iter().enumerate().filter(|(_, s)| !is_null(s)).collect();
         match real.as_slice() {
             [] => return Ok(TypeRef::Json),
             [(i, only)] => return self.schema_type((*only).into(), &list_at.push(i.to_string()), hint),
@@ -546,7 +595,8 @@ impl Lowerer<'_> {
         let mut seen = std::collections::HashSet::new();
         for (i, alternative) in real {
             let variant_at = list_at.push(i.to_string());
-            let ty = self.schema_type(alternative.into(), &variant_at, &child_hint.child(&format!("Variant{}", i + 1)))?;
+            let ty =
+                self.schema_type(alternative.into(), &variant_at, &child_hint.child(&format!("Variant{}", i + 1)))?;
             let ty = if self.is_nullable(alternative.into(), &variant_at) { ty.option() } else { ty };
             if !seen.insert(ty.clone()) {
                 continue;
@@ -555,7 +605,12 @@ impl Lowerer<'_> {
             // component's own name (the implicit value).
             let mut tags = Vec::new();
             if let (Some(d), ReferenceOr::Reference { reference }) = (discriminator, alternative) {
-                tags.extend(d.mapping.iter().filter(|(_, target)| *target == reference || reference.ends_with(&format!("/{target}"))).map(|(value, _)| value.clone()));
+                tags.extend(
+                    d.mapping
+                        .iter()
+                        .filter(|(_, target)| *target == reference || reference.ends_with(&format!("/{target}")))
+                        .map(|(value, _)| value.clone()),
+                );
                 if let Some(key) = super::component_key(reference) {
                     if !tags.contains(&key) {
                         tags.push(key);
@@ -580,7 +635,13 @@ impl Lowerer<'_> {
 
     /// String enums keep unknown values in a fallback variant: vendors add
     /// values, and a client must not fail on one it does not know.
-    fn define_enum(&mut self, values: &[&str], at: &Pointer, hint: &NameHint, doc: Option<String>) -> Result<TypeRef, Error> {
+    fn define_enum(
+        &mut self,
+        values: &[&str],
+        at: &Pointer,
+        hint: &NameHint,
+        doc: Option<String>,
+    ) -> Result<TypeRef, Error> {
         if values.len() > MAX_ENUM_VARIANTS {
             let what = format!("an enum of {} values (more than {MAX_ENUM_VARIANTS})", values.len());
             return self.approximate(&at.push("enum"), what, TypeRef::String);
@@ -595,10 +656,7 @@ impl Lowerer<'_> {
             if !seen.insert(*value) {
                 continue;
             }
-            variants.push(Variant {
-                name: scope.claim(naming::variant_name(value)),
-                wire_value: (*value).to_owned(),
-            });
+            variants.push(Variant { name: scope.claim(naming::variant_name(value)), wire_value: (*value).to_owned() });
         }
         let fallback = ["Unknown", "Other", "UnknownValue"]
             .into_iter()

@@ -56,8 +56,20 @@ impl limits::server::Api for Limits {
     async fn post_secure(&self, body: limits::models::Open, _: Option<()>) -> limits::operations::PostSecureResponse {
         limits::operations::PostSecureResponse::Ok(body)
     }
-    async fn get_thing(&self, id: String, _: limits::operations::GetThingParams, _: Option<()>) -> limits::operations::GetThingResponse {
-        limits::operations::GetThingResponse::Ok(limits::models::Thing { id, q: None, ids: None, one: None, many: None, c: None })
+    async fn get_thing(
+        &self,
+        id: String,
+        _: limits::operations::GetThingParams,
+        _: Option<()>,
+    ) -> limits::operations::GetThingResponse {
+        limits::operations::GetThingResponse::Ok(limits::models::Thing {
+            id,
+            q: None,
+            ids: None,
+            one: None,
+            many: None,
+            c: None,
+        })
     }
 }
 
@@ -72,7 +84,14 @@ impl Authenticate for Rules {
 }
 
 impl server_rules::server::Api for Rules {
-    async fn put_item(&self, _: String, _: uuid::Uuid, _: server_rules::operations::PutItemParams, body: server_rules::models::Item, _: Option<()>) -> server_rules::operations::PutItemResponse {
+    async fn put_item(
+        &self,
+        _: String,
+        _: uuid::Uuid,
+        _: server_rules::operations::PutItemParams,
+        body: server_rules::models::Item,
+        _: Option<()>,
+    ) -> server_rules::operations::PutItemResponse {
         server_rules::operations::PutItemResponse::Ok(body)
     }
     async fn either(&self, _: Option<()>) -> server_rules::operations::EitherResponse {
@@ -84,7 +103,13 @@ impl server_rules::server::Api for Rules {
 }
 
 fn config() -> ServerConfig {
-    ServerConfig { body_limit: BODY_LIMIT, header_timeout: HEADER_TIMEOUT, body_timeout: BODY_TIMEOUT, idle_timeout: IDLE_TIMEOUT, ..Default::default() }
+    ServerConfig {
+        body_limit: BODY_LIMIT,
+        header_timeout: HEADER_TIMEOUT,
+        body_timeout: BODY_TIMEOUT,
+        idle_timeout: IDLE_TIMEOUT,
+        ..Default::default()
+    }
 }
 
 /// The child: serves both cases and prints their addresses.
@@ -121,7 +146,14 @@ async fn cpu_per_request(pid: u32, http: &reqwest::Client, url: &str, body: &[u8
     let start = cpu_seconds(pid);
     let mut requests = 0u32;
     loop {
-        let response = http.post(url).header("content-type", "application/json").header("authorization", "Bearer x").header("x-trace", "6f1c2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b").body(body.to_vec()).send().await;
+        let response = http
+            .post(url)
+            .header("content-type", "application/json")
+            .header("authorization", "Bearer x")
+            .header("x-trace", "6f1c2a3b-4d5e-4f60-8a9b-0c1d2e3f4a5b")
+            .body(body.to_vec())
+            .send()
+            .await;
         match response {
             Ok(r) => {
                 let status = r.status().as_u16();
@@ -210,7 +242,12 @@ async fn kept_for(addr: &str, start: &[u8], bytes: &[u8]) -> (f64, String) {
         let mut seen = Vec::new();
         loop {
             match reader.read(&mut buf).await {
-                Ok(0) | Err(_) => return (began.elapsed().as_secs_f64(), String::from_utf8_lossy(&seen).lines().next().unwrap_or("closed").to_owned()),
+                Ok(0) | Err(_) => {
+                    return (
+                        began.elapsed().as_secs_f64(),
+                        String::from_utf8_lossy(&seen).lines().next().unwrap_or("closed").to_owned(),
+                    )
+                }
                 Ok(n) => seen.extend_from_slice(&buf[..n]),
             }
         }
@@ -241,7 +278,8 @@ async fn main() {
 
     // Up to what the body limit holds (12 bytes a key at the largest).
     let most = (BODY_LIMIT - 64) / 13;
-    let sizes: Vec<usize> = if quick { vec![1_000, 16_000, most] } else { vec![1_000, 4_000, 16_000, 64_000, 256_000, most] };
+    let sizes: Vec<usize> =
+        if quick { vec![1_000, 16_000, most] } else { vec![1_000, 4_000, 16_000, 64_000, 256_000, most] };
     let min_cpu = if quick { 0.1 } else { 0.3 };
     let mut rows = Vec::new();
     for &n in &sizes {
@@ -249,9 +287,17 @@ async fn main() {
         let admitted_body = keys_body(n, "\"tags\":[]");
         let baseline = parse_baseline_us(&admitted_body, min_cpu);
         let (admitted, s1) = cpu_per_request(pid, &http, &format!("http://{open}/open"), &admitted_body, min_cpu).await;
-        let (refused, s2) = cpu_per_request(pid, &http, &format!("http://{rules}/items/abc"), &keys_body(n, "\"name\":\"abc\",\"count\":1"), min_cpu).await;
+        let (refused, s2) = cpu_per_request(
+            pid,
+            &http,
+            &format!("http://{rules}/items/abc"),
+            &keys_body(n, "\"name\":\"abc\",\"count\":1"),
+            min_cpu,
+        )
+        .await;
         let unique_n = n.min((BODY_LIMIT - 64) / 10);
-        let (unique, s3) = cpu_per_request(pid, &http, &format!("http://{open}/open"), &unique_body(unique_n), min_cpu).await;
+        let (unique, s3) =
+            cpu_per_request(pid, &http, &format!("http://{open}/open"), &unique_body(unique_n), min_cpu).await;
         rows.push(json!({
             "n": n,
             "parse_baseline_us": baseline,
@@ -286,7 +332,9 @@ async fn main() {
     let mut drippers = Vec::new();
     for _ in 0..100 {
         let addr = open.clone();
-        drippers.push(tokio::spawn(async move { kept_for(&addr, b"GET /things/a HTTP/1.1\r\n", b"X-Slow: aaaaaaaaaaaaaaaa").await }));
+        drippers.push(tokio::spawn(async move {
+            kept_for(&addr, b"GET /things/a HTTP/1.1\r\n", b"X-Slow: aaaaaaaaaaaaaaaa").await
+        }));
     }
     tokio::time::sleep(Duration::from_millis(500)).await;
     let began = Instant::now();
@@ -306,29 +354,48 @@ async fn main() {
     for r in &rows {
         let n = r["n"].as_f64().unwrap_or(1.0);
         let u = r["unique_items"].as_f64().unwrap_or(1.0);
-        let (a, f, q) = (r["admitted_us"].as_f64().unwrap_or(f64::NAN), r["refused_us"].as_f64().unwrap_or(f64::NAN), r["unique_us"].as_f64().unwrap_or(f64::NAN));
+        let (a, f, q) = (
+            r["admitted_us"].as_f64().unwrap_or(f64::NAN),
+            r["refused_us"].as_f64().unwrap_or(f64::NAN),
+            r["unique_us"].as_f64().unwrap_or(f64::NAN),
+        );
         let b = r["parse_baseline_us"].as_f64().unwrap_or(f64::NAN);
-        let _ = writeln!(out, "| {n:.0} | {a:.0} | {:.1} | {f:.0} | {:.1} | {u:.0} | {q:.0} | {:.1} | {:.1} |", a / n * 1000.0, f / n * 1000.0, q / u * 1000.0, b / n * 1000.0);
+        let _ = writeln!(
+            out,
+            "| {n:.0} | {a:.0} | {:.1} | {f:.0} | {:.1} | {u:.0} | {q:.0} | {:.1} | {:.1} |",
+            a / n * 1000.0,
+            f / n * 1000.0,
+            q / u * 1000.0,
+            b / n * 1000.0
+        );
     }
     let first_last = |key: &str, per: &str| {
         let cost = |r: &Value| r[key].as_f64().unwrap_or(f64::NAN) / r[per].as_f64().unwrap_or(1.0);
         cost(&rows[rows.len() - 1]) / cost(&rows[1.min(rows.len() - 1)])
     };
-    let (growth_admitted, growth_refused, growth_unique) = (first_last("admitted_us", "n"), first_last("refused_us", "n"), first_last("unique_us", "unique_items"));
+    let (growth_admitted, growth_refused, growth_unique) =
+        (first_last("admitted_us", "n"), first_last("refused_us", "n"), first_last("unique_us", "unique_items"));
     let growth_baseline = first_last("parse_baseline_us", "n");
     let _ = writeln!(
         out,
         "\nCost per key at the largest size over the cost at the second: admitted {growth_admitted:.2}, refused {growth_refused:.2}, uniqueItems {growth_unique:.2}; the parse baseline {growth_baseline:.2} (1 is linear; quadratic work would multiply it by the size ratio, {:.0}).",
         rows[rows.len() - 1]["n"].as_f64().unwrap_or(0.0) / rows[1.min(rows.len() - 1)]["n"].as_f64().unwrap_or(1.0)
     );
-    let _ = writeln!(out, "\n## Slow clients (header timeout {} s, body timeout {} s, idle timeout {} s)\n", HEADER_TIMEOUT.as_secs(), BODY_TIMEOUT.as_secs(), IDLE_TIMEOUT.as_secs());
+    let _ = writeln!(
+        out,
+        "\n## Slow clients (header timeout {} s, body timeout {} s, idle timeout {} s)\n",
+        HEADER_TIMEOUT.as_secs(),
+        BODY_TIMEOUT.as_secs(),
+        IDLE_TIMEOUT.as_secs()
+    );
     let _ = writeln!(out, "| client | kept for s | how it ended |");
     let _ = writeln!(out, "|---|---|---|");
     let _ = writeln!(out, "| headers, one byte a second | {headers_kept:.1} | {headers_end} |");
     let _ = writeln!(out, "| body, one byte a second | {body_kept:.1} | {body_end} |");
     let _ = writeln!(out, "| connects, sends nothing | {silent_kept:.1} | {silent_end} |");
     let _ = writeln!(out, "| idle after a response | {idle_kept:.1} | closed |");
-    let _ = writeln!(out, "\nA normal request while 100 clients drip their headers: status {status}, {latency_ms:.1} ms.");
+    let _ =
+        writeln!(out, "\nA normal request while 100 clients drip their headers: status {status}, {latency_ms:.1} ms.");
     println!("{out}");
     if as_json {
         let result = json!({
@@ -345,7 +412,12 @@ async fn main() {
         });
         println!("hardening: {result}");
     }
-    let ok = status == 200 && rows.iter().all(|r| r["admitted_status"] == json!([204]) && r["refused_status"] == json!([400]) && r["unique_status"] == json!([204]));
+    let ok = status == 200
+        && rows.iter().all(|r| {
+            r["admitted_status"] == json!([204])
+                && r["refused_status"] == json!([400])
+                && r["unique_status"] == json!([204])
+        });
     if !ok {
         eprintln!("unexpected statuses: {rows:?}, latency status {status}");
         std::process::exit(1);

@@ -152,8 +152,7 @@ const CREATED_ID: &str = "job-main";
 const SCOPE_VIEW: &str = "sepaexport.job_view";
 const SCOPE_MANAGE: &str = "sepaexport.job_manage";
 /// What the token endpoint answers; the client caches it for an hour.
-const TOKEN_RESPONSE: &str =
-    r#"{"access_token":"runtime-bench-token","token_type":"bearer","expires_in":3600}"#;
+const TOKEN_RESPONSE: &str = r#"{"access_token":"runtime-bench-token","token_type":"bearer","expires_in":3600}"#;
 /// How many distinct error messages are kept per measurement.
 const KEPT_ERRORS: usize = 5;
 
@@ -203,10 +202,7 @@ enum Pair {
 impl Args {
     /// The workloads measured.
     fn workloads(&self) -> Vec<Workload> {
-        Workload::ALL
-            .into_iter()
-            .filter(|w| self.workload.is_none_or(|only| only == *w))
-            .collect()
+        Workload::ALL.into_iter().filter(|w| self.workload.is_none_or(|only| only == *w)).collect()
     }
 
     /// Whether side 0 (generated) or 1 (hand-written) is measured.
@@ -246,11 +242,7 @@ fn seeds() -> Vec<Seed> {
                 status: if running { "IN_PROGRESS" } else { "COMPLETED" },
                 file_id: (!running).then(|| format!("6655a1d9e4b0f1a2b3c4{i:04x}")),
                 active: running,
-                orders: if running {
-                    0
-                } else {
-                    (i as i32 * 37) % 500 + 1
-                },
+                orders: if running { 0 } else { (i as i32 * 37) % 500 + 1 },
                 created_at: at(created),
                 completed_at: (!running).then(|| at(created + 60 + i as i64)),
             }
@@ -272,10 +264,7 @@ fn json_error(status: u16, body: Vec<u8>, headers: &[(HeaderName, String)]) -> R
     let status = StatusCode::from_u16(status).unwrap_or(StatusCode::BAD_REQUEST);
     let mut response = (status, body).into_response();
     let map = response.headers_mut();
-    map.insert(
-        header::CONTENT_TYPE,
-        HeaderValue::from_static("application/json"),
-    );
+    map.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
     for (name, value) in headers {
         if let Ok(value) = HeaderValue::from_str(value) {
             map.append(name.clone(), value);
@@ -296,10 +285,9 @@ impl Authenticate for GeneratedApi {
 
     async fn authenticate(&self, _scheme: &str, credential: Credential) -> Option<Grant<()>> {
         match credential {
-            Credential::Bearer(token) if token == TOKEN => Some(Grant {
-                principal: (),
-                scopes: vec![SCOPE_VIEW.to_owned(), SCOPE_MANAGE.to_owned()],
-            }),
+            Credential::Bearer(token) if token == TOKEN => {
+                Some(Grant { principal: (), scopes: vec![SCOPE_VIEW.to_owned(), SCOPE_MANAGE.to_owned()] })
+            }
             _ => None,
         }
     }
@@ -347,10 +335,7 @@ impl emporix::server::Api for GeneratedApi {
                 }),
             }),
             401 => serde_json::to_vec(&m::Unauthorized401 {
-                fault: Some(m::Unauthorized401Fault {
-                    faultstring: Some(problem.detail.clone()),
-                    detail: None,
-                }),
+                fault: Some(m::Unauthorized401Fault { faultstring: Some(problem.detail.clone()), detail: None }),
             }),
             403 => serde_json::to_vec(&m::ErrorMessage {
                 code: 403,
@@ -390,33 +375,22 @@ struct Generated {
 
 impl Side for Generated {
     async fn call(&self, workload: Workload) -> Result<(), String> {
-        use emporix::operations::{
-            GetSepaExportListJobsResponse as List, PostSepaExportCreateJobResponse as Create,
-        };
+        use emporix::operations::{GetSepaExportListJobsResponse as List, PostSepaExportCreateJobResponse as Create};
         match workload {
             Workload::List => {
                 let params = emporix::operations::GetSepaExportListJobsParams {
                     page_size: Some(JOB_COUNT as i32),
                     ..Default::default()
                 };
-                match self
-                    .client
-                    .get_sepa_export_list_jobs(TENANT, SITE, params)
-                    .await
-                {
+                match self.client.get_sepa_export_list_jobs(TENANT, SITE, params).await {
                     Ok(List::Ok(jobs)) if jobs == *self.expected => Ok(()),
-                    Ok(List::Ok(jobs)) => Err(format!(
-                        "200 with an unexpected list of {} jobs",
-                        jobs.len()
-                    )),
+                    Ok(List::Ok(jobs)) => Err(format!("200 with an unexpected list of {} jobs", jobs.len())),
                     Ok(other) => Err(format!("list answered {}, expected 200", other.status())),
                     Err(e) => Err(format!("list failed: {e}")),
                 }
             }
             Workload::Create => {
-                let body = emporix::models::CreateJob {
-                    site_code: SITE.to_owned(),
-                };
+                let body = emporix::models::CreateJob { site_code: SITE.to_owned() };
                 match self.client.post_sepa_export_create_job(TENANT, &body).await {
                     Ok(Create::Created(job)) if job.id == CREATED_ID => Ok(()),
                     Ok(Create::Created(job)) => Err(format!("201 with unexpected id {:?}", job.id)),
@@ -447,10 +421,7 @@ mod hand {
         pub file_id: Option<String>,
         #[serde(skip_serializing_if = "Option::is_none")]
         pub active: Option<bool>,
-        #[serde(
-            rename = "ordersExportedCount",
-            skip_serializing_if = "Option::is_none"
-        )]
+        #[serde(rename = "ordersExportedCount", skip_serializing_if = "Option::is_none")]
         pub orders_exported_count: Option<i32>,
         #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
         pub created_at: Option<DateTime<Utc>>,
@@ -522,34 +493,21 @@ struct HandState {
 
 fn hand_router(state: HandState) -> Router {
     Router::new()
-        .route(
-            "/sepa-export/{tenant}/jobs",
-            axum::routing::get(hand_list).post(hand_create),
-        )
+        .route("/sepa-export/{tenant}/jobs", axum::routing::get(hand_list).post(hand_create))
         .with_state(Arc::new(state))
 }
 
 /// `None` when the request carries `Authorization: Bearer <the token>`,
 /// else the documented 401 with a challenge naming the scope.
 fn hand_unauthorized(headers: &HeaderMap, token: &str, scope: &str) -> Option<Response> {
-    let presented = headers
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "));
+    let presented =
+        headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(|v| v.strip_prefix("Bearer "));
     if presented == Some(token) {
         return None;
     }
-    let body = hand::Unauthorized {
-        fault: hand::Fault {
-            faultstring: "missing or invalid credentials".into(),
-        },
-    };
+    let body = hand::Unauthorized { fault: hand::Fault { faultstring: "missing or invalid credentials".into() } };
     let challenge = format!("Bearer realm=\"OAuth2\", scope=\"{scope}\"");
-    Some(json_error(
-        401,
-        serde_json::to_vec(&body).unwrap_or_default(),
-        &[(header::WWW_AUTHENTICATE, challenge)],
-    ))
+    Some(json_error(401, serde_json::to_vec(&body).unwrap_or_default(), &[(header::WWW_AUTHENTICATE, challenge)]))
 }
 
 /// The documented 400, one entry per failing field.
@@ -562,23 +520,14 @@ fn hand_bad_request(errors: Vec<hand::FieldError>) -> Response {
 }
 
 fn field_error(path: &str, message: &str) -> hand::FieldError {
-    hand::FieldError {
-        message: message.to_owned(),
-        path: path.to_owned(),
-    }
+    hand::FieldError { message: message.to_owned(), path: path.to_owned() }
 }
 
 fn hand_json(status: StatusCode, body: &(impl Serialize + ?Sized)) -> Response {
     match serde_json::to_vec(body) {
-        Ok(bytes) => (
-            status,
-            [(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("application/json"),
-            )],
-            bytes,
-        )
-            .into_response(),
+        Ok(bytes) => {
+            (status, [(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], bytes).into_response()
+        }
         Err(_) => StatusCode::INTERNAL_SERVER_ERROR.into_response(),
     }
 }
@@ -609,16 +558,9 @@ async fn hand_list(
     }
     let mut errors = Vec::new();
     let (mut site_code, mut page_number, mut page_size) = (None, None, None);
-    for pair in query
-        .as_deref()
-        .unwrap_or_default()
-        .split('&')
-        .filter(|p| !p.is_empty())
-    {
+    for pair in query.as_deref().unwrap_or_default().split('&').filter(|p| !p.is_empty()) {
         let (key, value) = pair.split_once('=').unwrap_or((pair, ""));
-        let value = percent_encoding::percent_decode_str(&value.replace('+', " "))
-            .decode_utf8_lossy()
-            .into_owned();
+        let value = percent_encoding::percent_decode_str(&value.replace('+', " ")).decode_utf8_lossy().into_owned();
         match key {
             "siteCode" => site_code = Some(value),
             "pageNumber" => page_number = positive(&value, "/query/pageNumber", &mut errors),
@@ -652,34 +594,18 @@ async fn hand_create(
     let json = headers
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| {
-            v.split(';')
-                .next()
-                .unwrap_or_default()
-                .trim()
-                .eq_ignore_ascii_case("application/json")
-        });
+        .is_some_and(|v| v.split(';').next().unwrap_or_default().trim().eq_ignore_ascii_case("application/json"));
     if !json {
         return StatusCode::UNSUPPORTED_MEDIA_TYPE.into_response();
     }
     let job: hand::CreateJob = match serde_json::from_slice(&body) {
         Ok(job) => job,
-        Err(e) => {
-            return hand_bad_request(vec![field_error("/body", &format!("not valid JSON: {e}"))])
-        }
+        Err(e) => return hand_bad_request(vec![field_error("/body", &format!("not valid JSON: {e}"))]),
     };
     if job.site_code.is_empty() {
-        return hand_bad_request(vec![field_error(
-            "/body/siteCode",
-            "must be at least 1 characters long",
-        )]);
+        return hand_bad_request(vec![field_error("/body/siteCode", "must be at least 1 characters long")]);
     }
-    hand_json(
-        StatusCode::CREATED,
-        &hand::JobId {
-            id: format!("job-{}", job.site_code),
-        },
-    )
+    hand_json(StatusCode::CREATED, &hand::JobId { id: format!("job-{}", job.site_code) })
 }
 
 /// B's client: what someone writes by hand with reqwest.
@@ -712,20 +638,12 @@ impl From<reqwest::Error> for HandError {
 }
 
 impl HandClient {
-    async fn list_jobs(
-        &self,
-        tenant: &str,
-        site_code: &str,
-        page_size: u32,
-    ) -> Result<Vec<hand::Job>, HandError> {
+    async fn list_jobs(&self, tenant: &str, site_code: &str, page_size: u32) -> Result<Vec<hand::Job>, HandError> {
         let response = self
             .http
             .get(format!("{}/sepa-export/{tenant}/jobs", self.base_url))
             .bearer_auth(&self.token)
-            .query(&[
-                ("siteCode", site_code),
-                ("pageSize", &page_size.to_string()),
-            ])
+            .query(&[("siteCode", site_code), ("pageSize", &page_size.to_string())])
             .send()
             .await?;
         if response.status() != StatusCode::OK {
@@ -734,11 +652,7 @@ impl HandClient {
         Ok(response.json().await?)
     }
 
-    async fn create_job(
-        &self,
-        tenant: &str,
-        body: &hand::CreateJob,
-    ) -> Result<hand::JobId, HandError> {
+    async fn create_job(&self, tenant: &str, body: &hand::CreateJob) -> Result<hand::JobId, HandError> {
         let response = self
             .http
             .post(format!("{}/sepa-export/{tenant}/jobs", self.base_url))
@@ -765,16 +679,11 @@ impl Side for Hand {
         match workload {
             Workload::List => match self.client.list_jobs(TENANT, SITE, JOB_COUNT as u32).await {
                 Ok(jobs) if jobs == *self.expected => Ok(()),
-                Ok(jobs) => Err(format!(
-                    "200 with an unexpected list of {} jobs",
-                    jobs.len()
-                )),
+                Ok(jobs) => Err(format!("200 with an unexpected list of {} jobs", jobs.len())),
                 Err(e) => Err(format!("list failed: {e}")),
             },
             Workload::Create => {
-                let body = hand::CreateJob {
-                    site_code: SITE.to_owned(),
-                };
+                let body = hand::CreateJob { site_code: SITE.to_owned() };
                 match self.client.create_job(TENANT, &body).await {
                     Ok(job) if job.id == CREATED_ID => Ok(()),
                     Ok(job) => Err(format!("201 with unexpected id {:?}", job.id)),
@@ -819,9 +728,7 @@ fn token_router(fetches: Arc<AtomicUsize>) -> Router {
 /// connections, `TCP_NODELAY`) and a timeout, so a stuck server fails
 /// requests instead of hanging the run.
 fn http_client() -> Result<reqwest::Client, reqwest::Error> {
-    reqwest::Client::builder()
-        .timeout(Duration::from_secs(10))
-        .build()
+    reqwest::Client::builder().timeout(Duration::from_secs(10)).build()
 }
 
 // ------------------------------------------------------------------ measuring
@@ -915,17 +822,11 @@ async fn sequential<S: Side>(side: S, workload: Workload, samples: usize) -> (Op
 /// a large share of a slice.) `None` where the clock cannot be read.
 #[cfg(unix)]
 fn cpu_time() -> Option<Duration> {
-    let mut now = libc::timespec {
-        tv_sec: 0,
-        tv_nsec: 0,
-    };
+    let mut now = libc::timespec { tv_sec: 0, tv_nsec: 0 };
     // SAFETY: `clock_gettime` only writes the `timespec` it is given, which
     // lives for the whole call.
     let status = unsafe { libc::clock_gettime(libc::CLOCK_PROCESS_CPUTIME_ID, &mut now) };
-    let (seconds, nanos) = (
-        u64::try_from(now.tv_sec).ok()?,
-        u32::try_from(now.tv_nsec).ok()?,
-    );
+    let (seconds, nanos) = (u64::try_from(now.tv_sec).ok()?, u32::try_from(now.tv_nsec).ok()?);
     (status == 0).then(|| Duration::new(seconds, nanos))
 }
 
@@ -946,12 +847,7 @@ struct Run {
 
 impl Run {
     fn new() -> Self {
-        Run {
-            requests: 0,
-            elapsed: Duration::ZERO,
-            cpu: Some(Duration::ZERO),
-            tally: Tally::default(),
-        }
+        Run { requests: 0, elapsed: Duration::ZERO, cpu: Some(Duration::ZERO), tally: Tally::default() }
     }
 
     fn add(&mut self, other: Run) {
@@ -969,9 +865,7 @@ impl Run {
 
     /// CPU µs per request, when every request succeeded.
     fn cpu_us(&self) -> Option<f64> {
-        let cpu = self
-            .cpu
-            .filter(|_| self.tally.failed == 0 && self.requests > 0)?;
+        let cpu = self.cpu.filter(|_| self.tally.failed == 0 && self.requests > 0)?;
         Some(cpu.as_secs_f64() * 1e6 / self.requests as f64)
     }
 }
@@ -1001,22 +895,13 @@ async fn concurrent<S: Side>(side: S, workload: Workload, total: usize, concurre
         }
     }
     let elapsed = started.elapsed();
-    let cpu = cpu_before
-        .zip(cpu_time())
-        .map(|(before, after)| after.saturating_sub(before));
-    Run {
-        requests: total,
-        elapsed,
-        cpu,
-        tally,
-    }
+    let cpu = cpu_before.zip(cpu_time()).map(|(before, after)| after.saturating_sub(before));
+    Run { requests: total, elapsed, cpu, tally }
 }
 
 /// Runs a measurement on a worker thread of the runtime, like every other
 /// task, so both sides run under the same scheduling.
-async fn on_worker<T: Send + 'static>(
-    measurement: impl Future<Output = T> + Send + 'static,
-) -> Result<T, Tally> {
+async fn on_worker<T: Send + 'static>(measurement: impl Future<Output = T> + Send + 'static) -> Result<T, Tally> {
     tokio::spawn(measurement).await.map_err(|e| {
         let mut tally = Tally::default();
         tally.fail(format!("the measurement task failed: {e}"));
@@ -1026,25 +911,16 @@ async fn on_worker<T: Send + 'static>(
 
 /// Median latency in µs over `samples` sequential requests.
 async fn latency<S: Side>(side: &S, workload: Workload, samples: usize) -> (Option<f64>, Tally) {
-    on_worker(sequential(side.clone(), workload, samples))
-        .await
-        .unwrap_or_else(|tally| (None, tally))
+    on_worker(sequential(side.clone(), workload, samples)).await.unwrap_or_else(|tally| (None, tally))
 }
 
 /// One throughput run of `total` requests.
-async fn throughput<S: Side>(
-    side: &S,
-    workload: Workload,
-    total: usize,
-    concurrency: usize,
-) -> Run {
-    on_worker(concurrent(side.clone(), workload, total, concurrency))
-        .await
-        .unwrap_or_else(|tally| Run {
-            requests: total,
-            tally,
-            ..Run::new()
-        })
+async fn throughput<S: Side>(side: &S, workload: Workload, total: usize, concurrency: usize) -> Run {
+    on_worker(concurrent(side.clone(), workload, total, concurrency)).await.unwrap_or_else(|tally| Run {
+        requests: total,
+        tally,
+        ..Run::new()
+    })
 }
 
 fn median(values: &mut [f64]) -> Option<f64> {
@@ -1053,11 +929,7 @@ fn median(values: &mut [f64]) -> Option<f64> {
     }
     values.sort_by(f64::total_cmp);
     let mid = values.len() / 2;
-    Some(if values.len().is_multiple_of(2) {
-        (values[mid - 1] + values[mid]) / 2.0
-    } else {
-        values[mid]
-    })
+    Some(if values.len().is_multiple_of(2) { (values[mid - 1] + values[mid]) / 2.0 } else { values[mid] })
 }
 
 // ------------------------------------------------------------------ preflight
@@ -1173,50 +1045,26 @@ type Received = (u16, Option<String>, Option<String>, Bytes);
 
 async fn probe(http: &reqwest::Client, base_url: &str, p: &Probe) -> Result<Received, String> {
     let url = format!("{base_url}{}", p.path_and_query);
-    let mut request = if p.post {
-        http.post(url).body(p.body)
-    } else {
-        http.get(url)
-    };
+    let mut request = if p.post { http.post(url).body(p.body) } else { http.get(url) };
     if let Some(token) = p.token {
         request = request.bearer_auth(token);
     }
     if let Some(ct) = p.content_type {
         request = request.header(header::CONTENT_TYPE, ct);
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|e| format!("{}: {e}", p.name))?;
-    let text = |name: HeaderName| {
-        response
-            .headers()
-            .get(name)
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned)
-    };
+    let response = request.send().await.map_err(|e| format!("{}: {e}", p.name))?;
+    let text = |name: HeaderName| response.headers().get(name).and_then(|v| v.to_str().ok()).map(str::to_owned);
     let (content_type, challenge) = (text(header::CONTENT_TYPE), text(header::WWW_AUTHENTICATE));
     let status = response.status().as_u16();
-    let body = response
-        .bytes()
-        .await
-        .map_err(|e| format!("{}: {e}", p.name))?;
+    let body = response.bytes().await.map_err(|e| format!("{}: {e}", p.name))?;
     Ok((status, content_type, challenge, body))
 }
 
 /// Sends every probe to both servers; returns the size of the list body.
-async fn preflight(
-    http: &reqwest::Client,
-    generated_url: &str,
-    hand_url: &str,
-    tally: &mut Tally,
-) -> usize {
+async fn preflight(http: &reqwest::Client, generated_url: &str, hand_url: &str, tally: &mut Tally) -> usize {
     let mut list_bytes = 0;
     for p in PROBES {
-        let (a, b) = match (
-            probe(http, generated_url, p).await,
-            probe(http, hand_url, p).await,
-        ) {
+        let (a, b) = match (probe(http, generated_url, p).await, probe(http, hand_url, p).await) {
             (Ok(a), Ok(b)) => (a, b),
             (Err(e), _) | (_, Err(e)) => {
                 tally.fail(format!("preflight {e}"));
@@ -1321,9 +1169,7 @@ fn print_table(results: &Results) {
         ] {
             let (a, b) = (results.get(w, m, 0), results.get(w, m, 1));
             let spread = format!("{}% / {}%", cell(a.spread(), 0), cell(b.spread(), 0));
-            let ratio = results
-                .ratio(w, m)
-                .map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}x"));
+            let ratio = results.ratio(w, m).map_or_else(|| "n/a".to_owned(), |r| format!("{r:.2}x"));
             println!(
                 "{:<8} {:<22} {:>12} {:>14} {:>10} {:>16}",
                 w.name(),
@@ -1335,7 +1181,9 @@ fn print_table(results: &Results) {
             );
         }
     }
-    println!("gen/hand: above 1 means the generated pair takes longer (latency), serves more (throughput) or uses more CPU.");
+    println!(
+        "gen/hand: above 1 means the generated pair takes longer (latency), serves more (throughput) or uses more CPU."
+    );
     println!(
         "CPU per request: user + system time of the process (both clients and servers) over a throughput run, per request;"
     );
@@ -1349,24 +1197,13 @@ fn print_table(results: &Results) {
 
 fn json_line(results: &Results, args: &Args, failed: u64, token_fetches: usize) -> String {
     let mut map = serde_json::Map::new();
-    let number = |v: Option<f64>| {
-        v.map_or(serde_json::Value::Null, |v| {
-            serde_json::json!((v * 100.0).round() / 100.0)
-        })
-    };
+    let number = |v: Option<f64>| v.map_or(serde_json::Value::Null, |v| serde_json::json!((v * 100.0).round() / 100.0));
     for w in Workload::ALL {
-        for (m, key) in [
-            (Metric::Latency, "latency_us"),
-            (Metric::Throughput, "throughput"),
-            (Metric::Cpu, "cpu_us"),
-        ] {
+        for (m, key) in [(Metric::Latency, "latency_us"), (Metric::Throughput, "throughput"), (Metric::Cpu, "cpu_us")] {
             let (a, b) = (results.get(w, m, 0).median(), results.get(w, m, 1).median());
             map.insert(format!("{}_{key}_generated", w.name()), number(a));
             map.insert(format!("{}_{key}_handwritten", w.name()), number(b));
-            map.insert(
-                format!("{}_{key}_ratio", w.name()),
-                number(results.ratio(w, m)),
-            );
+            map.insert(format!("{}_{key}_ratio", w.name()), number(results.ratio(w, m)));
         }
     }
     map.insert("requests".into(), args.requests.into());
@@ -1382,10 +1219,7 @@ fn json_line(results: &Results, args: &Args, failed: u64, token_fetches: usize) 
 
 fn main() -> ExitCode {
     let args = Args::parse();
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .enable_all()
-        .build()
-    {
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             eprintln!("runtime-bench: cannot start the tokio runtime: {e}");
@@ -1404,18 +1238,10 @@ async fn run(args: Args) -> ExitCode {
     let token_fetches = Arc::new(AtomicUsize::new(0));
     let servers = async {
         let token_url = serve(token_router(token_fetches.clone())).await?;
-        let generated_url = serve(emporix::server::router(
-            GeneratedApi {
-                jobs: generated_list.clone(),
-            },
-            ServerConfig::default(),
-        ))
-        .await?;
-        let hand_url = serve(hand_router(HandState {
-            jobs: hand_list.clone(),
-            token: TOKEN.to_owned(),
-        }))
-        .await?;
+        let generated_url =
+            serve(emporix::server::router(GeneratedApi { jobs: generated_list.clone() }, ServerConfig::default()))
+                .await?;
+        let hand_url = serve(hand_router(HandState { jobs: hand_list.clone(), token: TOKEN.to_owned() })).await?;
         Ok::<_, std::io::Error>((token_url, generated_url, hand_url))
     };
     let (token_url, generated_url, hand_url) = match servers.await {
@@ -1426,9 +1252,8 @@ async fn run(args: Args) -> ExitCode {
         }
     };
     let clients = || -> Result<(Generated, Hand, reqwest::Client), String> {
-        let credentials =
-            job_apis::support::client::OAuth2ClientCredentials::new("runtime-bench", "secret")
-                .token_url(format!("{token_url}/oauth/token"));
+        let credentials = job_apis::support::client::OAuth2ClientCredentials::new("runtime-bench", "secret")
+            .token_url(format!("{token_url}/oauth/token"));
         let client = emporix::client::Client::builder()
             .base_url(&generated_url)
             .http_client(http_client().map_err(|e| e.to_string())?)
@@ -1441,14 +1266,8 @@ async fn run(args: Args) -> ExitCode {
             token: Arc::from(TOKEN),
         };
         Ok((
-            Generated {
-                client,
-                expected: Arc::new(generated_list.clone()),
-            },
-            Hand {
-                client: hand,
-                expected: Arc::new(hand_list.clone()),
-            },
+            Generated { client, expected: Arc::new(generated_list.clone()) },
+            Hand { client: hand, expected: Arc::new(hand_list.clone()) },
             http_client().map_err(|e| e.to_string())?,
         ))
     };
@@ -1475,10 +1294,7 @@ async fn run(args: Args) -> ExitCode {
 
     let warmup = args.warmup as usize;
     if warmup > 0 {
-        eprintln!(
-            "warming up ({warmup} concurrent + {} sequential requests per pair and workload)",
-            warmup / 4
-        );
+        eprintln!("warming up ({warmup} concurrent + {} sequential requests per pair and workload)", warmup / 4);
         for w in args.workloads() {
             if args.measures(0) {
                 tally.merge(throughput(&generated, w, warmup, concurrency).await.tally);
@@ -1563,10 +1379,7 @@ async fn run(args: Args) -> ExitCode {
         println!("error: {e}");
     }
     if args.json {
-        println!(
-            "runtime: {}",
-            json_line(&results, &args, tally.failed, fetches)
-        );
+        println!("runtime: {}", json_line(&results, &args, tally.failed, fetches));
     }
     if tally.failed > 0 {
         ExitCode::FAILURE

@@ -7,7 +7,7 @@
 //! `/header/x-id`, `/body/items/0/name`). Nothing here panics on input.
 
 use axum::body::Body;
-use axum::http::{header, HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
+use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use serde::de::DeserializeOwned;
@@ -19,6 +19,12 @@ use std::fmt::Write as _;
 use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
+
+pub use axum::http::Method;
+
+/// The web framework the generated servers run on, for callers that add
+/// layers or routes of their own.
+pub use axum;
 
 // ---------------------------------------------------------------- schemas
 
@@ -32,22 +38,60 @@ pub enum Schema {
     Ref(&'static Schema),
     Nullable(&'static Schema),
     Boolean,
-    Integer { minimum: Option<f64>, maximum: Option<f64>, exclusive_minimum: bool, exclusive_maximum: bool, int32: bool },
-    Number { minimum: Option<f64>, maximum: Option<f64>, exclusive_minimum: bool, exclusive_maximum: bool },
-    String { min_length: Option<u64>, max_length: Option<u64>, pattern: Option<&'static str>, values: &'static [&'static str] },
-    Array { items: &'static Schema, min_items: Option<u64>, max_items: Option<u64>, unique_items: bool },
-    Object { properties: &'static [(&'static str, &'static Schema)], required: &'static [&'static str], additional: Additional },
+    Integer {
+        minimum: Option<f64>,
+        maximum: Option<f64>,
+        exclusive_minimum: bool,
+        exclusive_maximum: bool,
+        int32: bool,
+    },
+    Number {
+        minimum: Option<f64>,
+        maximum: Option<f64>,
+        exclusive_minimum: bool,
+        exclusive_maximum: bool,
+    },
+    String {
+        min_length: Option<u64>,
+        max_length: Option<u64>,
+        pattern: Option<&'static str>,
+        values: &'static [&'static str],
+    },
+    Array {
+        items: &'static Schema,
+        min_items: Option<u64>,
+        max_items: Option<u64>,
+        unique_items: bool,
+    },
+    Object {
+        properties: &'static [(&'static str, &'static Schema)],
+        required: &'static [&'static str],
+        additional: Additional,
+    },
 }
 
 impl Schema {
     /// Any string.
     pub const STRING: Schema = Schema::String { min_length: None, max_length: None, pattern: None, values: &[] };
     /// Any 64-bit integer.
-    pub const INTEGER: Schema = Schema::Integer { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false, int32: false };
+    pub const INTEGER: Schema = Schema::Integer {
+        minimum: None,
+        maximum: None,
+        exclusive_minimum: false,
+        exclusive_maximum: false,
+        int32: false,
+    };
     /// Any 32-bit integer.
-    pub const INT32: Schema = Schema::Integer { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false, int32: true };
+    pub const INT32: Schema = Schema::Integer {
+        minimum: None,
+        maximum: None,
+        exclusive_minimum: false,
+        exclusive_maximum: false,
+        int32: true,
+    };
     /// Any number.
-    pub const NUMBER: Schema = Schema::Number { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false };
+    pub const NUMBER: Schema =
+        Schema::Number { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false };
 }
 
 /// What to do with properties a schema does not name.
@@ -129,7 +173,9 @@ pub const MAX_FIELD_ERRORS: usize = 100;
 fn push(errors: &mut Vec<FieldError>, pointer: &Pointer<'_>, detail: impl Into<String>) {
     match errors.len() {
         n if n < MAX_FIELD_ERRORS => errors.push(FieldError { pointer: pointer.render(), detail: detail.into() }),
-        MAX_FIELD_ERRORS => errors.push(FieldError { pointer: String::new(), detail: "more failures, not listed".into() }),
+        MAX_FIELD_ERRORS => {
+            errors.push(FieldError { pointer: String::new(), detail: "more failures, not listed".into() })
+        }
         _ => {}
     }
 }
@@ -188,7 +234,15 @@ fn outside(n: f64, min: Option<f64>, max: Option<f64>, ex_min: bool, ex_max: boo
     (min.is_some_and(|m| n < m || (ex_min && n == m)), max.is_some_and(|m| n > m || (ex_max && n == m)))
 }
 
-fn bounds(errors: &mut Vec<FieldError>, pointer: &Pointer<'_>, n: f64, min: Option<f64>, max: Option<f64>, ex_min: bool, ex_max: bool) {
+fn bounds(
+    errors: &mut Vec<FieldError>,
+    pointer: &Pointer<'_>,
+    n: f64,
+    min: Option<f64>,
+    max: Option<f64>,
+    ex_min: bool,
+    ex_max: bool,
+) {
     let (low, high) = outside(n, min, max, ex_min, ex_max);
     if let (true, Some(min)) = (low, min) {
         push(errors, pointer, format!("must be {} {min}", if ex_min { "greater than" } else { "at least" }));
@@ -200,7 +254,13 @@ fn bounds(errors: &mut Vec<FieldError>, pointer: &Pointer<'_>, n: f64, min: Opti
 
 /// Which rules of a string schema `s` breaks: too short, too long, the
 /// pattern, the listed values.
-fn string_breaks(s: &str, min_length: Option<u64>, max_length: Option<u64>, pattern: Option<&'static str>, values: &[&str]) -> [bool; 4] {
+fn string_breaks(
+    s: &str,
+    min_length: Option<u64>,
+    max_length: Option<u64>,
+    pattern: Option<&'static str>,
+    values: &[&str],
+) -> [bool; 4] {
     let length = if min_length.is_some() || max_length.is_some() { s.chars().count() as u64 } else { 0 };
     [
         min_length.is_some_and(|m| length < m),
@@ -305,7 +365,15 @@ fn validate_at(value: &Value, schema: &'static Schema, pointer: &Pointer<'_>, er
             }
         }
         (Schema::Number { minimum, maximum, exclusive_minimum, exclusive_maximum }, Value::Number(n)) => {
-            bounds(errors, pointer, n.as_f64().unwrap_or(0.0), *minimum, *maximum, *exclusive_minimum, *exclusive_maximum);
+            bounds(
+                errors,
+                pointer,
+                n.as_f64().unwrap_or(0.0),
+                *minimum,
+                *maximum,
+                *exclusive_minimum,
+                *exclusive_maximum,
+            );
         }
         (Schema::String { min_length, max_length, pattern, values }, Value::String(s)) => {
             let [short, long, unmatched, unlisted] = string_breaks(s, *min_length, *max_length, *pattern, values);
@@ -401,9 +469,13 @@ impl Check {
     fn number<E: serde::de::Error>(self, int: Option<i64>, n: f64) -> Result<(), E> {
         passes(match resolve(self.0, false) {
             None => true,
-            Some(Schema::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 }) => int.is_some_and(|i| {
-                !(*int32 && i32::try_from(i).is_err()) && outside(i as f64, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum) == (false, false)
-            }),
+            Some(Schema::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 }) => {
+                int.is_some_and(|i| {
+                    !(*int32 && i32::try_from(i).is_err())
+                        && outside(i as f64, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum)
+                            == (false, false)
+                })
+            }
             Some(Schema::Number { minimum, maximum, exclusive_minimum, exclusive_maximum }) => {
                 outside(n, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum) == (false, false)
             }
@@ -476,7 +548,9 @@ impl<'de> serde::de::Visitor<'de> for Check {
     fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let (properties, required, additional) = match resolve(self.0, false) {
             None => (&[][..], &[][..], &Additional::Allow),
-            Some(Schema::Object { properties, required, additional }) if properties.len() <= 64 => (*properties, *required, additional),
+            Some(Schema::Object { properties, required, additional }) if properties.len() <= 64 => {
+                (*properties, *required, additional)
+            }
             Some(_) => return Err(fails()),
         };
         // Properties seen, by index; other keys kept (hashed) to find repeats.
@@ -516,8 +590,9 @@ impl<'de> serde::de::Visitor<'de> for Check {
 fn parse_json(text: &[u8], errors: &mut Vec<FieldError>) -> Option<Value> {
     let mut deserializer = serde_json::Deserializer::from_slice(text);
     let mut repeated = None;
-    let parsed = serde::de::DeserializeSeed::deserialize(Tree { at: &BODY, repeated: &mut repeated }, &mut deserializer)
-        .and_then(|value| deserializer.end().map(|()| value));
+    let parsed =
+        serde::de::DeserializeSeed::deserialize(Tree { at: &BODY, repeated: &mut repeated }, &mut deserializer)
+            .and_then(|value| deserializer.end().map(|()| value));
     match (parsed, repeated) {
         (_, Some(at)) => {
             errors.push(FieldError { pointer: at, detail: "is given more than once".into() });
@@ -735,6 +810,75 @@ pub enum Style {
     DeepObject,
 }
 
+/// A parameter of an operation as the spec declares it: where it comes
+/// from, how it is written, whether it must be sent, and its schema.
+/// `Param::path("id", Style::Simple, &Schema::STRING).required()`.
+#[derive(Debug)]
+pub struct Param {
+    pub name: &'static str,
+    pub location: Location,
+    pub style: Style,
+    /// The OpenAPI `explode` flag: each item or property written apart.
+    pub explode: bool,
+    pub presence: Presence,
+    pub schema: &'static Schema,
+}
+
+impl Param {
+    const fn new(name: &'static str, location: Location, style: Style, schema: &'static Schema) -> Param {
+        Param { name, location, style, explode: false, presence: Presence::Optional, schema }
+    }
+
+    /// An optional path parameter in `style`, not exploded.
+    pub const fn path(name: &'static str, style: Style, schema: &'static Schema) -> Param {
+        Param::new(name, Location::Path, style, schema)
+    }
+
+    /// An optional query parameter in `style`, not exploded.
+    pub const fn query(name: &'static str, style: Style, schema: &'static Schema) -> Param {
+        Param::new(name, Location::Query, style, schema)
+    }
+
+    /// An optional header parameter (simple style), not exploded.
+    pub const fn header(name: &'static str, schema: &'static Schema) -> Param {
+        Param::new(name, Location::Header, Style::Simple, schema)
+    }
+
+    /// An optional cookie parameter (form style), not exploded.
+    pub const fn cookie(name: &'static str, schema: &'static Schema) -> Param {
+        Param::new(name, Location::Cookie, Style::Form, schema)
+    }
+
+    /// The parameter with `explode: true`.
+    pub const fn exploded(self) -> Param {
+        Param { explode: true, ..self }
+    }
+
+    /// The parameter, required.
+    pub const fn required(self) -> Param {
+        Param { presence: Presence::Required, ..self }
+    }
+}
+
+/// Whether a parameter or body must be sent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Presence {
+    Required,
+    Optional,
+}
+
+impl Location {
+    /// The section of a problem's pointers this location's values are under.
+    fn section(self) -> &'static str {
+        match self {
+            Location::Path => "path",
+            Location::Query => "query",
+            Location::Header => "header",
+            Location::Cookie => "cookie",
+        }
+    }
+}
+
 /// A request that matched a route. Its body is read by [`Incoming::read_body`],
 /// which the handlers call once the credentials and media types passed, so
 /// a request that is refused is refused before its body is received.
@@ -805,7 +949,9 @@ fn deref(schema: &'static Schema) -> &'static Schema {
 /// does not parse stays a string, so validation names the mismatch.
 fn coerce_scalar(text: &str, schema: &'static Schema) -> Value {
     match deref(schema) {
-        Schema::Integer { .. } => text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(text.to_owned())),
+        Schema::Integer { .. } => {
+            text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::String(text.to_owned()))
+        }
         Schema::Number { .. } => text
             .parse::<f64>()
             .ok()
@@ -823,7 +969,10 @@ fn coerce_scalar(text: &str, schema: &'static Schema) -> Value {
 
 /// An object from key/value text, each value coerced by its property's
 /// schema; a key given twice is named.
-fn coerce_object<'a>(properties: &[(&'static str, &'static Schema)], pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<Value, String> {
+fn coerce_object<'a>(
+    properties: &[(&'static str, &'static Schema)],
+    pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+) -> Result<Value, String> {
     let mut map = Map::new();
     for (k, v) in pairs {
         let schema = property(properties, k).map_or(&Schema::Any, |(_, s)| s);
@@ -842,7 +991,9 @@ fn coerce(raw: Raw<'_>, schema: &'static Schema, delimiter: char) -> Result<Valu
             }
             Value::Array(text.split(delimiter).map(|t| coerce_scalar(t, items)).collect())
         }
-        (Schema::Array { items, .. }, Raw::Many(list)) => Value::Array(list.iter().map(|t| coerce_scalar(t, items)).collect()),
+        (Schema::Array { items, .. }, Raw::Many(list)) => {
+            Value::Array(list.iter().map(|t| coerce_scalar(t, items)).collect())
+        }
         (Schema::Object { properties, .. }, Raw::Pairs(pairs)) => coerce_object(properties, pairs)?,
         (Schema::Object { properties, .. }, Raw::One(text)) => {
             // `k1,v1,k2,v2`, or exploded `k1=v1,k2=v2`.
@@ -888,7 +1039,11 @@ impl Incoming {
             problem.headers.push((header::CONNECTION, "close".into()));
             problem
         };
-        let declared = self.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+        let declared = self
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         if declared.is_some_and(|n| n > limit as u64) {
             return Err(too_large());
         }
@@ -906,14 +1061,25 @@ impl Incoming {
                 }
             }
             Err(_) => {
-                let mut problem = Problem::new(408, "Request Timeout", format!("the body did not arrive within {} s", timeout.as_secs_f64()));
+                let mut problem = Problem::new(
+                    408,
+                    "Request Timeout",
+                    format!("the body did not arrive within {} s", timeout.as_secs_f64()),
+                );
                 problem.headers.push((header::CONNECTION, "close".into()));
                 Err(problem)
             }
         }
     }
 
-    fn raw<'a>(&'a self, location: Location, name: &str, schema: &'static Schema, style: Style, explode: bool) -> Result<Option<Raw<'a>>, Unreadable> {
+    fn raw<'a>(
+        &'a self,
+        location: Location,
+        name: &str,
+        schema: &'static Schema,
+        style: Style,
+        explode: bool,
+    ) -> Result<Option<Raw<'a>>, Unreadable> {
         let once = |mut values: std::vec::IntoIter<&'a str>| -> Result<Option<&'a str>, Unreadable> {
             let first = values.next();
             match values.next() {
@@ -928,7 +1094,11 @@ impl Incoming {
                 Raw::One(Cow::Borrowed(match style {
                     Style::Label => v.strip_prefix('.').unwrap_or(v),
                     // `;name=value`
-                    Style::Matrix => v.strip_prefix(';').and_then(|r| r.strip_prefix(name)).and_then(|r| r.strip_prefix('=')).unwrap_or(v),
+                    Style::Matrix => v
+                        .strip_prefix(';')
+                        .and_then(|r| r.strip_prefix(name))
+                        .and_then(|r| r.strip_prefix('='))
+                        .unwrap_or(v),
                     _ => v,
                 }))
             })),
@@ -946,7 +1116,8 @@ impl Incoming {
                 }
             }
             Location::Cookie => {
-                let values: Vec<&str> = self.cookies.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect();
+                let values: Vec<&str> =
+                    self.cookies.iter().filter(|(n, _)| n == name).map(|(_, v)| v.as_str()).collect();
                 Ok(once(values.into_iter())?.map(|v| Raw::One(Cow::Borrowed(v))))
             }
             Location::Query => {
@@ -984,28 +1155,14 @@ impl Incoming {
     /// parameters give `None`; every failure is added to `errors`. A
     /// parameter the spec gives one value that arrives twice is a failure,
     /// never first or last wins.
-    #[allow(clippy::too_many_arguments)]
-    pub fn param<T: DeserializeOwned>(
-        &self,
-        location: Location,
-        name: &str,
-        schema: &'static Schema,
-        style: Style,
-        explode: bool,
-        required: bool,
-        errors: &mut Vec<FieldError>,
-    ) -> Option<T> {
-        let section = match location {
-            Location::Path => "path",
-            Location::Query => "query",
-            Location::Header => "header",
-            Location::Cookie => "cookie",
-        };
+    pub fn param<T: DeserializeOwned>(&self, param: &'static Param, errors: &mut Vec<FieldError>) -> Option<T> {
+        let Param { name, location, style, explode, presence, schema } = *param;
+        let section = location.section();
         let pointer = Pointer::Param(section, name);
         let raw = match self.raw(location, name, schema, style, explode) {
             Ok(Some(raw)) => raw,
             Ok(None) => {
-                if required {
+                if presence == Presence::Required {
                     push(errors, &pointer, "is required");
                 }
                 return None;
@@ -1064,7 +1221,11 @@ impl Incoming {
         if !self.body.is_empty() {
             return true;
         }
-        let length = self.headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<u64>().ok());
+        let length = self
+            .headers
+            .get(header::CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok());
         length.is_some_and(|n| n > 0) || (length.is_none() && self.headers.contains_key(header::TRANSFER_ENCODING))
     }
 
@@ -1128,9 +1289,14 @@ impl Incoming {
     }
 
     /// A JSON body: parsed, validated against its schema, typed.
-    pub fn json_body<T: DeserializeOwned>(&self, schema: &'static Schema, required: bool, errors: &mut Vec<FieldError>) -> Option<T> {
+    pub fn json_body<T: DeserializeOwned>(
+        &self,
+        schema: &'static Schema,
+        presence: Presence,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<T> {
         if self.body.is_empty() {
-            if required {
+            if presence == Presence::Required {
                 push(errors, &BODY, "a request body is required");
             }
             return None;
@@ -1154,9 +1320,14 @@ impl Incoming {
 
     /// An `application/x-www-form-urlencoded` body, coerced by its schema;
     /// a field the schema gives one value that is sent twice is refused.
-    pub fn form_body<T: DeserializeOwned>(&self, schema: &'static Schema, required: bool, errors: &mut Vec<FieldError>) -> Option<T> {
+    pub fn form_body<T: DeserializeOwned>(
+        &self,
+        schema: &'static Schema,
+        presence: Presence,
+        errors: &mut Vec<FieldError>,
+    ) -> Option<T> {
         if self.body.is_empty() {
-            if required {
+            if presence == Presence::Required {
                 push(errors, &BODY, "a request body is required");
             }
             return None;
@@ -1203,8 +1374,8 @@ impl Incoming {
     }
 
     /// A text body.
-    pub fn text_body(&self, required: bool, errors: &mut Vec<FieldError>) -> Option<String> {
-        if self.body.is_empty() && required {
+    pub fn text_body(&self, presence: Presence, errors: &mut Vec<FieldError>) -> Option<String> {
+        if self.body.is_empty() && presence == Presence::Required {
             push(errors, &BODY, "a request body is required");
             return None;
         }
@@ -1218,8 +1389,8 @@ impl Incoming {
     }
 
     /// A raw body (binary, or multipart kept as sent).
-    pub fn bytes_body(&self, required: bool, errors: &mut Vec<FieldError>) -> Option<Vec<u8>> {
-        if self.body.is_empty() && required {
+    pub fn bytes_body(&self, presence: Presence, errors: &mut Vec<FieldError>) -> Option<Vec<u8>> {
+        if self.body.is_empty() && presence == Presence::Required {
             push(errors, &BODY, "a request body is required");
             return None;
         }
@@ -1320,7 +1491,11 @@ pub trait Authenticate: Send + Sync + 'static {
 
     /// `None` rejects the credential (401). The default rejects everything,
     /// so an operation with security requirements is never reached by accident.
-    fn authenticate(&self, scheme: &str, credential: Credential) -> impl Future<Output = Option<Grant<Self::Principal>>> + Send {
+    fn authenticate(
+        &self,
+        scheme: &str,
+        credential: Credential,
+    ) -> impl Future<Output = Option<Grant<Self::Principal>>> + Send {
         let _ = (scheme, credential);
         async { None }
     }
@@ -1349,11 +1524,13 @@ fn credential(req: &Incoming, kind: SchemeKind) -> Result<Option<Credential>, Pr
         let values: Vec<&str> = req.headers.get_all(name).iter().filter_map(|v| v.to_str().ok()).collect();
         single(values, "header", name)
     };
-    let authorization = || -> Result<Option<String>, Problem> { Ok(header("authorization")?.map(|v| v.trim().to_owned())) };
+    let authorization =
+        || -> Result<Option<String>, Problem> { Ok(header("authorization")?.map(|v| v.trim().to_owned())) };
     Ok(match kind {
         SchemeKind::Bearer => authorization()?.and_then(|value| {
             let (scheme, token) = value.split_once(' ')?;
-            (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty()).then(|| Credential::Bearer(token.trim().to_owned()))
+            (scheme.eq_ignore_ascii_case("bearer") && !token.trim().is_empty())
+                .then(|| Credential::Bearer(token.trim().to_owned()))
         }),
         SchemeKind::Basic => authorization()?.and_then(|value| {
             use base64::Engine;
@@ -1369,8 +1546,16 @@ fn credential(req: &Incoming, kind: SchemeKind) -> Result<Option<Credential>, Pr
         SchemeKind::ApiKey(location, name) => {
             let value = match location {
                 Location::Header => header(name)?,
-                Location::Query => single(req.query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect(), "query", name)?,
-                Location::Cookie => single(req.cookies.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect(), "cookie", name)?,
+                Location::Query => single(
+                    req.query.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect(),
+                    "query",
+                    name,
+                )?,
+                Location::Cookie => single(
+                    req.cookies.iter().filter(|(k, _)| k == name).map(|(_, v)| v.as_str()).collect(),
+                    "cookie",
+                    name,
+                )?,
                 Location::Path => None,
             };
             value.filter(|v| !v.is_empty()).map(Credential::ApiKey)
@@ -1409,7 +1594,8 @@ pub fn authorize<'a, A: Authenticate>(
 ) -> impl Future<Output = Result<Option<A::Principal>, Problem>> + Send + 'a {
     // The credentials are taken from the request first, so that the future
     // does not hold the request (whose body is still to come).
-    let kind_of = |scheme: &str| schemes.iter().find(|(n, _)| *n == scheme).map_or(SchemeKind::Unsupported, |(_, k)| *k);
+    let kind_of =
+        |scheme: &str| schemes.iter().find(|(n, _)| *n == scheme).map_or(SchemeKind::Unsupported, |(_, k)| *k);
     let found: Result<Vec<Vec<Option<Credential>>>, Problem> = security
         .iter()
         .map(|alternative| alternative.iter().map(|(scheme, _)| credential(req, kind_of(scheme))).collect())
@@ -1446,7 +1632,11 @@ pub fn authorize<'a, A: Authenticate>(
             }
         }
         if lacking_scopes {
-            return Err(Problem::new(403, "Forbidden", "the credentials do not grant the scopes this operation requires"));
+            return Err(Problem::new(
+                403,
+                "Forbidden",
+                "the credentials do not grant the scopes this operation requires",
+            ));
         }
         let mut problem = Problem::new(401, "Unauthorized", "missing or invalid credentials");
         for alternative in security {
@@ -1495,7 +1685,8 @@ impl Reply {
             Ok(Value::Null) | Err(_) => {}
             Ok(Value::String(s)) => self.headers.push((name, s)),
             Ok(Value::Array(items)) => {
-                let text: Vec<String> = items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
+                let text: Vec<String> =
+                    items.iter().map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned)).collect();
                 self.headers.push((name, text.join(",")));
             }
             Ok(other) => self.headers.push((name, other.to_string())),
@@ -1505,7 +1696,12 @@ impl Reply {
 
     pub fn finish(self) -> Response {
         let Ok(status) = StatusCode::from_u16(self.status) else {
-            return Problem::new(500, "Internal Server Error", format!("the implementation answered with status {}", self.status)).into_response();
+            return Problem::new(
+                500,
+                "Internal Server Error",
+                format!("the implementation answered with status {}", self.status),
+            )
+            .into_response();
         };
         match self.parts() {
             Ok((headers, body)) => {
@@ -1514,7 +1710,10 @@ impl Reply {
                 *response.headers_mut() = headers;
                 response
             }
-            Err(e) => Problem::new(500, "Internal Server Error", format!("the implementation's response cannot be sent: {e}")).into_response(),
+            Err(e) => {
+                Problem::new(500, "Internal Server Error", format!("the implementation's response cannot be sent: {e}"))
+                    .into_response()
+            }
         }
     }
 
@@ -1530,7 +1729,11 @@ impl Reply {
         };
         // A media type from the spec is used as it is, without a copy.
         let visible = media.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
-        let media = if visible { HeaderValue::from_static(media) } else { HeaderValue::from_str(media).map_err(|e| e.to_string())? };
+        let media = if visible {
+            HeaderValue::from_static(media)
+        } else {
+            HeaderValue::from_str(media).map_err(|e| e.to_string())?
+        };
         headers.append(header::CONTENT_TYPE, media);
         Ok((headers, Body::from(bytes)))
     }
@@ -1548,7 +1751,7 @@ pub enum Segment {
 /// An operation's method, name (its trait method) and path template.
 #[derive(Debug)]
 pub struct Route {
-    pub method: &'static str,
+    pub method: Method,
     pub operation: &'static str,
     pub path: &'static [Segment],
 }
@@ -1566,7 +1769,9 @@ fn match_path<'p>(template: &'static [Segment], path: &'p str) -> Option<Vec<(&'
                 let segment_end = rest.find('/').unwrap_or(rest.len());
                 let end = match template.get(i + 1) {
                     // A literal from `/` on cannot occur within the segment.
-                    Some(Segment::Literal(next)) if next.starts_with('/') => (segment_end < rest.len()).then_some(segment_end)?,
+                    Some(Segment::Literal(next)) if next.starts_with('/') => {
+                        (segment_end < rest.len()).then_some(segment_end)?
+                    }
                     Some(Segment::Literal(next)) => rest[..segment_end].find(next)?,
                     _ => segment_end,
                 };
@@ -1641,7 +1846,12 @@ impl ServerConfig {
     fn limits(&self, routes: &[Route]) -> Vec<usize> {
         routes
             .iter()
-            .map(|route| self.operation_body_limits.iter().find(|(name, _)| name == route.operation).map_or(self.body_limit, |(_, n)| *n))
+            .map(|route| {
+                self.operation_body_limits
+                    .iter()
+                    .find(|(name, _)| name == route.operation)
+                    .map_or(self.body_limit, |(_, n)| *n)
+            })
             .collect()
     }
 }
@@ -1650,7 +1860,13 @@ impl ServerConfig {
 /// index, answering 404, 405 and 503 itself; the handlers read the body
 /// (413, 408) once security and media types passed. Errors go through
 /// `render`, so the implementation decides what a problem looks like.
-pub fn router<S, H, F, R>(state: Arc<S>, config: ServerConfig, routes: &'static [Route], handle: H, render: R) -> axum::Router
+pub fn router<S, H, F, R>(
+    state: Arc<S>,
+    config: ServerConfig,
+    routes: &'static [Route],
+    handle: H,
+    render: R,
+) -> axum::Router
 where
     S: Send + Sync + 'static,
     H: Fn(Arc<S>, usize, Incoming) -> F + Clone + Send + Sync + 'static,
@@ -1670,7 +1886,11 @@ where
         let routed = match permit {
             Ok(permit) => route(routes, parts).map(|(index, incoming)| (index, incoming, permit)),
             Err(_) => {
-                let mut problem = Problem::new(503, "Service Unavailable", "the server is handling as many requests as it may; try again shortly");
+                let mut problem = Problem::new(
+                    503,
+                    "Service Unavailable",
+                    "the server is handling as many requests as it may; try again shortly",
+                );
                 problem.headers.push((header::RETRY_AFTER, "1".into()));
                 Err(problem)
             }
@@ -1688,7 +1908,12 @@ where
                 return *refusal;
             }
             // A panicking implementation answers 500 instead of dropping the connection.
-            let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(handle(state.clone(), index, incoming))).await;
+            let outcome = futures_util::FutureExt::catch_unwind(std::panic::AssertUnwindSafe(handle(
+                state.clone(),
+                index,
+                incoming,
+            )))
+            .await;
             match outcome {
                 Ok(Ok(response)) => response,
                 Ok(Err(problem)) => render(&state, problem),
@@ -1704,18 +1929,21 @@ where
 /// operation `GET` would reach, without a body (RFC 9110 9.3.2).
 fn route(routes: &'static [Route], parts: axum::http::request::Parts) -> Result<(usize, Incoming), Problem> {
     let path = parts.uri.path();
-    let method = parts.method.as_str();
-    let find = |method: &str| {
+    let find = |method: &Method| {
         routes
             .iter()
             .enumerate()
-            .filter(|(_, route)| route.method == method)
+            .filter(|(_, route)| route.method == *method)
             .find_map(|(index, route)| Some((index, match_path(route.path, path)?)))
     };
-    let found = find(method).or_else(|| if parts.method == Method::HEAD { find("GET") } else { None });
+    let found = find(&parts.method).or_else(|| if parts.method == Method::HEAD { find(&Method::GET) } else { None });
     let Some((index, raw_params)) = found else {
         // The methods of the routes at this path, in route order.
-        let mut allowed: Vec<&str> = routes.iter().filter(|route| match_path(route.path, path).is_some()).map(|route| route.method).collect();
+        let mut allowed: Vec<&str> = routes
+            .iter()
+            .filter(|route| match_path(route.path, path).is_some())
+            .map(|route| route.method.as_str())
+            .collect();
         if allowed.contains(&"GET") && !allowed.contains(&"HEAD") {
             allowed.push("HEAD");
         }
@@ -1738,7 +1966,18 @@ fn route(routes: &'static [Route], parts: axum::http::request::Parts) -> Result<
             cookies.push((k.to_owned(), decode(v, false).map_err(|()| not_utf8("cookie", k))?));
         }
     }
-    Ok((index, Incoming { method: parts.method, path_params, query, headers: parts.headers, cookies, body: Bytes::new(), pending: None }))
+    Ok((
+        index,
+        Incoming {
+            method: parts.method,
+            path_params,
+            query,
+            headers: parts.headers,
+            cookies,
+            body: Bytes::new(),
+            pending: None,
+        },
+    ))
 }
 
 // ---------------------------------------------------------------- serving
@@ -1754,7 +1993,11 @@ fn route(routes: &'static [Route], parts: axum::http::request::Parts) -> Result<
 /// let listener = tokio::net::TcpListener::bind("0.0.0.0:8080").await?;
 /// support::server::serve(listener, router(MyApi, ServerConfig::default()), &ServerConfig::default()).await?;
 /// ```
-pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router, config: &ServerConfig) -> std::io::Result<()> {
+pub async fn serve(
+    listener: tokio::net::TcpListener,
+    router: axum::Router,
+    config: &ServerConfig,
+) -> std::io::Result<()> {
     let slots = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
     let (header_timeout, idle_timeout) = (config.header_timeout, config.idle_timeout);
     loop {
@@ -1776,7 +2019,8 @@ pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router, conf
             let _slot = slot;
             let activity = Arc::new(Activity::started());
             let io = hyper_util::rt::TokioIo::new(Watched { inner: stream, activity: activity.clone() });
-            let service = Counted { inner: hyper_util::service::TowerToHyperService::new(router), activity: activity.clone() };
+            let service =
+                Counted { inner: hyper_util::service::TowerToHyperService::new(router), activity: activity.clone() };
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder.timer(hyper_util::rt::TokioTimer::new()).header_read_timeout(header_timeout);
             let connection = builder.serve_connection(io, service).with_upgrades();
@@ -1801,7 +2045,8 @@ pub async fn serve(listener: tokio::net::TcpListener, router: axum::Router, conf
 
 fn is_transient(e: &std::io::Error) -> bool {
     use std::io::ErrorKind::*;
-    matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock | TimedOut) || e.raw_os_error().is_some_and(|code| code == 23 || code == 24)
+    matches!(e.kind(), ConnectionAborted | ConnectionReset | Interrupted | WouldBlock | TimedOut)
+        || e.raw_os_error().is_some_and(|code| code == 23 || code == 24)
 }
 
 /// What a connection is doing: requests in flight, and when bytes last
@@ -1846,7 +2091,11 @@ struct Watched {
 }
 
 impl tokio::io::AsyncRead for Watched {
-    fn poll_read(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, buf: &mut tokio::io::ReadBuf<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_read(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        buf: &mut tokio::io::ReadBuf<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         let before = buf.filled().len();
         let polled = std::pin::Pin::new(&mut self.inner).poll_read(cx, buf);
         if buf.filled().len() > before {
@@ -1857,7 +2106,11 @@ impl tokio::io::AsyncRead for Watched {
 }
 
 impl tokio::io::AsyncWrite for Watched {
-    fn poll_write(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>, data: &[u8]) -> std::task::Poll<std::io::Result<usize>> {
+    fn poll_write(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+        data: &[u8],
+    ) -> std::task::Poll<std::io::Result<usize>> {
         let polled = std::pin::Pin::new(&mut self.inner).poll_write(cx, data);
         if matches!(polled, std::task::Poll::Ready(Ok(n)) if n > 0) {
             self.activity.touch();
@@ -1865,11 +2118,17 @@ impl tokio::io::AsyncWrite for Watched {
         polled
     }
 
-    fn poll_flush(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_flush(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.inner).poll_flush(cx)
     }
 
-    fn poll_shutdown(mut self: std::pin::Pin<&mut Self>, cx: &mut std::task::Context<'_>) -> std::task::Poll<std::io::Result<()>> {
+    fn poll_shutdown(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<std::io::Result<()>> {
         std::pin::Pin::new(&mut self.inner).poll_shutdown(cx)
     }
 }
@@ -1910,3 +2169,6 @@ where
         })
     }
 }
+
+#[cfg(test)]
+mod tests;

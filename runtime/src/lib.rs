@@ -1,5 +1,11 @@
-//! Support code shared by the generated modules: serde helpers, and the HTTP
+//! The runtime of the crates apigen generates: serde helpers, and the HTTP
 //! runtimes of the clients (feature `client`) and servers (feature `server`).
+//!
+//! Generated code reaches it as `crate::support`. A generated crate either
+//! depends on this crate (its `support` is a re-export of it) or carries
+//! these files as its own `src/support/` module, copied byte for byte, so
+//! that it builds with no access to apigen. Nothing in these files names
+//! the crate they live in, so the same bytes serve both ways.
 
 #[cfg(feature = "client")]
 pub mod client;
@@ -17,32 +23,14 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
-/// The impls of a string enum with a fallback variant: `as_str`,
-/// `From<&str>`, `FromStr`, `Display`, and serde through the wire values, so
-/// an unknown value decodes into the fallback and is written back unchanged.
+/// The impls of a string enum with a fallback variant, from its `as_str`
+/// and `From<&str>`: `FromStr`, `Display`, and serde through the wire
+/// values, so an unknown value decodes into the fallback and is written
+/// back unchanged.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __apigen_string_enum {
-    ($name:ident, $fallback:ident, { $($variant:ident => $wire:literal),* $(,)? }) => {
-        impl $name {
-            /// The value as written on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    $(Self::$variant => $wire,)*
-                    Self::$fallback(value) => value,
-                }
-            }
-        }
-
-        impl From<&str> for $name {
-            fn from(value: &str) -> Self {
-                match value {
-                    $($wire => Self::$variant,)*
-                    other => Self::$fallback(other.to_owned()),
-                }
-            }
-        }
-
+    ($name:ident) => {
         impl std::str::FromStr for $name {
             type Err = std::convert::Infallible;
 
