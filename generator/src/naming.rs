@@ -252,56 +252,6 @@ impl Scope {
     }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn wire_names_become_identifiers() {
-        assert_eq!(field_name("type"), "type_");
-        assert_eq!(field_name("self"), "self_");
-        assert_eq!(field_name("ref"), "ref_");
-        assert_eq!(field_name("organization-id"), "organization_id");
-        assert_eq!(field_name("_embedded"), "embedded");
-        assert_eq!(field_name("api-key"), "api_key");
-        assert_eq!(field_name("2fa"), "_2fa");
-        assert_eq!(field_name("café"), "caf_u00e9");
-        assert_eq!(field_name("jobId"), "job_id");
-        assert_eq!(field_name("OAuth2"), "oauth2");
-        assert_eq!(type_name("errorMessage"), "ErrorMessage");
-        assert_eq!(type_name("BadRequest_400"), "BadRequest400");
-        assert_eq!(type_name("String"), "StringModel");
-        assert_eq!(type_name("3dModel"), "T3dModel");
-        assert_eq!(type_name(""), "Unnamed");
-        assert_eq!(variant_name("in-progress"), "InProgress");
-        assert_eq!(variant_name(">="), "GtEq");
-        assert_eq!(variant_name("1"), "V1");
-        assert_eq!(variant_name(""), "Empty");
-        assert_eq!(crate_name("123"), "api-123");
-        assert_eq!(crate_name("Fn"), "fn-api");
-        assert_eq!(crate_name("Test"), "test-api");
-        assert_eq!(crate_name("My\u{7f}API\n"), "my-api");
-        assert_eq!(crate_name(""), "api");
-        assert!(crate_name_problem("job-apis").is_none());
-        assert!(crate_name_problem("9lives").is_some());
-        assert!(crate_name_problem("a b").is_some());
-        assert!(crate_name_problem("").is_some());
-    }
-
-    #[test]
-    fn collisions_get_numeric_suffixes_in_claim_order() {
-        let mut scope = Scope::new();
-        assert_eq!(scope.claim(type_name("job")), "Job");
-        assert_eq!(scope.claim(type_name("JOB")), "Job2");
-        assert_eq!(scope.claim(type_name("Job")), "Job3");
-        let mut fields = Scope::new();
-        assert_eq!(fields.claim(field_name("foo-bar")), "foo_bar");
-        assert_eq!(fields.claim(field_name("foo_bar")), "foo_bar_2");
-        assert_eq!(fields.claim(field_name("type")), "type_");
-        assert_eq!(fields.claim(field_name("type_")), "type_2");
-    }
-}
-
 /// The generated server's handler of an operation (`handle_get_job`):
 /// operation names are unique snake case, so handler names are too.
 pub fn handler_name(operation: &str) -> String {
@@ -389,4 +339,54 @@ pub fn status_variant(status: Status) -> String {
         Status::Default => "Default",
     };
     name.to_owned()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wire_names_become_identifiers() {
+        assert_eq!(field_name("type"), "type_");
+        assert_eq!(field_name("self"), "self_");
+        assert_eq!(field_name("ref"), "ref_");
+        assert_eq!(field_name("organization-id"), "organization_id");
+        assert_eq!(field_name("_embedded"), "embedded");
+        assert_eq!(field_name("api-key"), "api_key");
+        assert_eq!(field_name("2fa"), "_2fa");
+        assert_eq!(field_name("café"), "caf_u00e9");
+        assert_eq!(field_name("jobId"), "job_id");
+        assert_eq!(field_name("OAuth2"), "oauth2");
+        assert_eq!(type_name("errorMessage"), "ErrorMessage");
+        assert_eq!(type_name("BadRequest_400"), "BadRequest400");
+        assert_eq!(type_name("String"), "StringModel");
+        assert_eq!(type_name("3dModel"), "T3dModel");
+        assert_eq!(type_name(""), "Unnamed");
+        assert_eq!(variant_name("in-progress"), "InProgress");
+        assert_eq!(variant_name(">="), "GtEq");
+        assert_eq!(variant_name("1"), "V1");
+        assert_eq!(variant_name(""), "Empty");
+        assert_eq!(crate_name("123"), "api-123");
+        assert_eq!(crate_name("Fn"), "fn-api");
+        assert_eq!(crate_name("Test"), "test-api");
+        assert_eq!(crate_name("My\u{7f}API\n"), "my-api");
+        assert_eq!(crate_name(""), "api");
+        assert!(crate_name_problem("job-apis").is_none());
+        assert!(crate_name_problem("9lives").is_some());
+        assert!(crate_name_problem("a b").is_some());
+        assert!(crate_name_problem("").is_some());
+    }
+
+    #[test]
+    fn collisions_get_numeric_suffixes_in_claim_order() {
+        let mut scope = Scope::new();
+        assert_eq!(scope.claim(type_name("job")), "Job");
+        assert_eq!(scope.claim(type_name("JOB")), "Job2");
+        assert_eq!(scope.claim(type_name("Job")), "Job3");
+        let mut fields = Scope::new();
+        assert_eq!(fields.claim(field_name("foo-bar")), "foo_bar");
+        assert_eq!(fields.claim(field_name("foo_bar")), "foo_bar_2");
+        assert_eq!(fields.claim(field_name("type")), "type_");
+        assert_eq!(fields.claim(field_name("type_")), "type_2");
+    }
 }

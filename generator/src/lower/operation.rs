@@ -214,7 +214,7 @@ impl Lowerer<'_> {
             .map(|(code, r)| (status_of(code), r))
             .chain(responses.default.iter().map(|r| (Status::Default, r)));
         for (status, response) in statuses {
-            let response_at = at.push(&status.to_string());
+            let response_at = at.push(status.to_string());
             let variant = variants.claim(naming::status_variant(status));
             let hint = component_hint(response).unwrap_or_else(|| format!("{type_prefix}{variant}Body"));
             let (response, resolved_at) = self.resolve(response, &response_at)?;
