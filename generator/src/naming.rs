@@ -265,6 +265,12 @@ pub fn param_static(operation: &str, parameter: &str) -> String {
     format!("{}__{}", operation.to_shouty_snake_case(), parameter.to_shouty_snake_case())
 }
 
+/// The static describing an operation's requirements to the server
+/// (`GET_JOB__OPERATION`).
+pub fn operation_static(operation: &str) -> String {
+    format!("{}__OPERATION", operation.to_shouty_snake_case())
+}
+
 /// The static holding the schema of an operation's request body
 /// (`CREATE_JOB__BODY`).
 pub fn body_static(operation: &str) -> String {

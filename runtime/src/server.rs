@@ -1581,6 +1581,36 @@ fn challenge(name: &str, kind: SchemeKind, scopes: &[&str]) -> String {
     }
 }
 
+/// What an operation requires of a request before its inputs are read:
+/// its security, the media types it answers in, and those its body may
+/// come in (empty when it has no body, or takes multipart as sent).
+#[derive(Debug)]
+pub struct Operation {
+    pub security: Security,
+    pub produces: &'static [&'static str],
+    pub consumes: &'static [&'static str],
+}
+
+/// Admits a request to an operation, in the order that refuses it
+/// cheapest first: security (401, 403) before anything else is read, then
+/// `Accept` (406) and `Content-Type` (415), then the body within its limit
+/// and timeout (413, 408). Gives the principal of the credentials that met
+/// the security requirements.
+pub async fn admit<A: Authenticate>(
+    api: &A,
+    request: &mut Incoming,
+    schemes: &'static [(&'static str, SchemeKind)],
+    operation: &'static Operation,
+) -> Result<Option<A::Principal>, Problem> {
+    let principal = authorize(api, request, schemes, operation.security).await?;
+    request.expect_acceptable(operation.produces)?;
+    if !operation.consumes.is_empty() {
+        request.expect_media_type(operation.consumes)?;
+    }
+    request.read_body().await?;
+    Ok(principal)
+}
+
 /// Checks an operation's security requirements: the first alternative
 /// whose schemes all present valid credentials with the required scopes
 /// wins, and its first scheme's principal is returned. Otherwise 403 when

@@ -123,6 +123,12 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
+static LIST_JOBS__OPERATION: rt::Operation = rt::Operation {
+    security: &[&[("bearerAuth", &[])]],
+    produces: &["application/json"],
+    consumes: &[],
+};
+
 static LIST_JOBS__PAGE__SCHEMA: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
     maximum: None,
@@ -183,12 +189,24 @@ static LIST_JOBS__CREATED_BEFORE: rt::Param = rt::Param::query(
     )
     .exploded();
 
+static GET_JOB__OPERATION: rt::Operation = rt::Operation {
+    security: &[&[("bearerAuth", &[])]],
+    produces: &["application/json"],
+    consumes: &[],
+};
+
 static GET_JOB__JOB_ID: rt::Param = rt::Param::path(
         "job_id",
         rt::Style::Simple,
         &rt::Schema::STRING,
     )
     .required();
+
+static GET_JOB_DATA__OPERATION: rt::Operation = rt::Operation {
+    security: &[&[("bearerAuth", &[])]],
+    produces: &["application/json"],
+    consumes: &[],
+};
 
 static GET_JOB_DATA__JOB_ID: rt::Param = rt::Param::path(
         "job_id",
@@ -208,11 +226,8 @@ async fn handle_list_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &LIST_JOBS__OPERATION)
         .await?;
-    request.expect_acceptable(&["application/json"])?;
-    request.read_body().await?;
-    #[allow(unused_mut)]
     let mut errors = Vec::new();
     let page: Option<i64> = request.param(&LIST_JOBS__PAGE, &mut errors);
     let page_size: Option<i64> = request.param(&LIST_JOBS__PAGE_SIZE, &mut errors);
@@ -255,11 +270,7 @@ async fn handle_get_job<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
-        .await?;
-    request.expect_acceptable(&["application/json"])?;
-    request.read_body().await?;
-    #[allow(unused_mut)]
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &GET_JOB__OPERATION).await?;
     let mut errors = Vec::new();
     let job_id: Option<uuid::Uuid> = request.param(&GET_JOB__JOB_ID, &mut errors);
     rt::check(errors)?;
@@ -284,11 +295,8 @@ async fn handle_get_job_data<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &GET_JOB_DATA__OPERATION)
         .await?;
-    request.expect_acceptable(&["application/json"])?;
-    request.read_body().await?;
-    #[allow(unused_mut)]
     let mut errors = Vec::new();
     let job_id: Option<uuid::Uuid> = request.param(&GET_JOB_DATA__JOB_ID, &mut errors);
     let output_format_id: Option<String> = request

@@ -105,12 +105,24 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
+static GET_JOBS__OPERATION: rt::Operation = rt::Operation {
+    security: &[&[("application", &[])]],
+    produces: &["application/json"],
+    consumes: &[],
+};
+
 static GET_JOBS__JOB_ID: rt::Param = rt::Param::path(
         "jobId",
         rt::Style::Simple,
         &rt::Schema::STRING,
     )
     .required();
+
+static GET_USER_JOBS__OPERATION: rt::Operation = rt::Operation {
+    security: &[&[("application", &[])]],
+    produces: &["application/json"],
+    consumes: &[],
+};
 
 static GET_USER_JOBS__USER_ID: rt::Param = rt::Param::path(
         "userId",
@@ -130,11 +142,7 @@ async fn handle_get_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("application", &[])]])
-        .await?;
-    request.expect_acceptable(&["application/json"])?;
-    request.read_body().await?;
-    #[allow(unused_mut)]
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &GET_JOBS__OPERATION).await?;
     let mut errors = Vec::new();
     let job_id: Option<String> = request.param(&GET_JOBS__JOB_ID, &mut errors);
     rt::check(errors)?;
@@ -168,11 +176,8 @@ async fn handle_get_user_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("application", &[])]])
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &GET_USER_JOBS__OPERATION)
         .await?;
-    request.expect_acceptable(&["application/json"])?;
-    request.read_body().await?;
-    #[allow(unused_mut)]
     let mut errors = Vec::new();
     let user_id: Option<String> = request.param(&GET_USER_JOBS__USER_ID, &mut errors);
     let filter: Option<String> = request.param(&GET_USER_JOBS__FILTER, &mut errors);

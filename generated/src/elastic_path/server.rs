@@ -80,6 +80,12 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
+static GET_JOB__OPERATION: rt::Operation = rt::Operation {
+    security: &[&[("bearerAuth", &[])]],
+    produces: &["application/json"],
+    consumes: &[],
+};
+
 static GET_JOB__JOB_ID: rt::Param = rt::Param::path(
         "jobID",
         rt::Style::Simple,
@@ -91,11 +97,7 @@ async fn handle_get_job<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("bearerAuth", &[])]])
-        .await?;
-    request.expect_acceptable(&["application/json"])?;
-    request.read_body().await?;
-    #[allow(unused_mut)]
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &GET_JOB__OPERATION).await?;
     let mut errors = Vec::new();
     let job_id: Option<String> = request.param(&GET_JOB__JOB_ID, &mut errors);
     rt::check(errors)?;

@@ -107,6 +107,12 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
+static GET_SEPA_EXPORT_LIST_JOBS__OPERATION: rt::Operation = rt::Operation {
+    security: &[&[("OAuth2", &["sepaexport.job_view"])]],
+    produces: &["application/json"],
+    consumes: &[],
+};
+
 static GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Param = rt::Param::path(
         "tenant",
         rt::Style::Simple,
@@ -163,6 +169,12 @@ static GET_SEPA_EXPORT_LIST_JOBS__SORT: rt::Param = rt::Param::query(
     )
     .exploded();
 
+static POST_SEPA_EXPORT_CREATE_JOB__OPERATION: rt::Operation = rt::Operation {
+    security: &[&[("OAuth2", &["sepaexport.job_manage"])]],
+    produces: &["application/json"],
+    consumes: &["application/json"],
+};
+
 static POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Param = rt::Param::path(
         "tenant",
         rt::Style::Simple,
@@ -178,16 +190,13 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::authorize(
+    let principal = rt::admit(
             &*api,
-            &request,
+            &mut request,
             SCHEMES,
-            &[&[("OAuth2", &["sepaexport.job_view"])]],
+            &GET_SEPA_EXPORT_LIST_JOBS__OPERATION,
         )
         .await?;
-    request.expect_acceptable(&["application/json"])?;
-    request.read_body().await?;
-    #[allow(unused_mut)]
     let mut errors = Vec::new();
     let tenant: Option<String> = request
         .param(&GET_SEPA_EXPORT_LIST_JOBS__TENANT, &mut errors);
@@ -236,17 +245,13 @@ async fn handle_post_sepa_export_create_job<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::authorize(
+    let principal = rt::admit(
             &*api,
-            &request,
+            &mut request,
             SCHEMES,
-            &[&[("OAuth2", &["sepaexport.job_manage"])]],
+            &POST_SEPA_EXPORT_CREATE_JOB__OPERATION,
         )
         .await?;
-    request.expect_acceptable(&["application/json"])?;
-    request.expect_media_type(&["application/json"])?;
-    request.read_body().await?;
-    #[allow(unused_mut)]
     let mut errors = Vec::new();
     let tenant: Option<String> = request
         .param(&POST_SEPA_EXPORT_CREATE_JOB__TENANT, &mut errors);

@@ -96,6 +96,12 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
+static JOBS_GET__OPERATION: rt::Operation = rt::Operation {
+    security: &[&[("api-key", &[])]],
+    produces: &["application/json"],
+    consumes: &[],
+};
+
 static JOBS_GET__UID: rt::Param = rt::Param::path(
         "uid",
         rt::Style::Simple,
@@ -109,6 +115,12 @@ static JOBS_GET__ORGANIZATION_ID: rt::Param = rt::Param::header(
     )
     .required();
 
+static JOBS_SUBMIT__OPERATION: rt::Operation = rt::Operation {
+    security: &[&[("api-key", &[])]],
+    produces: &["application/json"],
+    consumes: &["application/json"],
+};
+
 static JOBS_SUBMIT__ORGANIZATION_ID: rt::Param = rt::Param::header(
         "organization-id",
         &rt::Schema::STRING,
@@ -121,11 +133,7 @@ async fn handle_jobs_get<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("api-key", &[])]])
-        .await?;
-    request.expect_acceptable(&["application/json"])?;
-    request.read_body().await?;
-    #[allow(unused_mut)]
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &JOBS_GET__OPERATION).await?;
     let mut errors = Vec::new();
     let uid: Option<String> = request.param(&JOBS_GET__UID, &mut errors);
     let organization_id: Option<String> = request
@@ -147,12 +155,8 @@ async fn handle_jobs_submit<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::authorize(&*api, &request, SCHEMES, &[&[("api-key", &[])]])
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &JOBS_SUBMIT__OPERATION)
         .await?;
-    request.expect_acceptable(&["application/json"])?;
-    request.expect_media_type(&["application/json"])?;
-    request.read_body().await?;
-    #[allow(unused_mut)]
     let mut errors = Vec::new();
     let organization_id: Option<String> = request
         .param(&JOBS_SUBMIT__ORGANIZATION_ID, &mut errors);

@@ -187,7 +187,26 @@ fn operation_statics(op: &Operation) -> TokenStream {
         let value = super::schemas::value_tokens(&b.check);
         quote!(static #name: rt::Schema = #value;)
     });
-    quote!(#(#params)* #body)
+    let requirements = ident(&naming::operation_static(&op.name));
+    let alternatives = security_alternatives(op);
+    let mut produced: Vec<&str> = Vec::new();
+    for media in op.responses.iter().filter_map(|r| r.body.as_ref()).map(|b| b.media_type.as_str()) {
+        if !produced.contains(&media) {
+            produced.push(media);
+        }
+    }
+    // A multipart body is taken as sent, whatever its boundary parameter.
+    let consumed =
+        server_body(op).filter(|b| b.encoding != Encoding::Multipart).map(|b| b.media_type.as_str()).into_iter();
+    quote! {
+        static #requirements: rt::Operation = rt::Operation {
+            security: &[#(#alternatives),*],
+            produces: &[#(#produced),*],
+            consumes: &[#(#consumed),*],
+        };
+        #(#params)*
+        #body
+    }
 }
 
 /// The Rust type the trait method receives for a body.
@@ -231,13 +250,7 @@ fn handler(op: &Operation) -> TokenStream {
     let handler = handler_name(op);
     let method = ident(&op.name);
     let response_type = ident(&op.response_type);
-    let mut produced: Vec<&str> = Vec::new();
-    for media in op.responses.iter().filter_map(|r| r.body.as_ref()).map(|b| b.media_type.as_str()) {
-        if !produced.contains(&media) {
-            produced.push(media);
-        }
-    }
-    let alternatives = security_alternatives(op);
+    let requirements = ident(&naming::operation_static(&op.name));
 
     let mut reads = Vec::new();
     let mut finals = Vec::new();
@@ -267,15 +280,9 @@ fn handler(op: &Operation) -> TokenStream {
         let fields = op.parameters.iter().filter(|p| !p.required).map(|p| ident(&p.name));
         call_args.push(quote!(#params_type { #(#fields),* }));
     }
-    let mut media_check = TokenStream::new();
     if let (Some(b), Some(rb)) = (server_body(op), &op.request_body) {
-        let media = &b.media_type;
         let presence = if rb.required { quote!(rt::Presence::Required) } else { quote!(rt::Presence::Optional) };
         let schema = body_static(op);
-        media_check = match b.encoding {
-            Encoding::Multipart => TokenStream::new(),
-            _ => quote!(request.expect_media_type(&[#media])?;),
-        };
         let read = match b.encoding {
             Encoding::Json => quote!(request.json_body(&#schema, #presence, &mut errors)),
             Encoding::Form => quote!(request.form_body(&#schema, #presence, &mut errors)),
@@ -324,16 +331,19 @@ fn handler(op: &Operation) -> TokenStream {
         quote!(#pattern => rt::Reply::new(#status_expr) #(#header_calls)* #body_call .finish(),)
     });
 
-    quote! {
-        async fn #handler<A: Api>(api: Arc<A>, mut request: rt::Incoming) -> Result<rt::axum::response::Response, rt::Problem> {
-            let principal = rt::authorize(&*api, &request, SCHEMES, &[#(#alternatives),*]).await?;
-            request.expect_acceptable(&[#(#produced),*])?;
-            #media_check
-            request.read_body().await?;
-            #[allow(unused_mut)]
+    // Every input is read before any failure is reported, so one 400 names
+    // them all.
+    let inputs = (!reads.is_empty()).then(|| {
+        quote! {
             let mut errors = Vec::new();
             #(#reads)*
             rt::check(errors)?;
+        }
+    });
+    quote! {
+        async fn #handler<A: Api>(api: Arc<A>, mut request: rt::Incoming) -> Result<rt::axum::response::Response, rt::Problem> {
+            let principal = rt::admit(&*api, &mut request, SCHEMES, &#requirements).await?;
+            #inputs
             #(#finals)*
             let response = api.#method(#(#call_args,)* principal).await;
             Ok(match response {

@@ -1479,3 +1479,41 @@ mod round_trip {
         .await;
     }
 }
+
+static CREATE: Operation =
+    Operation { security: READ, produces: &["application/json"], consumes: &["application/json"] };
+
+/// A request whose body, 10 bytes against a limit of 1, is still to come:
+/// reading it is a 413, so any other answer means it was not read.
+fn pending_request(headers: &[(&str, &str)]) -> Incoming {
+    let mut req = incoming("/items", headers);
+    req.headers.insert(header::CONTENT_LENGTH, HeaderValue::from_static("10"));
+    req.pending = Some((axum::body::Body::from(vec![0u8; 10]), 1, Duration::from_secs(1)));
+    req
+}
+
+#[tokio::test]
+async fn admit_refuses_cheapest_first_and_reads_the_body_last() {
+    let api = Api::default();
+    let json = [("accept", "application/json"), ("content-type", "application/json")];
+    let mut anonymous = pending_request(&json);
+    assert_eq!(admit(&api, &mut anonymous, SCHEMES, &CREATE).await.expect_err("401").status, 401);
+    let token = ("authorization", "Bearer reader-token");
+    let mut text_only = pending_request(&[token, ("accept", "text/plain"), ("content-type", "application/json")]);
+    assert_eq!(admit(&api, &mut text_only, SCHEMES, &CREATE).await.expect_err("406").status, 406);
+    let mut wrong_type = pending_request(&[token, ("accept", "application/json"), ("content-type", "text/plain")]);
+    assert_eq!(admit(&api, &mut wrong_type, SCHEMES, &CREATE).await.expect_err("415").status, 415);
+    let mut admitted = pending_request(&[token, json[0], json[1]]);
+    assert_eq!(admit(&api, &mut admitted, SCHEMES, &CREATE).await.expect_err("413").status, 413, "the body is read");
+    let mut small = incoming("/items", &[token, json[0], json[1]]);
+    small.pending = Some((axum::body::Body::from("{}"), 100, Duration::from_secs(1)));
+    assert_eq!(admit(&api, &mut small, SCHEMES, &CREATE).await.expect("admitted"), Some("reader".into()));
+    assert_eq!(&small.body[..], b"{}");
+}
+
+#[tokio::test]
+async fn admit_checks_no_media_type_for_an_operation_without_a_body() {
+    static LIST: Operation = Operation { security: &[], produces: &["application/json"], consumes: &[] };
+    let mut req = incoming("/items", &[("content-type", "text/plain")]);
+    assert_eq!(admit(&Api::default(), &mut req, SCHEMES, &LIST).await.expect("admitted"), None);
+}
