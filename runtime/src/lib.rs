@@ -23,14 +23,32 @@ where
     T::deserialize(deserializer).map(Some)
 }
 
-/// The impls of a string enum with a fallback variant, from its `as_str`
-/// and `From<&str>`: `FromStr`, `Display`, and serde through the wire
-/// values, so an unknown value decodes into the fallback and is written
-/// back unchanged.
+/// The impls of a string enum with a fallback variant: `as_str`,
+/// `From<&str>`, `FromStr`, `Display`, and serde through the wire values, so
+/// an unknown value decodes into the fallback and is written back unchanged.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __apigen_string_enum {
-    ($name:ident) => {
+    ($name:ident, $fallback:ident, { $($variant:ident => $wire:literal),* $(,)? }) => {
+        impl $name {
+            /// The value as written on the wire.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::$fallback(value) => value,
+                }
+            }
+        }
+
+        impl From<&str> for $name {
+            fn from(value: &str) -> Self {
+                match value {
+                    $($wire => Self::$variant,)*
+                    other => Self::$fallback(other.to_owned()),
+                }
+            }
+        }
+
         impl std::str::FromStr for $name {
             type Err = std::convert::Infallible;
 

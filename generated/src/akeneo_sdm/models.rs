@@ -19,32 +19,12 @@ pub enum JobStatus {
     Unknown(String),
 }
 
-impl JobStatus {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Running => "running",
-            Self::Done => "done",
-            Self::Error => "error",
-            Self::Pending => "pending",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for JobStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "running" => Self::Running,
-            "done" => Self::Done,
-            "error" => Self::Error,
-            "pending" => Self::Pending,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::support::string_enum!(JobStatus);
+crate::support::string_enum!(JobStatus, Unknown, {
+    Running => "running",
+    Done => "done",
+    Error => "error",
+    Pending => "pending",
+});
 
 /// A job of the organization.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

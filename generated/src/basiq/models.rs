@@ -65,32 +65,12 @@ pub enum JobStepTitle {
     Unknown(String),
 }
 
-impl JobStepTitle {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::VerifyCredentials => "verify-credentials",
-            Self::RetrieveAccounts => "retrieve-accounts",
-            Self::RetrieveTransactions => "retrieve-transactions",
-            Self::RetrieveStatements => "retrieve-statements",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for JobStepTitle {
-    fn from(value: &str) -> Self {
-        match value {
-            "verify-credentials" => Self::VerifyCredentials,
-            "retrieve-accounts" => Self::RetrieveAccounts,
-            "retrieve-transactions" => Self::RetrieveTransactions,
-            "retrieve-statements" => Self::RetrieveStatements,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::support::string_enum!(JobStepTitle);
+crate::support::string_enum!(JobStepTitle, Unknown, {
+    VerifyCredentials => "verify-credentials",
+    RetrieveAccounts => "retrieve-accounts",
+    RetrieveTransactions => "retrieve-transactions",
+    RetrieveStatements => "retrieve-statements",
+});
 
 /// Current state of the step.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -107,32 +87,12 @@ pub enum JobStepStatus {
     Unknown(String),
 }
 
-impl JobStepStatus {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::InProgress => "in-progress",
-            Self::Success => "success",
-            Self::Failed => "failed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for JobStepStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "in-progress" => Self::InProgress,
-            "success" => Self::Success,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::support::string_enum!(JobStepStatus);
+crate::support::string_enum!(JobStepStatus, Unknown, {
+    Pending => "pending",
+    InProgress => "in-progress",
+    Success => "success",
+    Failed => "failed",
+});
 
 /// Result of a step. On success `type` = "link" and `url` is the link to the affected resource; on failure the result contains an embedded error with `code`, `title` and `details`. All properties are optional because which ones are present depends on the outcome. `null` while the step is `pending` or `in-progress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -206,70 +166,31 @@ pub enum JobStepFailureCode {
     Unknown(String),
 }
 
-impl JobStepFailureCode {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Success => "success",
-            Self::UserActionRequired => "user-action-required",
-            Self::SystemUnavailable => "system-unavailable",
-            Self::Maintenance => "maintenance",
-            Self::ConnectorError => "connector-error",
-            Self::InstitutionNotFound => "institution-not-found",
-            Self::InstitutionNotAvailable => "institution-not-available",
-            Self::InstitutionDisabled => "institution-disabled",
-            Self::MissingRequiredField => "missing-required-field",
-            Self::MissingRequiredFieldValue => "missing-required-field-value",
-            Self::InvalidFieldValue => "invalid-field-value",
-            Self::InvalidCsvRow => "invalid-csv-row",
-            Self::RowCountExceeded => "row-count-exceeded",
-            Self::AccountDataDiffers => "account-data-differs",
-            Self::EmptyFile => "empty-file",
-            Self::BankStatementInvalid => "bank-statement-invalid",
-            Self::BankStatementNewProduct => "bank-statement-new-product",
-            Self::BankStatementParsingError => "bank-statement-parsing-error",
-            Self::BankStatementNotSupported => "bank-statement-not-supported",
-            Self::TxnAfterLastUpdatedDate => "txn-after-last-updated-date",
-            Self::InvalidConnection => "invalid-connection",
-            Self::UnknownError => "unknown-error",
-            Self::JobTimedOut => "job-timed-out",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for JobStepFailureCode {
-    fn from(value: &str) -> Self {
-        match value {
-            "success" => Self::Success,
-            "user-action-required" => Self::UserActionRequired,
-            "system-unavailable" => Self::SystemUnavailable,
-            "maintenance" => Self::Maintenance,
-            "connector-error" => Self::ConnectorError,
-            "institution-not-found" => Self::InstitutionNotFound,
-            "institution-not-available" => Self::InstitutionNotAvailable,
-            "institution-disabled" => Self::InstitutionDisabled,
-            "missing-required-field" => Self::MissingRequiredField,
-            "missing-required-field-value" => Self::MissingRequiredFieldValue,
-            "invalid-field-value" => Self::InvalidFieldValue,
-            "invalid-csv-row" => Self::InvalidCsvRow,
-            "row-count-exceeded" => Self::RowCountExceeded,
-            "account-data-differs" => Self::AccountDataDiffers,
-            "empty-file" => Self::EmptyFile,
-            "bank-statement-invalid" => Self::BankStatementInvalid,
-            "bank-statement-new-product" => Self::BankStatementNewProduct,
-            "bank-statement-parsing-error" => Self::BankStatementParsingError,
-            "bank-statement-not-supported" => Self::BankStatementNotSupported,
-            "txn-after-last-updated-date" => Self::TxnAfterLastUpdatedDate,
-            "invalid-connection" => Self::InvalidConnection,
-            "unknown-error" => Self::UnknownError,
-            "job-timed-out" => Self::JobTimedOut,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::support::string_enum!(JobStepFailureCode);
+crate::support::string_enum!(JobStepFailureCode, Unknown, {
+    Success => "success",
+    UserActionRequired => "user-action-required",
+    SystemUnavailable => "system-unavailable",
+    Maintenance => "maintenance",
+    ConnectorError => "connector-error",
+    InstitutionNotFound => "institution-not-found",
+    InstitutionNotAvailable => "institution-not-available",
+    InstitutionDisabled => "institution-disabled",
+    MissingRequiredField => "missing-required-field",
+    MissingRequiredFieldValue => "missing-required-field-value",
+    InvalidFieldValue => "invalid-field-value",
+    InvalidCsvRow => "invalid-csv-row",
+    RowCountExceeded => "row-count-exceeded",
+    AccountDataDiffers => "account-data-differs",
+    EmptyFile => "empty-file",
+    BankStatementInvalid => "bank-statement-invalid",
+    BankStatementNewProduct => "bank-statement-new-product",
+    BankStatementParsingError => "bank-statement-parsing-error",
+    BankStatementNotSupported => "bank-statement-not-supported",
+    TxnAfterLastUpdatedDate => "txn-after-last-updated-date",
+    InvalidConnection => "invalid-connection",
+    UnknownError => "unknown-error",
+    JobTimedOut => "job-timed-out",
+});
 
 /// Links of a job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

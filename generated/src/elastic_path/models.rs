@@ -51,32 +51,12 @@ pub enum JobStatus {
     Unknown(String),
 }
 
-impl JobStatus {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Pending => "pending",
-            Self::Processing => "processing",
-            Self::Success => "success",
-            Self::Failed => "failed",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for JobStatus {
-    fn from(value: &str) -> Self {
-        match value {
-            "pending" => Self::Pending,
-            "processing" => Self::Processing,
-            "success" => Self::Success,
-            "failed" => Self::Failed,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::support::string_enum!(JobStatus);
+crate::support::string_enum!(JobStatus, Unknown, {
+    Pending => "pending",
+    Processing => "processing",
+    Success => "success",
+    Failed => "failed",
+});
 
 /// When the job was created and last updated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

@@ -69,28 +69,10 @@ pub enum GetSepaExportListJobsSort {
     Unknown(String),
 }
 
-impl GetSepaExportListJobsSort {
-    /// The value as written on the wire.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Asc => "ASC",
-            Self::Desc => "DESC",
-            Self::Unknown(value) => value,
-        }
-    }
-}
-
-impl From<&str> for GetSepaExportListJobsSort {
-    fn from(value: &str) -> Self {
-        match value {
-            "ASC" => Self::Asc,
-            "DESC" => Self::Desc,
-            other => Self::Unknown(other.to_owned()),
-        }
-    }
-}
-
-crate::support::string_enum!(GetSepaExportListJobsSort);
+crate::support::string_enum!(GetSepaExportListJobsSort, Unknown, {
+    Asc => "ASC",
+    Desc => "DESC",
+});
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct BadRequest400 {

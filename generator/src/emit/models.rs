@@ -11,9 +11,7 @@
 //! }
 //!
 //! pub enum Status { Pending, Done, Unknown(String) }
-//! impl Status { pub fn as_str(&self) -> &str { match self { Self::Pending => "pending", .. } } }
-//! impl From<&str> for Status { .. }  // an unlisted value becomes `Unknown`
-//! crate::support::string_enum!(Status);  // FromStr, Display, serde
+//! crate::support::string_enum!(Status, Unknown, { Pending => "pending", Done => "done" });
 //!
 //! pub type JobList = Vec<JobDetails>;
 //! ```
@@ -253,15 +251,10 @@ fn enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> Tok
             #variant,
         }
     });
-    let to_wire = e.variants.iter().map(|v| {
+    let table = e.variants.iter().map(|v| {
         let variant = ident(&v.name);
         let wire = &v.wire_value;
-        quote!(Self::#variant => #wire,)
-    });
-    let from_wire = e.variants.iter().map(|v| {
-        let variant = ident(&v.name);
-        let wire = &v.wire_value;
-        quote!(#wire => Self::#variant,)
+        quote!(#variant => #wire)
     });
     quote! {
         #doc
@@ -272,25 +265,6 @@ fn enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> Tok
             #fallback(String),
         }
 
-        impl #name {
-            /// The value as written on the wire.
-            pub fn as_str(&self) -> &str {
-                match self {
-                    #(#to_wire)*
-                    Self::#fallback(value) => value,
-                }
-            }
-        }
-
-        impl From<&str> for #name {
-            fn from(value: &str) -> Self {
-                match value {
-                    #(#from_wire)*
-                    other => Self::#fallback(other.to_owned()),
-                }
-            }
-        }
-
-        crate::support::string_enum!(#name);
+        crate::support::string_enum!(#name, #fallback, { #(#table),* });
     }
 }

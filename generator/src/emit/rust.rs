@@ -81,7 +81,125 @@ pub fn format_file(tokens: TokenStream, what: &str) -> Result<String, Error> {
     let tokens = super::rustdoc::inert_doc_attrs(tokens);
     let file = syn::parse2::<syn::File>(tokens)
         .map_err(|e| Error::new(what, None, ErrorKind::Internal(format!("emitted code does not parse: {e}"))))?;
-    Ok(space_items(&prettyplease::unparse(&file)))
+    Ok(space_items(&layout_enum_tables(&prettyplease::unparse(&file))))
+}
+
+/// prettyplease leaves macro arguments as one token run; the tables of
+/// `string_enum!` read better one variant per line.
+fn layout_enum_tables(code: &str) -> String {
+    const CALL: &str = "crate::support::string_enum!(";
+    let mut out = String::with_capacity(code.len());
+    let mut rest = code;
+    while let Some(start) = rest.find(CALL) {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + CALL.len()..];
+        let Some(end) = find_call_end(after) else {
+            out.push_str(&rest[start..]);
+            return out;
+        };
+        let args = collapse_whitespace(&after[..end]);
+        match (args.find('{'), args.rfind('}')) {
+            (Some(open), Some(close)) if open < close => {
+                let head = args[..open].trim_end();
+                let entries = split_entries(&args[open + 1..close]);
+                out.push_str(CALL);
+                out.push_str(head);
+                out.push_str(" {\n");
+                for entry in entries {
+                    out.push_str(&format!("    {entry},\n"));
+                }
+                out.push_str("});");
+            }
+            _ => {
+                out.push_str(CALL);
+                out.push_str(&args);
+                out.push_str(");");
+            }
+        }
+        rest = &after[end + 2..];
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Runs of whitespace outside string literals become one space; literals
+/// (wire values) stay exactly as they are.
+fn collapse_whitespace(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let (mut in_string, mut escaped, mut pending_space) = (false, false, false);
+    for c in text.chars() {
+        if in_string {
+            out.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+        } else if c.is_whitespace() {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            if c == '"' {
+                in_string = true;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// The index of the `);` closing a macro call, skipping string literals.
+fn find_call_end(text: &str) -> Option<usize> {
+    let bytes = text.as_bytes();
+    let (mut i, mut in_string) = (0, false);
+    while i < bytes.len() {
+        match bytes[i] {
+            b'\\' if in_string => i += 1,
+            b'"' => in_string = !in_string,
+            b')' if !in_string && bytes.get(i + 1) == Some(&b';') => return Some(i),
+            _ => {}
+        }
+        i += 1;
+    }
+    None
+}
+
+/// Splits `A => "a", B => "b, c"` at the commas outside string literals.
+fn split_entries(text: &str) -> Vec<String> {
+    let mut entries = Vec::new();
+    let mut current = String::new();
+    let (mut in_string, mut escaped) = (false, false);
+    for c in text.chars() {
+        if in_string {
+            current.push(c);
+            match c {
+                _ if escaped => escaped = false,
+                '\\' => escaped = true,
+                '"' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => {
+                in_string = true;
+                current.push(c);
+            }
+            ',' => {
+                entries.push(current.trim().to_owned());
+                current.clear();
+            }
+            _ => current.push(c),
+        }
+    }
+    if !current.trim().is_empty() {
+        entries.push(current.trim().to_owned());
+    }
+    entries
 }
 
 /// Puts a blank line between items, at the top level and inside `impl`
