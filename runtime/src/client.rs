@@ -376,7 +376,9 @@ impl Request {
     pub fn header(&mut self, name: &str, text: &str) -> Result<(), Error> {
         let invalid = |reason: &str| Error::InvalidParameter { name: name.to_owned(), reason: reason.to_owned() };
         let header = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid("not a valid header name"))?;
-        let value = HeaderValue::from_str(text)
+        let ascii = if text.is_ascii() { Ok(text) } else { Err(()) };
+        let value = ascii
+            .and_then(|text| HeaderValue::from_str(text).map_err(|_| ()))
             .map_err(|_| invalid("header values cannot hold CR, LF, other control characters or non-ASCII text"))?;
         self.0.headers.append(header, value);
         Ok(())

@@ -1091,6 +1091,18 @@ impl Incoming {
         match location {
             Location::Path => Ok(self.path_params.iter().find(|(n, _)| *n == name).map(|(_, v)| {
                 let v = v.as_str();
+                if style == Style::Matrix && explode {
+                    // `;name=1;name=2` for a list, `;k1=v1;k2=v2` for an object.
+                    let pieces = v.strip_prefix(';').unwrap_or(v).split(';');
+                    if let Schema::Object { .. } = deref(schema) {
+                        return Raw::Pairs(pieces.map(|p| p.split_once('=').unwrap_or((p, ""))).collect());
+                    }
+                    if is_array {
+                        let values =
+                            pieces.map(|p| p.strip_prefix(name).and_then(|r| r.strip_prefix('=')).unwrap_or(p));
+                        return Raw::Many(values.collect());
+                    }
+                }
                 Raw::One(Cow::Borrowed(match style {
                     Style::Label => v.strip_prefix('.').unwrap_or(v),
                     // `;name=value`
@@ -1107,13 +1119,21 @@ impl Incoming {
                 for value in self.headers.get_all(name) {
                     lines.push(std::str::from_utf8(value.as_bytes()).map_err(|_| Unreadable::NotText)?);
                 }
-                match lines.as_slice() {
-                    [] => Ok(None),
-                    [one] => Ok(Some(Raw::One(Cow::Borrowed(one)))),
+                let text = match lines.as_slice() {
+                    [] => return Ok(None),
+                    [one] => Cow::Borrowed(*one),
                     // Several lines of a list are one list (RFC 9110 5.3).
-                    _ if is_array => Ok(Some(Raw::One(Cow::Owned(lines.join(","))))),
-                    _ => Err(Unreadable::Repeated),
+                    _ if is_array => Cow::Owned(lines.join(",")),
+                    _ => return Err(Unreadable::Repeated),
+                };
+                // The items of a list or object may have spaces around the
+                // commas between them (RFC 9110 5.6.1).
+                let structured = is_array || matches!(deref(schema), Schema::Object { .. });
+                if structured && text.contains([' ', '\t']) {
+                    let items: Vec<&str> = text.split(',').map(|item| item.trim_matches([' ', '\t'])).collect();
+                    return Ok(Some(Raw::One(Cow::Owned(items.join(",")))));
                 }
+                Ok(Some(Raw::One(text)))
             }
             Location::Cookie => {
                 let values: Vec<&str> =

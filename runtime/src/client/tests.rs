@@ -193,7 +193,7 @@ fn header_parameters_in_simple_style() {
 #[test]
 fn header_values_that_cannot_be_sent_are_refused() {
     let mut request = Request::new(Method::GET);
-    for value in ["a\r\nX-Injected: 1", "a\nb", "a\rb", "nul\0", "del\x7f"] {
+    for value in ["a\r\nX-Injected: 1", "a\nb", "a\rb", "nul\0", "del\x7f", "caf\u{e9}"] {
         let refused = request.header_param("x-text", &value, false).expect_err("refused");
         assert!(matches!(&refused, Error::InvalidParameter { name, .. } if name == "x-text"), "{refused:?}");
     }

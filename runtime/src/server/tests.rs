@@ -1517,3 +1517,29 @@ async fn admit_checks_no_media_type_for_an_operation_without_a_body() {
     let mut req = incoming("/items", &[("content-type", "text/plain")]);
     assert_eq!(admit(&Api::default(), &mut req, SCHEMES, &LIST).await.expect("admitted"), None);
 }
+
+#[test]
+fn exploded_matrix_lists_and_objects() {
+    let at = |uri: &str| incoming(uri, &[]);
+    let path = Location::Path;
+    assert_eq!(
+        read::<Vec<i64>>(&at("/items/;id=3;id=4;id=5"), path, "id", &INTEGERS, Style::Matrix, true),
+        Ok(vec![3, 4, 5])
+    );
+    assert_eq!(
+        read::<Value>(&at("/items/;n=5;s=x"), path, "id", &PAIR, Style::Matrix, true),
+        Ok(json!({"n": 5, "s": "x"}))
+    );
+    // A scalar reads the same exploded or not.
+    assert_eq!(read::<i64>(&at("/items/;id=7"), path, "id", &Schema::INTEGER, Style::Matrix, true), Ok(7));
+}
+
+#[test]
+fn header_lists_may_have_spaces_after_their_commas() {
+    let req = incoming("/items", &[("x-ids", "1, 2,\t3"), ("x-pair", "n=5, s=t"), ("x-text", "a, b")]);
+    let header = Location::Header;
+    assert_eq!(read::<Vec<i64>>(&req, header, "x-ids", &INTEGERS, Style::Simple, false), Ok(vec![1, 2, 3]));
+    assert_eq!(read::<Value>(&req, header, "x-pair", &PAIR, Style::Simple, true), Ok(json!({"n": 5, "s": "t"})));
+    // A string header keeps its text as sent.
+    assert_eq!(read::<String>(&req, header, "x-text", &Schema::STRING, Style::Simple, false), Ok("a, b".into()));
+}
