@@ -394,6 +394,24 @@ pub enum Location {
     Cookie,
 }
 
+impl Location {
+    /// The style OpenAPI gives a parameter here when the spec names none.
+    pub fn default_style(self) -> Style {
+        match self {
+            Location::Path | Location::Header => Style::Simple,
+            Location::Query | Location::Cookie => Style::Form,
+        }
+    }
+}
+
+impl Style {
+    /// Whether OpenAPI explodes a parameter of this style when the spec
+    /// does not say: form style only.
+    pub fn explodes_by_default(self) -> bool {
+        self == Style::Form
+    }
+}
+
 /// A request body: one or more media types.
 #[derive(Debug, Clone, Serialize)]
 pub struct RequestBody {

@@ -58,8 +58,10 @@ pub enum Location {
 }
 
 /// A parameter of an operation as the spec declares it: its name, where
-/// it goes and how it is written.
-/// `Param::query("tags", Style::Form).exploded()` is `?tags=a&tags=b`.
+/// it goes and how it is written. Each constructor gives OpenAPI's default
+/// style for its location (simple in the path and headers, form in the
+/// query and cookies) and explodes form style only, as OpenAPI does:
+/// `Param::query("tags")` is `?tags=a&tags=b`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Param {
     pub name: &'static str,
@@ -70,29 +72,43 @@ pub struct Param {
 }
 
 impl Param {
-    /// A path parameter in `style`, not exploded.
-    pub const fn path(name: &'static str, style: Style) -> Param {
-        Param { name, location: Location::Path, style, explode: false }
+    const fn new(name: &'static str, location: Location, style: Style) -> Param {
+        Param { name, location, style, explode: matches!(style, Style::Form) }
     }
 
-    /// A query parameter in `style`, not exploded.
-    pub const fn query(name: &'static str, style: Style) -> Param {
-        Param { name, location: Location::Query, style, explode: false }
+    /// A path parameter (simple style).
+    pub const fn path(name: &'static str) -> Param {
+        Param::new(name, Location::Path, Style::Simple)
     }
 
-    /// A header parameter (simple style), not exploded.
+    /// A query parameter (form style, exploded).
+    pub const fn query(name: &'static str) -> Param {
+        Param::new(name, Location::Query, Style::Form)
+    }
+
+    /// A header parameter (simple style).
     pub const fn header(name: &'static str) -> Param {
-        Param { name, location: Location::Header, style: Style::Simple, explode: false }
+        Param::new(name, Location::Header, Style::Simple)
     }
 
-    /// A cookie parameter (form style), not exploded.
+    /// A cookie parameter (form style, exploded).
     pub const fn cookie(name: &'static str) -> Param {
-        Param { name, location: Location::Cookie, style: Style::Form, explode: false }
+        Param::new(name, Location::Cookie, Style::Form)
+    }
+
+    /// The parameter in another style, exploded only if that is form style.
+    pub const fn style(self, style: Style) -> Param {
+        Param { style, explode: matches!(style, Style::Form), ..self }
     }
 
     /// The parameter with `explode: true`.
     pub const fn exploded(self) -> Param {
         Param { explode: true, ..self }
+    }
+
+    /// The parameter with `explode: false`.
+    pub const fn unexploded(self) -> Param {
+        Param { explode: false, ..self }
     }
 }
 

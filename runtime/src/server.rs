@@ -811,8 +811,11 @@ pub enum Style {
 }
 
 /// A parameter of an operation as the spec declares it: where it comes
-/// from, how it is written, whether it must be sent, and its schema.
-/// `Param::path("id", Style::Simple, &Schema::STRING).required()`.
+/// from, how it is written, whether it must be sent, and its schema. Each
+/// constructor gives OpenAPI's default style for its location (simple in
+/// the path and headers, form in the query and cookies) and explodes form
+/// style only, as OpenAPI does:
+/// `Param::path("id", &Schema::STRING).style(Style::Label).required()`.
 #[derive(Debug)]
 pub struct Param {
     pub name: &'static str,
@@ -826,32 +829,42 @@ pub struct Param {
 
 impl Param {
     const fn new(name: &'static str, location: Location, style: Style, schema: &'static Schema) -> Param {
-        Param { name, location, style, explode: false, presence: Presence::Optional, schema }
+        Param { name, location, style, explode: matches!(style, Style::Form), presence: Presence::Optional, schema }
     }
 
-    /// An optional path parameter in `style`, not exploded.
-    pub const fn path(name: &'static str, style: Style, schema: &'static Schema) -> Param {
-        Param::new(name, Location::Path, style, schema)
+    /// An optional path parameter (simple style).
+    pub const fn path(name: &'static str, schema: &'static Schema) -> Param {
+        Param::new(name, Location::Path, Style::Simple, schema)
     }
 
-    /// An optional query parameter in `style`, not exploded.
-    pub const fn query(name: &'static str, style: Style, schema: &'static Schema) -> Param {
-        Param::new(name, Location::Query, style, schema)
+    /// An optional query parameter (form style, exploded).
+    pub const fn query(name: &'static str, schema: &'static Schema) -> Param {
+        Param::new(name, Location::Query, Style::Form, schema)
     }
 
-    /// An optional header parameter (simple style), not exploded.
+    /// An optional header parameter (simple style).
     pub const fn header(name: &'static str, schema: &'static Schema) -> Param {
         Param::new(name, Location::Header, Style::Simple, schema)
     }
 
-    /// An optional cookie parameter (form style), not exploded.
+    /// An optional cookie parameter (form style, exploded).
     pub const fn cookie(name: &'static str, schema: &'static Schema) -> Param {
         Param::new(name, Location::Cookie, Style::Form, schema)
+    }
+
+    /// The parameter in another style, exploded only if that is form style.
+    pub const fn style(self, style: Style) -> Param {
+        Param { style, explode: matches!(style, Style::Form), ..self }
     }
 
     /// The parameter with `explode: true`.
     pub const fn exploded(self) -> Param {
         Param { explode: true, ..self }
+    }
+
+    /// The parameter with `explode: false`.
+    pub const fn unexploded(self) -> Param {
+        Param { explode: false, ..self }
     }
 
     /// The parameter, required.

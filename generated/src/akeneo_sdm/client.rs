@@ -116,33 +116,12 @@ impl Client {
     ) -> Result<ListJobsResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/jobs/");
-        request
-            .param(&rt::Param::query("page", rt::Style::Form).exploded(), &params.page)?;
-        request
-            .param(
-                &rt::Param::query("page_size", rt::Style::Form).exploded(),
-                &params.page_size,
-            )?;
-        request
-            .param(
-                &rt::Param::query("status", rt::Style::Form).exploded(),
-                &params.status,
-            )?;
-        request
-            .param(
-                &rt::Param::query("project", rt::Style::Form).exploded(),
-                &params.project,
-            )?;
-        request
-            .param(
-                &rt::Param::query("created_after", rt::Style::Form).exploded(),
-                &params.created_after,
-            )?;
-        request
-            .param(
-                &rt::Param::query("created_before", rt::Style::Form).exploded(),
-                &params.created_before,
-            )?;
+        request.param(&rt::Param::query("page"), &params.page)?;
+        request.param(&rt::Param::query("page_size"), &params.page_size)?;
+        request.param(&rt::Param::query("status"), &params.status)?;
+        request.param(&rt::Param::query("project"), &params.project)?;
+        request.param(&rt::Param::query("created_after"), &params.created_after)?;
+        request.param(&rt::Param::query("created_before"), &params.created_before)?;
         const SECURITY: rt::Security = &[&[("bearerAuth", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
         match response.status() {
@@ -164,7 +143,7 @@ impl Client {
     ) -> Result<GetJobResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/jobs/");
-        request.param(&rt::Param::path("job_id", rt::Style::Simple), &job_id)?;
+        request.param(&rt::Param::path("job_id"), &job_id)?;
         request.path("/");
         const SECURITY: rt::Security = &[&[("bearerAuth", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
@@ -188,13 +167,9 @@ impl Client {
     ) -> Result<GetJobDataResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/jobs/");
-        request.param(&rt::Param::path("job_id", rt::Style::Simple), &job_id)?;
+        request.param(&rt::Param::path("job_id"), &job_id)?;
         request.path("/data/");
-        request
-            .param(
-                &rt::Param::path("output_format_id", rt::Style::Simple),
-                &output_format_id,
-            )?;
+        request.param(&rt::Param::path("output_format_id"), &output_format_id)?;
         request.path("/");
         const SECURITY: rt::Security = &[&[("bearerAuth", &[])]];
         let response = self.core.execute(request, SECURITY).await?;

@@ -137,12 +137,7 @@ static LIST_JOBS__PAGE__SCHEMA: rt::Schema = rt::Schema::Integer {
     int32: false,
 };
 
-static LIST_JOBS__PAGE: rt::Param = rt::Param::query(
-        "page",
-        rt::Style::Form,
-        &LIST_JOBS__PAGE__SCHEMA,
-    )
-    .exploded();
+static LIST_JOBS__PAGE: rt::Param = rt::Param::query("page", &LIST_JOBS__PAGE__SCHEMA);
 
 static LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
@@ -153,41 +148,28 @@ static LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::Integer {
 };
 
 static LIST_JOBS__PAGE_SIZE: rt::Param = rt::Param::query(
-        "page_size",
-        rt::Style::Form,
-        &LIST_JOBS__PAGE_SIZE__SCHEMA,
-    )
-    .exploded();
+    "page_size",
+    &LIST_JOBS__PAGE_SIZE__SCHEMA,
+);
 
 static LIST_JOBS__STATUS__SCHEMA: rt::Schema = rt::Schema::Ref(&schemas::JobStatus);
 
 static LIST_JOBS__STATUS: rt::Param = rt::Param::query(
-        "status",
-        rt::Style::Form,
-        &LIST_JOBS__STATUS__SCHEMA,
-    )
-    .exploded();
+    "status",
+    &LIST_JOBS__STATUS__SCHEMA,
+);
 
-static LIST_JOBS__PROJECT: rt::Param = rt::Param::query(
-        "project",
-        rt::Style::Form,
-        &rt::Schema::INTEGER,
-    )
-    .exploded();
+static LIST_JOBS__PROJECT: rt::Param = rt::Param::query("project", &rt::Schema::INTEGER);
 
 static LIST_JOBS__CREATED_AFTER: rt::Param = rt::Param::query(
-        "created_after",
-        rt::Style::Form,
-        &rt::Schema::STRING,
-    )
-    .exploded();
+    "created_after",
+    &rt::Schema::STRING,
+);
 
 static LIST_JOBS__CREATED_BEFORE: rt::Param = rt::Param::query(
-        "created_before",
-        rt::Style::Form,
-        &rt::Schema::STRING,
-    )
-    .exploded();
+    "created_before",
+    &rt::Schema::STRING,
+);
 
 static GET_JOB__OPERATION: rt::Operation = rt::Operation {
     security: &[&[("bearerAuth", &[])]],
@@ -195,11 +177,7 @@ static GET_JOB__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static GET_JOB__JOB_ID: rt::Param = rt::Param::path(
-        "job_id",
-        rt::Style::Simple,
-        &rt::Schema::STRING,
-    )
+static GET_JOB__JOB_ID: rt::Param = rt::Param::path("job_id", &rt::Schema::STRING)
     .required();
 
 static GET_JOB_DATA__OPERATION: rt::Operation = rt::Operation {
@@ -208,16 +186,11 @@ static GET_JOB_DATA__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static GET_JOB_DATA__JOB_ID: rt::Param = rt::Param::path(
-        "job_id",
-        rt::Style::Simple,
-        &rt::Schema::STRING,
-    )
+static GET_JOB_DATA__JOB_ID: rt::Param = rt::Param::path("job_id", &rt::Schema::STRING)
     .required();
 
 static GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Param = rt::Param::path(
         "output_format_id",
-        rt::Style::Simple,
         &rt::Schema::STRING,
     )
     .required();

@@ -115,7 +115,7 @@ impl Client {
     pub async fn get_jobs(&self, job_id: &str) -> Result<GetJobsResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/jobs/");
-        request.param(&rt::Param::path("jobId", rt::Style::Simple), &job_id)?;
+        request.param(&rt::Param::path("jobId"), &job_id)?;
         const SECURITY: rt::Security = &[&[("application", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
         match response.status() {
@@ -143,13 +143,9 @@ impl Client {
     ) -> Result<GetUserJobsResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/users/");
-        request.param(&rt::Param::path("userId", rt::Style::Simple), &user_id)?;
+        request.param(&rt::Param::path("userId"), &user_id)?;
         request.path("/jobs");
-        request
-            .param(
-                &rt::Param::query("filter", rt::Style::Form).exploded(),
-                &params.filter,
-            )?;
+        request.param(&rt::Param::query("filter"), &params.filter)?;
         const SECURITY: rt::Security = &[&[("application", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
         match response.status() {

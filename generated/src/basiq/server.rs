@@ -111,11 +111,7 @@ static GET_JOBS__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static GET_JOBS__JOB_ID: rt::Param = rt::Param::path(
-        "jobId",
-        rt::Style::Simple,
-        &rt::Schema::STRING,
-    )
+static GET_JOBS__JOB_ID: rt::Param = rt::Param::path("jobId", &rt::Schema::STRING)
     .required();
 
 static GET_USER_JOBS__OPERATION: rt::Operation = rt::Operation {
@@ -124,19 +120,13 @@ static GET_USER_JOBS__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static GET_USER_JOBS__USER_ID: rt::Param = rt::Param::path(
-        "userId",
-        rt::Style::Simple,
-        &rt::Schema::STRING,
-    )
+static GET_USER_JOBS__USER_ID: rt::Param = rt::Param::path("userId", &rt::Schema::STRING)
     .required();
 
 static GET_USER_JOBS__FILTER: rt::Param = rt::Param::query(
-        "filter",
-        rt::Style::Form,
-        &rt::Schema::STRING,
-    )
-    .exploded();
+    "filter",
+    &rt::Schema::STRING,
+);
 
 async fn handle_get_jobs<A: Api>(
     api: Arc<A>,

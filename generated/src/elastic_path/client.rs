@@ -113,7 +113,7 @@ impl Client {
     pub async fn get_job(&self, job_id: &str) -> Result<GetJobResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/jobs/");
-        request.param(&rt::Param::path("jobID", rt::Style::Simple), &job_id)?;
+        request.param(&rt::Param::path("jobID"), &job_id)?;
         const SECURITY: rt::Security = &[&[("bearerAuth", &[])]];
         let response = self.core.execute(request, SECURITY).await?;
         match response.status() {

@@ -116,25 +116,12 @@ impl Client {
     ) -> Result<GetSepaExportListJobsResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/sepa-export/");
-        request.param(&rt::Param::path("tenant", rt::Style::Simple), &tenant)?;
+        request.param(&rt::Param::path("tenant"), &tenant)?;
         request.path("/jobs");
-        request
-            .param(
-                &rt::Param::query("siteCode", rt::Style::Form).exploded(),
-                &site_code,
-            )?;
-        request
-            .param(
-                &rt::Param::query("pageNumber", rt::Style::Form).exploded(),
-                &params.page_number,
-            )?;
-        request
-            .param(
-                &rt::Param::query("pageSize", rt::Style::Form).exploded(),
-                &params.page_size,
-            )?;
-        request
-            .param(&rt::Param::query("sort", rt::Style::Form).exploded(), &params.sort)?;
+        request.param(&rt::Param::query("siteCode"), &site_code)?;
+        request.param(&rt::Param::query("pageNumber"), &params.page_number)?;
+        request.param(&rt::Param::query("pageSize"), &params.page_size)?;
+        request.param(&rt::Param::query("sort"), &params.sort)?;
         const SECURITY: rt::Security = &[&[("OAuth2", &["sepaexport.job_view"])]];
         let response = self.core.execute(request, SECURITY).await?;
         match response.status() {
@@ -158,7 +145,7 @@ impl Client {
     ) -> Result<PostSepaExportCreateJobResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::POST);
         request.path("/sepa-export/");
-        request.param(&rt::Param::path("tenant", rt::Style::Simple), &tenant)?;
+        request.param(&rt::Param::path("tenant"), &tenant)?;
         request.path("/jobs");
         request.json_body("application/json", body)?;
         const SECURITY: rt::Security = &[&[("OAuth2", &["sepaexport.job_manage"])]];

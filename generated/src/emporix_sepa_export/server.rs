@@ -115,17 +115,14 @@ static GET_SEPA_EXPORT_LIST_JOBS__OPERATION: rt::Operation = rt::Operation {
 
 static GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Param = rt::Param::path(
         "tenant",
-        rt::Style::Simple,
         &rt::Schema::STRING,
     )
     .required();
 
 static GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE: rt::Param = rt::Param::query(
         "siteCode",
-        rt::Style::Form,
         &rt::Schema::STRING,
     )
-    .exploded()
     .required();
 
 static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER__SCHEMA: rt::Schema = rt::Schema::Integer {
@@ -137,11 +134,9 @@ static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER__SCHEMA: rt::Schema = rt::Schema::
 };
 
 static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Param = rt::Param::query(
-        "pageNumber",
-        rt::Style::Form,
-        &GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER__SCHEMA,
-    )
-    .exploded();
+    "pageNumber",
+    &GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER__SCHEMA,
+);
 
 static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
@@ -152,22 +147,18 @@ static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::In
 };
 
 static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE: rt::Param = rt::Param::query(
-        "pageSize",
-        rt::Style::Form,
-        &GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE__SCHEMA,
-    )
-    .exploded();
+    "pageSize",
+    &GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE__SCHEMA,
+);
 
 static GET_SEPA_EXPORT_LIST_JOBS__SORT__SCHEMA: rt::Schema = rt::Schema::Ref(
     &schemas::GetSepaExportListJobsSort,
 );
 
 static GET_SEPA_EXPORT_LIST_JOBS__SORT: rt::Param = rt::Param::query(
-        "sort",
-        rt::Style::Form,
-        &GET_SEPA_EXPORT_LIST_JOBS__SORT__SCHEMA,
-    )
-    .exploded();
+    "sort",
+    &GET_SEPA_EXPORT_LIST_JOBS__SORT__SCHEMA,
+);
 
 static POST_SEPA_EXPORT_CREATE_JOB__OPERATION: rt::Operation = rt::Operation {
     security: &[&[("OAuth2", &["sepaexport.job_manage"])]],
@@ -177,7 +168,6 @@ static POST_SEPA_EXPORT_CREATE_JOB__OPERATION: rt::Operation = rt::Operation {
 
 static POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Param = rt::Param::path(
         "tenant",
-        rt::Style::Simple,
         &rt::Schema::STRING,
     )
     .required();

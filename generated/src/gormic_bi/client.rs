@@ -115,7 +115,7 @@ impl Client {
     ) -> Result<JobsGetResponse, rt::Error> {
         let mut request = rt::Request::new(rt::Method::GET);
         request.path("/v1/bi/jobs/");
-        request.param(&rt::Param::path("uid", rt::Style::Simple), &uid)?;
+        request.param(&rt::Param::path("uid"), &uid)?;
         request.param(&rt::Param::header("organization-id"), &organization_id)?;
         const SECURITY: rt::Security = &[&[("api-key", &[])]];
         let response = self.core.execute(request, SECURITY).await?;

@@ -102,12 +102,7 @@ static JOBS_GET__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static JOBS_GET__UID: rt::Param = rt::Param::path(
-        "uid",
-        rt::Style::Simple,
-        &rt::Schema::STRING,
-    )
-    .required();
+static JOBS_GET__UID: rt::Param = rt::Param::path("uid", &rt::Schema::STRING).required();
 
 static JOBS_GET__ORGANIZATION_ID: rt::Param = rt::Param::header(
         "organization-id",

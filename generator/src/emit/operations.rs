@@ -80,21 +80,30 @@ pub fn style_tokens(style: crate::ir::Style) -> TokenStream {
 }
 
 /// The runtimes' description of a parameter, a `const` expression (both
-/// runtimes name it `rt::Param`): `rt::Param::query("tags", rt::Style::Form)`,
-/// then `.exploded()` and, on the server (`schema` given), `.required()`.
+/// runtimes name it `rt::Param`): `rt::Param::query("tags")`, then what
+/// differs from OpenAPI's defaults for its location (`.style(..)`,
+/// `.exploded()` or `.unexploded()`) and, on the server (`schema` given),
+/// `.required()`.
 pub fn param_tokens(p: &Parameter, schema: Option<TokenStream>) -> TokenStream {
     let wire = &p.wire_name;
-    let style = style_tokens(p.style);
+    let required = (schema.is_some() && p.required).then(|| quote!(.required()));
     let schema = schema.map(|schema| quote!(, #schema));
     let base = match p.location {
-        Location::Path => quote!(rt::Param::path(#wire, #style #schema)),
-        Location::Query => quote!(rt::Param::query(#wire, #style #schema)),
+        Location::Path => quote!(rt::Param::path(#wire #schema)),
+        Location::Query => quote!(rt::Param::query(#wire #schema)),
         Location::Header => quote!(rt::Param::header(#wire #schema)),
         Location::Cookie => quote!(rt::Param::cookie(#wire #schema)),
     };
-    let exploded = p.explode.then(|| quote!(.exploded()));
-    let required = (schema.is_some() && p.required).then(|| quote!(.required()));
-    quote!(#base #exploded #required)
+    let style = (p.style != p.location.default_style()).then(|| {
+        let style = style_tokens(p.style);
+        quote!(.style(#style))
+    });
+    let explode = match (p.explode, p.style.explodes_by_default()) {
+        (true, false) => quote!(.exploded()),
+        (false, true) => quote!(.unexploded()),
+        _ => TokenStream::new(),
+    };
+    quote!(#base #style #explode #required)
 }
 
 /// A one-line name of an operation for docs: `GET /jobs/{id}` (`getJob`).

@@ -183,7 +183,7 @@ impl Lowerer<'_> {
             let required = data.required || location == Location::Path;
             let style = style_of(&param);
             // OpenAPI: `explode` defaults to true for form style only.
-            let explode = data.explode.unwrap_or(style == Style::Form);
+            let explode = data.explode.unwrap_or(style.explodes_by_default());
             out.push(Parameter {
                 name: scope.claim(naming::field_name(&data.name)),
                 wire_name: data.name.clone(),

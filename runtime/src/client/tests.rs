@@ -153,10 +153,10 @@ fn query_parameters_are_joined_and_their_names_encoded() {
 fn parameters_go_where_their_declaration_says() {
     let mut request = Request::new(Method::GET);
     request.path("/p/");
-    request.param(&Param::path("id", Style::Matrix).exploded(), &[1, 2]).expect("written");
-    request.param(&Param::query("tags", Style::Form).exploded(), &["a b", "c"]).expect("written");
-    request.param(&Param::query("ids", Style::PipeDelimited), &[3, 4]).expect("written");
-    request.param(&Param::query("absent", Style::Form), &None::<i32>).expect("written");
+    request.param(&Param::path("id").style(Style::Matrix).exploded(), &[1, 2]).expect("written");
+    request.param(&Param::query("tags"), &["a b", "c"]).expect("written");
+    request.param(&Param::query("ids").style(Style::PipeDelimited), &[3, 4]).expect("written");
+    request.param(&Param::query("absent"), &None::<i32>).expect("written");
     request.param(&Param::header("x-pair"), &person()).expect("written");
     request.param(&Param::header("x-exploded").exploded(), &person()).expect("written");
     request.param(&Param::cookie("c"), &"d e").expect("written");
@@ -166,7 +166,7 @@ fn parameters_go_where_their_declaration_says() {
     assert_eq!(header_values(&request, "x-exploded"), ["firstName=Alex,role=admin"]);
     assert_eq!(request.0.cookies, ["c=d%20e"]);
     // A path parameter is never left out.
-    assert!(request.param(&Param::path("id", Style::Simple), &None::<i32>).is_err());
+    assert!(request.param(&Param::path("id"), &None::<i32>).is_err());
 }
 
 fn header_values(request: &Request, name: &str) -> Vec<String> {
@@ -901,4 +901,15 @@ async fn transport_errors_do_not_show_the_url() {
     assert!(matches!(error, Error::Transport(_)), "{error:?}");
     assert!(!error.to_string().contains("hunter2"), "{error}");
     assert!(!format!("{error:?}").contains("hunter2"), "{error:?}");
+}
+
+#[test]
+fn parameters_take_openapis_defaults_for_their_location() {
+    let defaults = [Param::path("p"), Param::query("q"), Param::header("h"), Param::cookie("c")];
+    let styles: Vec<(Style, bool)> = defaults.iter().map(|p| (p.style, p.explode)).collect();
+    assert_eq!(styles, [(Style::Simple, false), (Style::Form, true), (Style::Simple, false), (Style::Form, true)]);
+    let piped = Param::query("q").style(Style::PipeDelimited);
+    assert_eq!((piped.style, piped.explode), (Style::PipeDelimited, false), "only form style explodes by default");
+    assert!(!Param::query("q").unexploded().explode);
+    assert!(Param::path("p").exploded().explode);
 }

@@ -1089,7 +1089,7 @@ async fn replies_that_cannot_be_sent_are_500() {
 
 /// Answers with the operation's name and its `id` parameter; `create_item`
 /// answers with its body, `list_items` panics.
-static ID: Param = Param::path("id", Style::Simple, &Schema::STRING);
+static ID: Param = Param::path("id", &Schema::STRING);
 
 async fn handle(_: Arc<()>, index: usize, mut incoming: Incoming) -> Result<Response, Problem> {
     let mut errors = Vec::new();
