@@ -14,6 +14,7 @@ pub mod naming;
 mod normalize;
 pub mod output;
 mod parse;
+mod prescan;
 mod swagger;
 mod templates;
 

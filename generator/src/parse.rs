@@ -35,65 +35,82 @@ impl Document {
 /// converted to 3.0 and 3.1 rewritten as 3.0, all on the raw tree.
 pub fn parse(spec: &crate::SpecInput, strict: bool) -> Result<Document, Error> {
     let (file, text) = (spec.source.as_str(), spec.text.as_str());
-    // A large JSON document is also read straight into the typed model on
-    // another core while the raw tree is read and checked; that model is
-    // used when nothing changed the tree.
-    let typed_from_text = text.len() >= 256 * 1024 && text.trim_start().starts_with('{');
-    std::thread::scope(|scope| {
-        let typed = typed_from_text
-            .then(|| {
-                std::thread::Builder::new()
-                    .stack_size(crate::WORKER_STACK)
-                    .spawn_scoped(scope, || serde_json::from_str::<openapiv3::OpenAPI>(text).ok())
-                    .ok()
-            })
-            .flatten();
-        let mut raw = parse_tree(file, text)?;
-        let version = check_version(file, &raw)?;
-        let mut notes = Vec::new();
-        let access =
-            crate::bundle::Access { path: spec.path.as_deref(), allow_outside: spec.allow_outside_refs, strict };
-        let bundled = crate::bundle::bundle(file, &mut raw, &access, &mut notes)?;
-        let mut origins = bundled.origins;
-        if version == Version::Swagger2 {
-            crate::swagger::convert(file, &mut raw, &mut notes, &mut origins);
-        }
-        if version == Version::V31 {
-            crate::normalize::downgrade_31(&mut raw, &mut notes);
-        }
-        // Every repair leaves a note, so no note means an unchanged tree.
-        crate::normalize::repair_enums(&mut raw, &mut notes);
-        let typed = typed.and_then(|t| t.join().ok().flatten());
-        let doc = match typed {
-            Some(openapi) if version == Version::V30 && notes.is_empty() && !bundled.changed => {
-                Document { openapi, raw, notes, origins }
-            }
-            _ => typed_from_tree(file, raw, notes, origins)?,
-        };
-        Ok(doc)
-    })
+    let mut raw = parse_tree(file, text)?;
+    let version = check_version(file, &raw)?;
+    let mut notes = Vec::new();
+    let access = crate::bundle::Access { path: spec.path.as_deref(), allow_outside: spec.allow_outside_refs, strict };
+    let mut origins = crate::bundle::bundle(file, &mut raw, &access, &mut notes)?.origins;
+    if version == Version::Swagger2 {
+        crate::swagger::convert(file, &mut raw, &mut notes, &mut origins);
+    }
+    if version == Version::V31 {
+        crate::normalize::downgrade_31(&mut raw, &mut notes);
+    }
+    crate::normalize::repair_enums(&mut raw, &mut notes);
+    typed_from_tree(file, raw, notes, origins)
 }
 
-/// The typed model from the (normalized) raw tree.
+/// The typed model from the (normalized) raw tree. Every schema is checked
+/// on its own first ([`crate::prescan`]), which keeps the parse linear; the
+/// component schemas, most of a large document, are checked and read on
+/// another core while the rest is.
 fn typed_from_tree(
     file: &str,
-    raw: Value,
+    mut raw: Value,
     notes: Vec<crate::ir::Warning>,
     origins: Vec<crate::ir::Origin>,
 ) -> Result<Document, Error> {
-    // Tracking the path of every node costs more than the parse itself, so
-    // the path is only tracked again when the fast parse has failed.
     use serde::Deserialize;
-    if let Ok(openapi) = openapiv3::OpenAPI::deserialize(&raw) {
-        return Ok(Document { openapi, raw, notes, origins });
-    }
-    let openapi = serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(&raw).map_err(|e| {
-        let pointer = pointer_of(e.path());
-        let (pointer, message) = narrow_paths(&raw, &pointer).unwrap_or_else(|| (pointer, e.into_inner().to_string()));
+    let misfit = |(pointer, message): crate::prescan::Misfit| {
         let (file, pointer) = crate::ir::locate(file, &origins, &pointer);
         Error::new(file, Some(pointer), ErrorKind::Invalid(message))
-    })?;
-    Ok(Document { openapi, raw, notes, origins })
+    };
+    let schemas = raw
+        .pointer_mut("/components/schemas")
+        .filter(|s| s.is_object())
+        .map(|s| std::mem::replace(s, Value::Object(Default::default())));
+    let read_schemas =
+        |schemas: &Value| crate::prescan::component_schemas(schemas).map(|()| Deserialize::deserialize(schemas).ok());
+    let (rest, component_schemas) = std::thread::scope(|scope| {
+        let worker = schemas.as_ref().map(|schemas| {
+            std::thread::Builder::new().stack_size(crate::WORKER_STACK).spawn_scoped(scope, || read_schemas(schemas))
+        });
+        let rest = crate::prescan::schemas(&raw).map(|()| openapiv3::OpenAPI::deserialize(&raw).ok());
+        let component_schemas = match (worker, &schemas) {
+            (Some(Ok(worker)), _) => worker.join().unwrap_or(Ok(None)),
+            // No thread to be had: read them here.
+            (Some(Err(_)), Some(schemas)) => read_schemas(schemas),
+            _ => Ok(None),
+        };
+        (rest, component_schemas)
+    });
+    if let (Some(schemas), Some(slot)) = (schemas, raw.pointer_mut("/components/schemas")) {
+        *slot = schemas;
+    }
+    let (rest, component_schemas) = (rest.map_err(misfit)?, component_schemas.map_err(misfit)?);
+    if let Some(mut openapi) = rest {
+        match (component_schemas, openapi.components.as_mut()) {
+            (Some(schemas), Some(components)) => components.schemas = schemas,
+            (None, _) if raw.pointer("/components/schemas").is_none_or(|s| !s.is_object()) => {}
+            _ => return Err(misplaced(file, &raw, &origins)),
+        }
+        return Ok(Document { openapi, raw, notes, origins });
+    }
+    Err(misplaced(file, &raw, &origins))
+}
+
+/// Where the whole document fails to fit the model: tracking the path of
+/// every node costs more than the parse itself, so it is only done once
+/// the fast parse has failed.
+fn misplaced(file: &str, raw: &Value, origins: &[crate::ir::Origin]) -> Error {
+    let error = match serde_path_to_error::deserialize::<_, openapiv3::OpenAPI>(raw) {
+        Ok(_) => return Error::new(file, None, ErrorKind::Internal("the document parsed only the second time".into())),
+        Err(error) => error,
+    };
+    let pointer = pointer_of(error.path());
+    let (pointer, message) = narrow_paths(raw, &pointer).unwrap_or_else(|| (pointer, error.into_inner().to_string()));
+    let (file, pointer) = crate::ir::locate(file, origins, &pointer);
+    Error::new(file, Some(pointer), ErrorKind::Invalid(message))
 }
 
 pub(crate) fn parse_tree(file: &str, text: &str) -> Result<Value, Error> {

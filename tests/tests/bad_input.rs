@@ -127,8 +127,8 @@ fn errors_in_other_files_name_them() {
     let input = spec("tests/bad/external_error.yaml");
     let err = expect_failure(input);
     assert_eq!(err.file, "tests/bad/external/broken.yaml", "{err}");
-    // The typed model reads a schema as a whole: the pointer is the schema's.
-    assert_eq!(err.pointer.as_deref(), Some("/Odd"), "{err}");
+    // Each schema is read on its own: the pointer is the property's.
+    assert_eq!(err.pointer.as_deref(), Some("/Odd/properties/size"), "{err}");
     assert!(err.to_string().contains("expected a JSON number"), "{err}");
 }
 

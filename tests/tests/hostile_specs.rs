@@ -114,6 +114,59 @@ fn all_of_fan_out_costs_linear_work() {
     generates(json_spec("fan_out", doc));
 }
 
+/// `depth` levels of objects, arrays and `allOf`s around `leaf`, and the
+/// pointer of the leaf below the outermost level.
+fn nested(depth: usize, leaf: Value) -> (Value, String) {
+    (0..depth).fold((leaf, String::new()), |(inner, below), level| match level % 3 {
+        0 => (json!({"type": "object", "properties": {"x": inner}}), format!("/properties/x{below}")),
+        1 => (json!({"type": "array", "items": inner}), format!("/items{below}")),
+        _ => (json!({"allOf": [inner]}), format!("/allOf/0{below}")),
+    })
+}
+
+#[test]
+fn a_misfit_deep_in_a_schema_is_refused_at_once_by_its_pointer() {
+    // The whole-document parse doubled its work at every level above a
+    // schema that does not fit: forty levels were 2^40 attempts.
+    let (deep, below) = nested(40, json!({"type": "string", "maxLength": "eight"}));
+    let positions = [
+        ("/components/schemas/Deep", json!({"components": {"schemas": {"Deep": deep}}})),
+        (
+            "/components/parameters/P/schema",
+            json!({"components": {"parameters": {"P": {"name": "p", "in": "query", "schema": deep}}}}),
+        ),
+        (
+            "/paths/~1x/post/requestBody/content/application~1json/schema",
+            json!({"paths": {"/x": {"post": {"requestBody": {"content": {"application/json": {"schema": deep}}},
+                "responses": {"204": {"description": "ok"}}}}}}),
+        ),
+        (
+            "/paths/~1x/get/responses/200/headers/H/schema",
+            json!({"paths": {"/x": {"get": {"responses": {"200": {"description": "ok", "headers": {"H": {"schema": deep}}}}}}}}),
+        ),
+    ];
+    for (pointer, part) in positions {
+        let mut doc = json!({"openapi": "3.0.3", "info": {"title": "Deep", "version": "1"}, "paths": {}});
+        for (key, value) in part.as_object().expect("object") {
+            doc[key] = value.clone();
+        }
+        for input in
+            [json_spec("deep", doc.clone()), SpecInput::new("deep.yaml", serde_yaml::to_string(&doc).expect("yaml"))]
+        {
+            let what = format!("{} at {pointer}", input.source);
+            let error = within_deadline(&what, move || generator::load(&input)).expect_err(&what);
+            assert_eq!(error.pointer.as_deref(), Some(format!("{pointer}{below}").as_str()), "{what}: {error}");
+            assert!(matches!(error.kind, ErrorKind::Invalid(_)), "{what}: {error}");
+            assert!(error.to_string().contains("expected usize"), "{what}: {error}");
+        }
+    }
+    // The same depth with a leaf that fits generates.
+    let (deep, _) = nested(40, json!({"type": "string", "maxLength": 8}));
+    let doc = json!({"openapi": "3.0.3", "info": {"title": "Deep", "version": "1"}, "paths": {},
+        "components": {"schemas": {"Deep": deep}}});
+    generates(json_spec("deep", doc));
+}
+
 #[test]
 fn huge_enums_and_objects_degrade_to_types_that_compile() {
     let values: Vec<String> = (0..100_000).map(|i| format!("v{i}")).collect();

@@ -33,6 +33,10 @@ fn config() -> Config {
     Config {
         cases,
         failure_persistence: Some(Box::new(FileFailurePersistence::WithSource("regressions"))),
+        // A failing case that takes the whole deadline must not make the
+        // run take hours shrinking it: the shrinking stops after ten minutes
+        // with the smallest case found by then.
+        max_shrink_time: 600_000,
         ..Config::default()
     }
 }
