@@ -14,6 +14,7 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+pub use super::{Location, Param, Style};
 /// The HTTP client the generated clients send with, for callers that
 /// bring their own `reqwest::Client`.
 pub use reqwest;
@@ -34,82 +35,6 @@ fn encode(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     encode_into(&mut out, text);
     out
-}
-
-/// How a parameter is written (OpenAPI `style`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    Simple,
-    Label,
-    Matrix,
-    Form,
-    SpaceDelimited,
-    PipeDelimited,
-    DeepObject,
-}
-
-/// Where a parameter is sent.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Location {
-    Path,
-    Query,
-    Header,
-    Cookie,
-}
-
-/// A parameter of an operation as the spec declares it: its name, where
-/// it goes and how it is written. Each constructor gives OpenAPI's default
-/// style for its location (simple in the path and headers, form in the
-/// query and cookies) and explodes form style only, as OpenAPI does:
-/// `Param::query("tags")` is `?tags=a&tags=b`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Param {
-    pub name: &'static str,
-    pub location: Location,
-    pub style: Style,
-    /// The OpenAPI `explode` flag: each item or property written apart.
-    pub explode: bool,
-}
-
-impl Param {
-    const fn new(name: &'static str, location: Location, style: Style) -> Param {
-        Param { name, location, style, explode: matches!(style, Style::Form) }
-    }
-
-    /// A path parameter (simple style).
-    pub const fn path(name: &'static str) -> Param {
-        Param::new(name, Location::Path, Style::Simple)
-    }
-
-    /// A query parameter (form style, exploded).
-    pub const fn query(name: &'static str) -> Param {
-        Param::new(name, Location::Query, Style::Form)
-    }
-
-    /// A header parameter (simple style).
-    pub const fn header(name: &'static str) -> Param {
-        Param::new(name, Location::Header, Style::Simple)
-    }
-
-    /// A cookie parameter (form style, exploded).
-    pub const fn cookie(name: &'static str) -> Param {
-        Param::new(name, Location::Cookie, Style::Form)
-    }
-
-    /// The parameter in another style, exploded only if that is form style.
-    pub const fn style(self, style: Style) -> Param {
-        Param { style, explode: matches!(style, Style::Form), ..self }
-    }
-
-    /// The parameter with `explode: true`.
-    pub const fn exploded(self) -> Param {
-        Param { explode: true, ..self }
-    }
-
-    /// The parameter with `explode: false`.
-    pub const fn unexploded(self) -> Param {
-        Param { explode: false, ..self }
-    }
 }
 
 /// A credential: never shown by `Debug` or in error messages.

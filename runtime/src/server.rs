@@ -20,6 +20,7 @@ use std::future::Future;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
+pub use super::{Location, Param, Style};
 pub use axum::http::Method;
 
 /// The web framework the generated servers run on, for callers that add
@@ -789,87 +790,59 @@ impl IntoResponse for Problem {
 
 // ---------------------------------------------------------------- requests
 
-/// Where a parameter comes from.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Location {
-    Path,
-    Query,
-    Header,
-    Cookie,
-}
-
-/// How a parameter is written (OpenAPI `style`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Style {
-    Simple,
-    Label,
-    Matrix,
-    Form,
-    SpaceDelimited,
-    PipeDelimited,
-    DeepObject,
-}
-
-/// A parameter of an operation as the spec declares it: where it comes
-/// from, how it is written, whether it must be sent, and its schema. Each
-/// constructor gives OpenAPI's default style for its location (simple in
-/// the path and headers, form in the query and cookies) and explodes form
-/// style only, as OpenAPI does:
-/// `Param::path("id", &Schema::STRING).style(Style::Label).required()`.
+/// A parameter as the server reads it: where and how it is written
+/// ([`Param`], with the same defaults), whether it must be sent, and its
+/// schema: `Input::path("id", &Schema::STRING).style(Style::Label).required()`.
 #[derive(Debug)]
-pub struct Param {
-    pub name: &'static str,
-    pub location: Location,
-    pub style: Style,
-    /// The OpenAPI `explode` flag: each item or property written apart.
-    pub explode: bool,
+pub struct Input {
+    pub param: Param,
     pub presence: Presence,
     pub schema: &'static Schema,
 }
 
-impl Param {
-    const fn new(name: &'static str, location: Location, style: Style, schema: &'static Schema) -> Param {
-        Param { name, location, style, explode: matches!(style, Style::Form), presence: Presence::Optional, schema }
+impl Input {
+    const fn new(param: Param, schema: &'static Schema) -> Input {
+        Input { param, presence: Presence::Optional, schema }
     }
 
     /// An optional path parameter (simple style).
-    pub const fn path(name: &'static str, schema: &'static Schema) -> Param {
-        Param::new(name, Location::Path, Style::Simple, schema)
+    pub const fn path(name: &'static str, schema: &'static Schema) -> Input {
+        Input::new(Param::path(name), schema)
     }
 
     /// An optional query parameter (form style, exploded).
-    pub const fn query(name: &'static str, schema: &'static Schema) -> Param {
-        Param::new(name, Location::Query, Style::Form, schema)
+    pub const fn query(name: &'static str, schema: &'static Schema) -> Input {
+        Input::new(Param::query(name), schema)
     }
 
     /// An optional header parameter (simple style).
-    pub const fn header(name: &'static str, schema: &'static Schema) -> Param {
-        Param::new(name, Location::Header, Style::Simple, schema)
+    pub const fn header(name: &'static str, schema: &'static Schema) -> Input {
+        Input::new(Param::header(name), schema)
     }
 
     /// An optional cookie parameter (form style, exploded).
-    pub const fn cookie(name: &'static str, schema: &'static Schema) -> Param {
-        Param::new(name, Location::Cookie, Style::Form, schema)
+    pub const fn cookie(name: &'static str, schema: &'static Schema) -> Input {
+        Input::new(Param::cookie(name), schema)
     }
 
-    /// The parameter in another style, exploded only if that is form style.
-    pub const fn style(self, style: Style) -> Param {
-        Param { style, explode: matches!(style, Style::Form), ..self }
+    /// See [`Param::style`].
+    pub const fn style(self, style: Style) -> Input {
+        Input { param: self.param.style(style), ..self }
     }
 
-    /// The parameter with `explode: true`.
-    pub const fn exploded(self) -> Param {
-        Param { explode: true, ..self }
+    /// See [`Param::exploded`].
+    pub const fn exploded(self) -> Input {
+        Input { param: self.param.exploded(), ..self }
     }
 
-    /// The parameter with `explode: false`.
-    pub const fn unexploded(self) -> Param {
-        Param { explode: false, ..self }
+    /// See [`Param::unexploded`].
+    pub const fn unexploded(self) -> Input {
+        Input { param: self.param.unexploded(), ..self }
     }
 
     /// The parameter, required.
-    pub const fn required(self) -> Param {
-        Param { presence: Presence::Required, ..self }
+    pub const fn required(self) -> Input {
+        Input { presence: Presence::Required, ..self }
     }
 }
 
@@ -1188,8 +1161,8 @@ impl Incoming {
     /// parameters give `None`; every failure is added to `errors`. A
     /// parameter the spec gives one value that arrives twice is a failure,
     /// never first or last wins.
-    pub fn param<T: DeserializeOwned>(&self, param: &'static Param, errors: &mut Vec<FieldError>) -> Option<T> {
-        let Param { name, location, style, explode, presence, schema } = *param;
+    pub fn param<T: DeserializeOwned>(&self, input: &'static Input, errors: &mut Vec<FieldError>) -> Option<T> {
+        let Input { param: Param { name, location, style, explode }, presence, schema } = *input;
         let section = location.section();
         let pointer = Pointer::Param(section, name);
         let raw = match self.raw(location, name, schema, style, explode) {

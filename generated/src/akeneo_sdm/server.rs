@@ -137,7 +137,7 @@ static LIST_JOBS__PAGE__SCHEMA: rt::Schema = rt::Schema::Integer {
     int32: false,
 };
 
-static LIST_JOBS__PAGE: rt::Param = rt::Param::query("page", &LIST_JOBS__PAGE__SCHEMA);
+static LIST_JOBS__PAGE: rt::Input = rt::Input::query("page", &LIST_JOBS__PAGE__SCHEMA);
 
 static LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::Integer {
     minimum: Some(1f64),
@@ -147,26 +147,26 @@ static LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::Integer {
     int32: false,
 };
 
-static LIST_JOBS__PAGE_SIZE: rt::Param = rt::Param::query(
+static LIST_JOBS__PAGE_SIZE: rt::Input = rt::Input::query(
     "page_size",
     &LIST_JOBS__PAGE_SIZE__SCHEMA,
 );
 
 static LIST_JOBS__STATUS__SCHEMA: rt::Schema = rt::Schema::Ref(&schemas::JobStatus);
 
-static LIST_JOBS__STATUS: rt::Param = rt::Param::query(
+static LIST_JOBS__STATUS: rt::Input = rt::Input::query(
     "status",
     &LIST_JOBS__STATUS__SCHEMA,
 );
 
-static LIST_JOBS__PROJECT: rt::Param = rt::Param::query("project", &rt::Schema::INTEGER);
+static LIST_JOBS__PROJECT: rt::Input = rt::Input::query("project", &rt::Schema::INTEGER);
 
-static LIST_JOBS__CREATED_AFTER: rt::Param = rt::Param::query(
+static LIST_JOBS__CREATED_AFTER: rt::Input = rt::Input::query(
     "created_after",
     &rt::Schema::STRING,
 );
 
-static LIST_JOBS__CREATED_BEFORE: rt::Param = rt::Param::query(
+static LIST_JOBS__CREATED_BEFORE: rt::Input = rt::Input::query(
     "created_before",
     &rt::Schema::STRING,
 );
@@ -177,7 +177,7 @@ static GET_JOB__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static GET_JOB__JOB_ID: rt::Param = rt::Param::path("job_id", &rt::Schema::STRING)
+static GET_JOB__JOB_ID: rt::Input = rt::Input::path("job_id", &rt::Schema::STRING)
     .required();
 
 static GET_JOB_DATA__OPERATION: rt::Operation = rt::Operation {
@@ -186,10 +186,10 @@ static GET_JOB_DATA__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static GET_JOB_DATA__JOB_ID: rt::Param = rt::Param::path("job_id", &rt::Schema::STRING)
+static GET_JOB_DATA__JOB_ID: rt::Input = rt::Input::path("job_id", &rt::Schema::STRING)
     .required();
 
-static GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Param = rt::Param::path(
+static GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Input = rt::Input::path(
         "output_format_id",
         &rt::Schema::STRING,
     )

@@ -111,7 +111,7 @@ static GET_JOBS__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static GET_JOBS__JOB_ID: rt::Param = rt::Param::path("jobId", &rt::Schema::STRING)
+static GET_JOBS__JOB_ID: rt::Input = rt::Input::path("jobId", &rt::Schema::STRING)
     .required();
 
 static GET_USER_JOBS__OPERATION: rt::Operation = rt::Operation {
@@ -120,10 +120,10 @@ static GET_USER_JOBS__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static GET_USER_JOBS__USER_ID: rt::Param = rt::Param::path("userId", &rt::Schema::STRING)
+static GET_USER_JOBS__USER_ID: rt::Input = rt::Input::path("userId", &rt::Schema::STRING)
     .required();
 
-static GET_USER_JOBS__FILTER: rt::Param = rt::Param::query(
+static GET_USER_JOBS__FILTER: rt::Input = rt::Input::query(
     "filter",
     &rt::Schema::STRING,
 );

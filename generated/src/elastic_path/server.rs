@@ -86,7 +86,7 @@ static GET_JOB__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static GET_JOB__JOB_ID: rt::Param = rt::Param::path("jobID", &rt::Schema::STRING)
+static GET_JOB__JOB_ID: rt::Input = rt::Input::path("jobID", &rt::Schema::STRING)
     .required();
 
 async fn handle_get_job<A: Api>(

@@ -113,13 +113,13 @@ static GET_SEPA_EXPORT_LIST_JOBS__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Param = rt::Param::path(
+static GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Input = rt::Input::path(
         "tenant",
         &rt::Schema::STRING,
     )
     .required();
 
-static GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE: rt::Param = rt::Param::query(
+static GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE: rt::Input = rt::Input::query(
         "siteCode",
         &rt::Schema::STRING,
     )
@@ -133,7 +133,7 @@ static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER__SCHEMA: rt::Schema = rt::Schema::
     int32: true,
 };
 
-static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Param = rt::Param::query(
+static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Input = rt::Input::query(
     "pageNumber",
     &GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER__SCHEMA,
 );
@@ -146,7 +146,7 @@ static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::In
     int32: true,
 };
 
-static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE: rt::Param = rt::Param::query(
+static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE: rt::Input = rt::Input::query(
     "pageSize",
     &GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE__SCHEMA,
 );
@@ -155,7 +155,7 @@ static GET_SEPA_EXPORT_LIST_JOBS__SORT__SCHEMA: rt::Schema = rt::Schema::Ref(
     &schemas::GetSepaExportListJobsSort,
 );
 
-static GET_SEPA_EXPORT_LIST_JOBS__SORT: rt::Param = rt::Param::query(
+static GET_SEPA_EXPORT_LIST_JOBS__SORT: rt::Input = rt::Input::query(
     "sort",
     &GET_SEPA_EXPORT_LIST_JOBS__SORT__SCHEMA,
 );
@@ -166,7 +166,7 @@ static POST_SEPA_EXPORT_CREATE_JOB__OPERATION: rt::Operation = rt::Operation {
     consumes: &["application/json"],
 };
 
-static POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Param = rt::Param::path(
+static POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Input = rt::Input::path(
         "tenant",
         &rt::Schema::STRING,
     )

@@ -102,9 +102,9 @@ static JOBS_GET__OPERATION: rt::Operation = rt::Operation {
     consumes: &[],
 };
 
-static JOBS_GET__UID: rt::Param = rt::Param::path("uid", &rt::Schema::STRING).required();
+static JOBS_GET__UID: rt::Input = rt::Input::path("uid", &rt::Schema::STRING).required();
 
-static JOBS_GET__ORGANIZATION_ID: rt::Param = rt::Param::header(
+static JOBS_GET__ORGANIZATION_ID: rt::Input = rt::Input::header(
         "organization-id",
         &rt::Schema::STRING,
     )
@@ -116,7 +116,7 @@ static JOBS_SUBMIT__OPERATION: rt::Operation = rt::Operation {
     consumes: &["application/json"],
 };
 
-static JOBS_SUBMIT__ORGANIZATION_ID: rt::Param = rt::Param::header(
+static JOBS_SUBMIT__ORGANIZATION_ID: rt::Input = rt::Input::header(
         "organization-id",
         &rt::Schema::STRING,
     )

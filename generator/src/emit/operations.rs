@@ -79,20 +79,21 @@ pub fn style_tokens(style: crate::ir::Style) -> TokenStream {
     }
 }
 
-/// The runtimes' description of a parameter, a `const` expression (both
-/// runtimes name it `rt::Param`): `rt::Param::query("tags")`, then what
-/// differs from OpenAPI's defaults for its location (`.style(..)`,
-/// `.exploded()` or `.unexploded()`) and, on the server (`schema` given),
-/// `.required()`.
+/// The runtimes' description of a parameter, a `const` expression: on the
+/// client (`schema` None) `rt::Param::query("tags")`, on the server
+/// `rt::Input::query("tags", &SCHEMA)`, then what differs from OpenAPI's
+/// defaults for its location (`.style(..)`, `.exploded()` or
+/// `.unexploded()`) and, on the server, `.required()`.
 pub fn param_tokens(p: &Parameter, schema: Option<TokenStream>) -> TokenStream {
     let wire = &p.wire_name;
+    let ty = if schema.is_some() { quote!(rt::Input) } else { quote!(rt::Param) };
     let required = (schema.is_some() && p.required).then(|| quote!(.required()));
     let schema = schema.map(|schema| quote!(, #schema));
     let base = match p.location {
-        Location::Path => quote!(rt::Param::path(#wire #schema)),
-        Location::Query => quote!(rt::Param::query(#wire #schema)),
-        Location::Header => quote!(rt::Param::header(#wire #schema)),
-        Location::Cookie => quote!(rt::Param::cookie(#wire #schema)),
+        Location::Path => quote!(#ty::path(#wire #schema)),
+        Location::Query => quote!(#ty::query(#wire #schema)),
+        Location::Header => quote!(#ty::header(#wire #schema)),
+        Location::Cookie => quote!(#ty::cookie(#wire #schema)),
     };
     let style = (p.style != p.location.default_style()).then(|| {
         let style = style_tokens(p.style);

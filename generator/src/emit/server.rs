@@ -174,12 +174,12 @@ fn operation_statics(op: &Operation) -> TokenStream {
         // a static of its own.
         if super::schemas::is_named_constant(&p.check) {
             let param = param_tokens(p, Some(quote!(&#value)));
-            return quote!(static #name: rt::Param = #param;);
+            return quote!(static #name: rt::Input = #param;);
         }
         let param = param_tokens(p, Some(quote!(&#schema)));
         quote! {
             static #schema: rt::Schema = #value;
-            static #name: rt::Param = #param;
+            static #name: rt::Input = #param;
         }
     });
     let body = server_body(op).filter(|b| matches!(b.encoding, Encoding::Json | Encoding::Form)).map(|b| {

@@ -62,8 +62,8 @@ fn param(
     style: Style,
     explode: bool,
     presence: Presence,
-) -> &'static Param {
-    Box::leak(Box::new(Param { name, location, style, explode, presence, schema }))
+) -> &'static Input {
+    Box::leak(Box::new(Input { param: Param { name, location, style, explode }, presence, schema }))
 }
 
 fn pointers(errors: &[FieldError]) -> Vec<&str> {
@@ -1089,7 +1089,7 @@ async fn replies_that_cannot_be_sent_are_500() {
 
 /// Answers with the operation's name and its `id` parameter; `create_item`
 /// answers with its body, `list_items` panics.
-static ID: Param = Param::path("id", &Schema::STRING);
+static ID: Input = Input::path("id", &Schema::STRING);
 
 async fn handle(_: Arc<()>, index: usize, mut incoming: Incoming) -> Result<Response, Problem> {
     let mut errors = Vec::new();
@@ -1365,20 +1365,20 @@ mod round_trip {
     }
 
     /// A server reading `params`, all required, and a client of it.
-    async fn start(params: Vec<&'static Param>) -> client::Core {
+    async fn start(params: Vec<&'static Input>) -> client::Core {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("a port");
         let address = listener.local_addr().expect("its address");
         let app = router(
             Arc::new(params),
             ServerConfig::default(),
             ECHO,
-            |params: Arc<Vec<&'static Param>>, _: usize, incoming: Incoming| {
+            |params: Arc<Vec<&'static Input>>, _: usize, incoming: Incoming| {
                 let mut errors = Vec::new();
                 let read: Vec<Option<Value>> = params.iter().map(|param| incoming.param(param, &mut errors)).collect();
                 let answer = check(errors).map(|()| Reply::new(200).json("application/json", &read).finish());
                 async move { answer }
             },
-            |_: &Vec<&'static Param>, problem: Problem| problem.into_response(),
+            |_: &Vec<&'static Input>, problem: Problem| problem.into_response(),
         );
         tokio::spawn(async move { serve(listener, app, &ServerConfig::default()).await });
         let mut builder = client::CoreBuilder::new(&format!("http://{address}"));
