@@ -6,7 +6,6 @@
 //! document order, so a component always keeps its own name; inline types
 //! are named after their parent as they are met.
 
-mod check;
 mod operation;
 mod recursion;
 mod schema;
@@ -110,14 +109,17 @@ struct Lowerer<'a> {
     fn_scope: Scope,
     /// Component schema key → Rust type name.
     component_names: HashMap<String, String>,
-    /// Pointer of an inline schema → its lowered type, so a schema reached
-    /// twice (a shared response, a merged `allOf` part) is lowered once.
-    memo: HashMap<Pointer, TypeRef>,
-    /// Pointer of a schema that defined a struct or enum → its name.
-    defined_at: HashMap<Pointer, String>,
-    /// Pointer of a schema → its check described in place (see
-    /// `structural_check`).
-    check_memo: std::cell::RefCell<HashMap<Pointer, crate::ir::Check>>,
+    /// Pointer of an inline schema → its lowered type and check, so a
+    /// schema reached twice (a shared response, a merged `allOf` part) is
+    /// lowered once (per `checks_only` mode).
+    memo: HashMap<(Pointer, bool), schema::Lowered>,
+    /// Set while a schema is lowered only for its check (the properties
+    /// of an object that is not a struct): no type is defined or named,
+    /// and nothing is reported, since no Rust type comes of it.
+    checks_only: bool,
+    /// Pointer of an `allOf` part → what it states as an object, for the
+    /// checks of `allOf`s that are not one struct.
+    all_of_memo: HashMap<Pointer, std::rc::Rc<schema::Gathered>>,
     /// Names of the string enums defined so far.
     enum_names: std::collections::HashSet<String>,
     examples: Vec<Example>,
@@ -138,8 +140,8 @@ impl<'a> Lowerer<'a> {
             fn_scope: Scope::new(),
             component_names: HashMap::new(),
             memo: HashMap::new(),
-            defined_at: HashMap::new(),
-            check_memo: std::cell::RefCell::new(HashMap::new()),
+            checks_only: false,
+            all_of_memo: HashMap::new(),
             enum_names: std::collections::HashSet::new(),
             examples: Vec::new(),
             example_pointers: std::collections::HashSet::new(),
@@ -167,6 +169,9 @@ impl<'a> Lowerer<'a> {
     /// warning naming where (an error when strict). The server still
     /// validates values against the whole schema.
     fn approximate(&mut self, at: &Pointer, what: impl Into<String>, ty: TypeRef) -> Result<TypeRef, Error> {
+        if self.checks_only {
+            return Ok(ty);
+        }
         let what = what.into();
         if self.strict {
             return Err(self.unsupported(at, what));
@@ -179,6 +184,9 @@ impl<'a> Lowerer<'a> {
     /// Something in the spec that cannot work as written (a route no request
     /// can match, bounds no value meets): a warning, or an error when strict.
     fn doubt(&mut self, at: &Pointer, what: impl Into<String>) -> Result<(), Error> {
+        if self.checks_only {
+            return Ok(());
+        }
         let what = what.into();
         if self.strict {
             return Err(self.err(at, ErrorKind::Invalid(what)));

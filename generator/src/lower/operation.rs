@@ -2,7 +2,7 @@
 //! inline schemas they use (named after the operation or the component
 //! that holds them).
 
-use super::schema::SchemaSrc;
+use super::schema::Lowered;
 use super::{doc_of, Lowerer, NameHint};
 use crate::error::{Error, Pointer};
 use crate::ir::{
@@ -160,22 +160,20 @@ impl Lowerer<'_> {
         for (param, at, component) in resolved {
             let data = param.parameter_data_ref();
             let hint = component.unwrap_or_else(|| format!("{type_prefix}{}", naming::type_name(&data.name)));
-            let (ty, default, nullable, check) = match &data.format {
+            let (ty, default, check) = match &data.format {
                 ParameterSchemaOrContent::Schema(schema) => {
-                    let schema_at = at.push("schema");
-                    let src = SchemaSrc::from(schema);
-                    let ty = self.schema_type(src, &schema_at, &NameHint::Suggest(hint))?;
+                    let lowered = self.schema_use(schema.into(), &at.push("schema"), &NameHint::Suggest(hint))?;
                     let default = match schema {
                         ReferenceOr::Item(s) => s.schema_data.default.clone(),
                         ReferenceOr::Reference { .. } => None,
                     };
-                    (ty, default, self.is_nullable(src, &schema_at), self.check_of(src, &schema_at))
+                    (lowered.ty, default, lowered.check)
                 }
                 ParameterSchemaOrContent::Content(content) => {
                     let body = self.lower_media(content, &at.push("content"), &hint, true)?;
                     match body {
-                        Some(b) => (b.ty, None, false, b.check),
-                        None => (TypeRef::String, None, false, Check::Any),
+                        Some(b) => (b.ty, None, b.check),
+                        None => (TypeRef::String, None, Check::Any),
                     }
                 }
             };
@@ -189,7 +187,7 @@ impl Lowerer<'_> {
                 wire_name: data.name.clone(),
                 location,
                 required,
-                ty: if nullable { ty.option() } else { ty },
+                ty,
                 doc: doc_of(None, data.description.as_deref()),
                 default,
                 style,
@@ -258,7 +256,7 @@ impl Lowerer<'_> {
             let hint = NameHint::Suggest(format!("{prefix}{}", naming::type_name(wire)));
             let ty = match &header.format {
                 ParameterSchemaOrContent::Schema(schema) => {
-                    self.schema_type(schema.into(), &resolved_at.push("schema"), &hint)?
+                    self.schema_type(schema.into(), &resolved_at.push("schema"), &hint)?.ty
                 }
                 ParameterSchemaOrContent::Content(_) => TypeRef::String,
             };
@@ -319,30 +317,21 @@ impl Lowerer<'_> {
         };
         let media_at = at.push(media_type);
         let encoding = encoding_of(media_type);
-        let ty = match (encoding, &media.schema) {
+        // Text is checked as a string; other bodies that are not JSON or a
+        // form are left to their readers.
+        let text =
+            || Check::String { min_length: None, max_length: None, pattern: None, format: None, values: Vec::new() };
+        let Lowered { ty, check } = match (encoding, &media.schema) {
             (Encoding::Json | Encoding::Form, Some(schema)) => {
-                let src = SchemaSrc::from(schema);
-                let ty = self.schema_type(src, &media_at.push("schema"), &NameHint::Suggest(hint.to_owned()))?;
-                if self.is_nullable(src, &media_at.push("schema")) {
-                    ty.option()
-                } else {
-                    ty
-                }
+                self.schema_use(schema.into(), &media_at.push("schema"), &NameHint::Suggest(hint.to_owned()))?
             }
-            (Encoding::Json, None) => TypeRef::Json,
-            (Encoding::Form, None) => TypeRef::JsonObject,
+            (Encoding::Json, None) => Lowered::unchecked(TypeRef::Json),
+            (Encoding::Form, None) => Lowered::unchecked(TypeRef::JsonObject),
             // Multipart responses are rare and have no typed reader: raw bytes.
-            (Encoding::Multipart, _) if prefer_json => TypeRef::Bytes,
-            (Encoding::Multipart, _) => TypeRef::Multipart,
-            (Encoding::Text, _) => TypeRef::String,
-            (Encoding::Binary, _) => TypeRef::Bytes,
-        };
-        let check = match (encoding, &media.schema) {
-            (Encoding::Json | Encoding::Form, Some(schema)) => self.check_of(schema.into(), &media_at.push("schema")),
-            (Encoding::Text, _) => {
-                Check::String { min_length: None, max_length: None, pattern: None, format: None, values: Vec::new() }
-            }
-            _ => Check::Any,
+            (Encoding::Multipart, _) if prefer_json => Lowered::unchecked(TypeRef::Bytes),
+            (Encoding::Multipart, _) => Lowered::unchecked(TypeRef::Multipart),
+            (Encoding::Text, _) => Lowered::new(TypeRef::String, text()),
+            (Encoding::Binary, _) => Lowered::unchecked(TypeRef::Bytes),
         };
         let mut first_example = media.example.clone();
         if encoding == Encoding::Json {

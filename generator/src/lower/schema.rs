@@ -1,4 +1,7 @@
-//! Schemas to Rust types. Each mapping rule says why it is what it is.
+//! Schemas to Rust types and their checks, in one walk: each arm of
+//! [`Lowerer::item_type`] is one mapping rule, and yields both the type a
+//! value decodes into and what a server validates of it before (a
+//! [`Lowered`]). Each rule says why it is what it is.
 
 use super::{doc_of, Lowerer, NameHint, MAX_ALIAS_HOPS, MAX_ENUM_VARIANTS, MAX_STRUCT_FIELDS};
 use crate::error::Error;
@@ -13,6 +16,8 @@ use openapiv3::{
     VariantOrUnknownOrEmpty,
 };
 use serde_json::Value;
+use std::collections::HashSet;
+use std::rc::Rc;
 
 /// A schema or a reference to one, borrowed from wherever it sits.
 #[derive(Clone, Copy)]
@@ -39,6 +44,45 @@ impl<'s> From<&'s ReferenceOr<Box<Schema>>> for SchemaSrc<'s> {
     }
 }
 
+/// A schema lowered: the Rust type of its values and what a server checks
+/// of a JSON value before decoding it. Neither admits `null` for a
+/// `nullable` schema: the caller, which knows whether the value may also be
+/// absent, adds it to both with [`Lowered::or_null_if`].
+#[derive(Debug, Clone)]
+pub(super) struct Lowered {
+    pub ty: TypeRef,
+    pub check: Check,
+}
+
+impl Lowered {
+    pub(super) fn new(ty: TypeRef, check: Check) -> Self {
+        Lowered { ty, check }
+    }
+
+    /// A value the server does not check beyond decoding it.
+    pub(super) fn unchecked(ty: TypeRef) -> Self {
+        Lowered { ty, check: Check::Any }
+    }
+
+    /// A named type of the module: its check is the type's own.
+    fn named(name: String) -> Self {
+        Lowered { check: Check::Ref { name: name.clone() }, ty: TypeRef::Named(name) }
+    }
+
+    /// The same schema where `null` is admitted too, when `nullable`.
+    pub(super) fn or_null_if(self, nullable: bool) -> Self {
+        if !nullable {
+            return self;
+        }
+        Lowered { ty: self.ty.option(), check: null_or(self.check) }
+    }
+}
+
+/// A check that admits `null` besides what `check` admits.
+fn null_or(check: Check) -> Check {
+    Check::Nullable { inner: Box::new(check) }
+}
+
 /// The object-shaped parts of a schema, whichever `openapiv3` variant holds them.
 struct ObjectParts<'s> {
     properties: Vec<(&'s str, SchemaSrc<'s>)>,
@@ -56,21 +100,28 @@ impl Lowerer<'_> {
             let at = base.push(key);
             let name = self.component_names[key].clone();
             let slot = self.reserve_slot();
-            let mut ty = self.schema_type(schema.into(), &at, &NameHint::Claimed(name.clone()))?;
+            let lowered = self.schema_type(schema.into(), &at, &NameHint::Claimed(name.clone()))?;
             let defined = self.types[slot..].iter().flatten().any(|t| t.name == name);
+            let Lowered { mut ty, mut check } = lowered;
             if ty == TypeRef::Named(name.clone()) && !defined {
                 // `A: {allOf: [{$ref: A}]}`: the schema says nothing but itself.
                 ty = self.fallback(&at, format!("`{key}` is defined only by a reference to itself"))?;
+                check = Check::Any;
             }
             if ty != TypeRef::Named(name.clone()) {
                 // A primitive, array, map or another name: keep the
                 // component's name as an alias so downstream code can use it.
-                let (doc, check) = match schema {
-                    ReferenceOr::Item(s) => (
-                        doc_of(s.schema_data.title.as_deref(), s.schema_data.description.as_deref()),
-                        self.structural_check(s, &at, 0),
-                    ),
-                    ReferenceOr::Reference { .. } => (None, self.check_of(schema.into(), &at)),
+                let doc = match schema {
+                    ReferenceOr::Item(s) => {
+                        doc_of(s.schema_data.title.as_deref(), s.schema_data.description.as_deref())
+                    }
+                    // An alias of another component admits `null` when its target does.
+                    ReferenceOr::Reference { .. } => {
+                        if self.is_nullable(schema.into(), &at) {
+                            check = null_or(check);
+                        }
+                        None
+                    }
                 };
                 self.types[slot] = Some(TypeDef {
                     name: name.clone(),
@@ -89,36 +140,43 @@ impl Lowerer<'_> {
         Ok(())
     }
 
-    /// The Rust type of a schema, defining named types as needed. `Option`
-    /// for `nullable` is added by the caller, which knows whether the value
-    /// may also be absent.
-    pub(super) fn schema_type(&mut self, src: SchemaSrc<'_>, at: &Pointer, hint: &NameHint) -> Result<TypeRef, Error> {
+    /// The Rust type of a schema and its check, defining named types as
+    /// needed. `null` is added by the caller (see [`Lowered`]).
+    pub(super) fn schema_type(&mut self, src: SchemaSrc<'_>, at: &Pointer, hint: &NameHint) -> Result<Lowered, Error> {
         match src {
             SchemaSrc::Ref(reference) => self.ref_type(reference, at),
             SchemaSrc::Item(schema) => {
-                if let Some(ty) = self.memo.get(at) {
-                    return Ok(ty.clone());
+                let key = (at.clone(), self.checks_only);
+                if let Some(lowered) = self.memo.get(&key) {
+                    return Ok(lowered.clone());
                 }
                 self.depth += 1;
                 if self.depth > 64 {
                     self.depth -= 1;
-                    return self.fallback(at, "schema nesting deeper than 64 levels");
+                    return self.fallback(at, "schema nesting deeper than 64 levels").map(Lowered::unchecked);
                 }
-                let ty = self.item_type(schema, at, hint);
+                let lowered = self.item_type(schema, at, hint);
                 self.depth -= 1;
-                let ty = ty?;
-                self.memo.insert(at.clone(), ty.clone());
-                Ok(ty)
+                let lowered = lowered?;
+                self.memo.insert(key, lowered.clone());
+                Ok(lowered)
             }
         }
     }
 
+    /// A schema where it is used: its type and check, with `null` added
+    /// to both when the schema admits it.
+    pub(super) fn schema_use(&mut self, src: SchemaSrc<'_>, at: &Pointer, hint: &NameHint) -> Result<Lowered, Error> {
+        let lowered = self.schema_type(src, at, hint)?;
+        Ok(lowered.or_null_if(self.is_nullable(src, at)))
+    }
+
     /// A `$ref` to a component schema is that component's type; any other
     /// local `$ref` is lowered where it points (once, thanks to the memo).
-    fn ref_type(&mut self, reference: &str, at: &Pointer) -> Result<TypeRef, Error> {
+    fn ref_type(&mut self, reference: &str, at: &Pointer) -> Result<Lowered, Error> {
         if let Some(key) = super::component_key(reference) {
             return match self.component_names.get(&key) {
-                Some(name) => Ok(TypeRef::Named(name.clone())),
+                Some(name) => Ok(Lowered::named(name.clone())),
                 None => Err(self.err(at, ErrorKind::DanglingRef(reference.to_owned()))),
             };
         }
@@ -226,30 +284,61 @@ impl Lowerer<'_> {
         Ok(())
     }
 
-    fn item_type(&mut self, schema: &Schema, at: &Pointer, hint: &NameHint) -> Result<TypeRef, Error> {
+    /// One arm per mapping rule: the Rust type of a schema described in
+    /// place and its check.
+    fn item_type(&mut self, schema: &Schema, at: &Pointer, hint: &NameHint) -> Result<Lowered, Error> {
         self.check_bounds(schema, at)?;
         let data = &schema.schema_data;
         let doc = doc_of(data.title.as_deref(), data.description.as_deref());
         match &schema.schema_kind {
+            // A string enum is a Rust enum (see `define_enum`); any other
+            // string is `String`, or the type its format names.
             SchemaKind::Type(Type::String(s)) => {
+                let check = Check::String {
+                    min_length: s.min_length.map(|n| n as u64),
+                    max_length: s.max_length.map(|n| n as u64),
+                    pattern: s.pattern.clone(),
+                    format: checked_format(&s.format),
+                    values: s.enumeration.iter().flatten().cloned().collect(),
+                };
                 if !s.enumeration.is_empty() {
                     let values: Vec<&str> = s.enumeration.iter().flatten().map(String::as_str).collect();
-                    return self.define_enum(&values, at, hint, doc);
+                    return self.define_enum(&values, at, hint, doc, check);
                 }
-                Ok(string_type(&s.format))
+                Ok(Lowered::new(string_type(&s.format), check))
             }
             // `integer` without a format is 64-bit: JSON does not bound it,
             // and i64 is what servers in the wild send.
-            SchemaKind::Type(Type::Integer(i)) => Ok(match i.format {
-                VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32) => TypeRef::I32,
-                _ => TypeRef::I64,
-            }),
-            SchemaKind::Type(Type::Number(n)) => Ok(match n.format {
-                VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
-                _ => TypeRef::F64,
-            }),
-            SchemaKind::Type(Type::Boolean(_)) => Ok(TypeRef::Bool),
-            SchemaKind::Type(Type::Array(a)) => self.array_type(a.items.as_ref().map(SchemaSrc::from), at, hint),
+            SchemaKind::Type(Type::Integer(i)) => {
+                let int32 = matches!(i.format, VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32));
+                Ok(Lowered::new(
+                    if int32 { TypeRef::I32 } else { TypeRef::I64 },
+                    Check::Integer {
+                        minimum: i.minimum.map(|v| v as f64),
+                        maximum: i.maximum.map(|v| v as f64),
+                        exclusive_minimum: i.exclusive_minimum,
+                        exclusive_maximum: i.exclusive_maximum,
+                        int32,
+                    },
+                ))
+            }
+            SchemaKind::Type(Type::Number(n)) => Ok(Lowered::new(
+                match n.format {
+                    VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
+                    _ => TypeRef::F64,
+                },
+                Check::Number {
+                    minimum: n.minimum,
+                    maximum: n.maximum,
+                    exclusive_minimum: n.exclusive_minimum,
+                    exclusive_maximum: n.exclusive_maximum,
+                },
+            )),
+            SchemaKind::Type(Type::Boolean(_)) => Ok(Lowered::new(TypeRef::Bool, Check::Boolean)),
+            SchemaKind::Type(Type::Array(a)) => {
+                let counts = (a.min_items.map(|n| n as u64), a.max_items.map(|n| n as u64), a.unique_items);
+                self.array_type(a.items.as_ref().map(SchemaSrc::from), counts, at, hint)
+            }
             SchemaKind::Type(Type::Object(o)) => {
                 let parts = ObjectParts {
                     properties: o.properties.iter().map(|(k, v)| (k.as_str(), v.into())).collect(),
@@ -265,8 +354,19 @@ impl Lowerer<'_> {
             SchemaKind::AnyOf { any_of } => {
                 self.union_type(any_of, &at.push("anyOf"), at, hint, doc, data.discriminator.as_ref())
             }
-            SchemaKind::Not { .. } => self.fallback(&at.push("not"), "`not` cannot be expressed as a Rust type"),
+            SchemaKind::Not { .. } => {
+                self.fallback(&at.push("not"), "`not` cannot be expressed as a Rust type").map(Lowered::unchecked)
+            }
+            // What `openapiv3` could not type: the same rules, read from
+            // the loose form.
             SchemaKind::Any(any) => {
+                let parts = ObjectParts {
+                    properties: any.properties.iter().map(|(k, v)| (k.as_str(), v.into())).collect(),
+                    required: any.required.iter().map(String::as_str).collect(),
+                    additional: any.additional_properties.as_ref(),
+                };
+                let object_shaped =
+                    !parts.properties.is_empty() || any.typ.as_deref() == Some("object") || parts.additional.is_some();
                 let has_shape = !any.properties.is_empty() || !any.all_of.is_empty();
                 if !any.one_of.is_empty() && !has_shape {
                     return self.union_type(&any.one_of, &at.push("oneOf"), at, hint, doc, data.discriminator.as_ref());
@@ -275,54 +375,85 @@ impl Lowerer<'_> {
                     return self.union_type(&any.any_of, &at.push("anyOf"), at, hint, doc, data.discriminator.as_ref());
                 }
                 if !any.one_of.is_empty() || !any.any_of.is_empty() {
-                    return self.fallback(at, "`oneOf`/`anyOf` beside properties or `allOf`");
+                    // Still checked as the object its own properties describe.
+                    let ty = self.fallback(at, "`oneOf`/`anyOf` beside properties or `allOf`")?;
+                    if !object_shaped {
+                        return Ok(Lowered::unchecked(ty));
+                    }
+                    let additional = self.additional_type(parts.additional, at, hint)?.1;
+                    return Ok(Lowered::new(ty, self.object_check(&parts, additional, at, hint)?));
                 }
-                let parts = ObjectParts {
-                    properties: any.properties.iter().map(|(k, v)| (k.as_str(), v.into())).collect(),
-                    required: any.required.iter().map(String::as_str).collect(),
-                    additional: any.additional_properties.as_ref(),
-                };
                 if !any.all_of.is_empty() {
                     return self.all_of_type(&any.all_of, &parts.properties, at, hint, doc);
                 }
                 let string_values: Option<Vec<&str>> = any.enumeration.iter().map(Value::as_str).collect();
+                let string_check = || Check::String {
+                    min_length: any.min_length.map(|n| n as u64),
+                    max_length: any.max_length.map(|n| n as u64),
+                    pattern: any.pattern.clone(),
+                    format: any.format.clone(),
+                    values: any.enumeration.iter().filter_map(Value::as_str).map(str::to_owned).collect(),
+                };
+                let numeric = |int32: Option<bool>| {
+                    let (minimum, maximum) = (any.minimum, any.maximum);
+                    let exclusive_minimum = any.exclusive_minimum.unwrap_or(false);
+                    let exclusive_maximum = any.exclusive_maximum.unwrap_or(false);
+                    match int32 {
+                        Some(int32) => Check::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 },
+                        None => Check::Number { minimum, maximum, exclusive_minimum, exclusive_maximum },
+                    }
+                };
+                let counts =
+                    (any.min_items.map(|n| n as u64), any.max_items.map(|n| n as u64), any.unique_items == Some(true));
                 match any.typ.as_deref() {
                     _ if !parts.properties.is_empty() => self.object_type(parts, at, hint, doc),
                     Some("object") => self.object_type(parts, at, hint, doc),
-                    Some("array") => self.array_type(any.items.as_ref().map(SchemaSrc::from), at, hint),
-                    None if any.items.is_some() => self.array_type(any.items.as_ref().map(SchemaSrc::from), at, hint),
+                    Some("array") => self.array_type(any.items.as_ref().map(SchemaSrc::from), counts, at, hint),
+                    None if any.items.is_some() => {
+                        self.array_type(any.items.as_ref().map(SchemaSrc::from), counts, at, hint)
+                    }
                     Some("string") | None if !any.enumeration.is_empty() && string_values.is_some() => {
                         let values = string_values.unwrap_or_default();
-                        self.define_enum(&values, at, hint, doc)
+                        self.define_enum(&values, at, hint, doc, string_check())
                     }
-                    Some("string") => Ok(string_type_name(any.format.as_deref())),
+                    Some("string") => Ok(Lowered::new(string_type_name(any.format.as_deref()), string_check())),
                     Some("integer") => {
-                        Ok(if any.format.as_deref() == Some("int32") { TypeRef::I32 } else { TypeRef::I64 })
+                        let int32 = any.format.as_deref() == Some("int32");
+                        Ok(Lowered::new(if int32 { TypeRef::I32 } else { TypeRef::I64 }, numeric(Some(int32))))
                     }
-                    Some("number") => {
-                        Ok(if any.format.as_deref() == Some("float") { TypeRef::F32 } else { TypeRef::F64 })
-                    }
-                    Some("boolean") => Ok(TypeRef::Bool),
+                    Some("number") => Ok(Lowered::new(
+                        if any.format.as_deref() == Some("float") { TypeRef::F32 } else { TypeRef::F64 },
+                        numeric(None),
+                    )),
+                    Some("boolean") => Ok(Lowered::new(TypeRef::Bool, Check::Boolean)),
                     None if parts.additional.is_some() => self.object_type(parts, at, hint, doc),
                     // `{}` and anything without a shape: any JSON value.
-                    None => Ok(TypeRef::Json),
-                    Some(other) => self.fallback(&at.push("type"), format!("schema type `{other}`")),
+                    None => Ok(Lowered::unchecked(TypeRef::Json)),
+                    Some(other) => {
+                        self.fallback(&at.push("type"), format!("schema type `{other}`")).map(Lowered::unchecked)
+                    }
                 }
             }
         }
     }
 
-    fn array_type(&mut self, items: Option<SchemaSrc<'_>>, at: &Pointer, hint: &NameHint) -> Result<TypeRef, Error> {
-        // Items without a schema can be anything.
-        let Some(items) = items else {
-            return Ok(TypeRef::Vec(Box::new(TypeRef::Json)));
+    /// Arrays are `Vec`s of their items' type; items without a schema can
+    /// be anything.
+    fn array_type(
+        &mut self,
+        items: Option<SchemaSrc<'_>>,
+        (min_items, max_items, unique_items): (Option<u64>, Option<u64>, bool),
+        at: &Pointer,
+        hint: &NameHint,
+    ) -> Result<Lowered, Error> {
+        let item = match items {
+            Some(items) => self.schema_use(items, &at.push("items"), &hint.child("Item"))?,
+            None => Lowered::unchecked(TypeRef::Json),
         };
-        let item_at = at.push("items");
-        let mut item = self.schema_type(items, &item_at, &hint.child("Item"))?;
-        if self.is_nullable(items, &item_at) {
-            item = item.option();
-        }
-        Ok(TypeRef::Vec(Box::new(item)))
+        Ok(Lowered::new(
+            TypeRef::Vec(Box::new(item.ty)),
+            Check::Array { items: Box::new(item.check), min_items, max_items, unique_items },
+        ))
     }
 
     /// Objects: known properties make a struct; none make a free-form JSON
@@ -333,26 +464,30 @@ impl Lowerer<'_> {
         at: &Pointer,
         hint: &NameHint,
         doc: Option<String>,
-    ) -> Result<TypeRef, Error> {
-        let additional = self.additional_type(parts.additional, at, hint)?;
+    ) -> Result<Lowered, Error> {
+        let (additional, additional_check) = self.additional_type(parts.additional, at, hint)?;
         if parts.properties.is_empty() {
-            return Ok(match additional {
+            let ty = match additional {
                 Some(TypeRef::Json) | None => TypeRef::JsonObject,
                 Some(value) => TypeRef::Map(Box::new(value)),
-            });
+            };
+            return Ok(Lowered::new(ty, self.object_check(&parts, additional_check, at, hint)?));
         }
         if parts.properties.len() > MAX_STRUCT_FIELDS {
             let what = format!("an object of {} properties (more than {MAX_STRUCT_FIELDS})", parts.properties.len());
-            return self.approximate(&at.push("properties"), what, TypeRef::JsonObject);
+            let ty = self.approximate(&at.push("properties"), what, TypeRef::JsonObject)?;
+            return Ok(Lowered::new(ty, self.object_check(&parts, additional_check, at, hint)?));
+        }
+        if self.checks_only {
+            return Ok(Lowered::new(TypeRef::JsonObject, self.object_check(&parts, additional_check, at, hint)?));
         }
         let name = self.claim_type_name(hint);
-        self.defined_at.insert(at.clone(), name.clone());
         let slot = self.reserve_slot();
         let child_hint = NameHint::Claimed(name.clone());
         let mut property_checks = Vec::with_capacity(parts.properties.len());
         let mut scope = Scope::with_reserved(additional.is_some().then_some("additional_properties"));
         let mut fields = Vec::with_capacity(parts.properties.len());
-        let required_names: std::collections::HashSet<&str> = parts.required.iter().copied().collect();
+        let required_names: HashSet<&str> = parts.required.iter().copied().collect();
         for (wire, src) in &parts.properties {
             let field_at = at.push("properties").push(wire);
             // A `readOnly` property is only in responses and a `writeOnly` one
@@ -363,8 +498,9 @@ impl Lowerer<'_> {
             };
             let required = required_names.contains(wire) && !one_way;
             let nullable = self.is_nullable(*src, &field_at);
-            let ty = self.schema_type(*src, &field_at, &child_hint.child(wire))?;
-            property_checks.push(PropertyCheck { name: (*wire).to_owned(), check: self.check_of(*src, &field_at) });
+            let Lowered { ty, check } = self.schema_type(*src, &field_at, &child_hint.child(wire))?;
+            let check = if nullable { null_or(check) } else { check };
+            property_checks.push(PropertyCheck { name: (*wire).to_owned(), check });
             let field_name = scope.claim(naming::field_name(wire));
             let (doc, default_value) = match src {
                 SchemaSrc::Item(s) => (
@@ -399,20 +535,13 @@ impl Lowerer<'_> {
             });
         }
         let derive_default = fields.iter().all(|f| matches!(f.ty, TypeRef::Option(_)) && f.default.is_none());
-        let additional_check = match parts.additional {
-            None | Some(AdditionalProperties::Any(true)) => Additional::Allow,
-            Some(AdditionalProperties::Any(false)) => Additional::Deny,
-            Some(AdditionalProperties::Schema(s)) => {
-                Additional::Check(Box::new(self.check_of(s.as_ref().into(), &at.push("additionalProperties"))))
-            }
-        };
         // One-way (`readOnly`/`writeOnly`) properties were made optional above.
-        let optional_one_way: std::collections::HashSet<&str> =
+        let optional_one_way: HashSet<&str> =
             fields.iter().filter(|f| !f.required).map(|f| f.wire_name.as_str()).collect();
         let check = Check::Object {
             properties: property_checks,
             required: {
-                let mut listed = std::collections::HashSet::new();
+                let mut listed = HashSet::new();
                 parts
                     .required
                     .iter()
@@ -429,7 +558,32 @@ impl Lowerer<'_> {
             kind: TypeKind::Struct(Struct { fields, additional, derive_default }),
             check,
         });
-        Ok(TypeRef::Named(name))
+        Ok(Lowered::named(name))
+    }
+
+    /// The check of an object described in place, for an object that is
+    /// not a struct: its properties' checks (their types defined as for a
+    /// struct), its required properties as listed, and `additional`.
+    fn object_check(
+        &mut self,
+        parts: &ObjectParts<'_>,
+        additional: Additional,
+        at: &Pointer,
+        hint: &NameHint,
+    ) -> Result<Check, Error> {
+        let outer = std::mem::replace(&mut self.checks_only, true);
+        let properties: Result<Vec<PropertyCheck>, Error> = parts
+            .properties
+            .iter()
+            .map(|(wire, src)| {
+                let field = self.schema_use(*src, &at.push("properties").push(wire), &hint.child(wire))?;
+                Ok(PropertyCheck { name: (*wire).to_owned(), check: field.check })
+            })
+            .collect();
+        self.checks_only = outer;
+        let properties = properties?;
+        let required = parts.required.iter().map(|r| (*r).to_owned()).collect();
+        Ok(Check::Object { properties, required, additional })
     }
 
     /// `additionalProperties`: absent or `false` keeps no extra map on a
@@ -440,20 +594,17 @@ impl Lowerer<'_> {
         additional: Option<&AdditionalProperties>,
         at: &Pointer,
         hint: &NameHint,
-    ) -> Result<Option<TypeRef>, Error> {
-        match additional {
-            None | Some(AdditionalProperties::Any(false)) => Ok(None),
-            Some(AdditionalProperties::Any(true)) => Ok(Some(TypeRef::Json)),
+    ) -> Result<(Option<TypeRef>, Additional), Error> {
+        Ok(match additional {
+            None => (None, Additional::Allow),
+            Some(AdditionalProperties::Any(false)) => (None, Additional::Deny),
+            Some(AdditionalProperties::Any(true)) => (Some(TypeRef::Json), Additional::Allow),
             Some(AdditionalProperties::Schema(s)) => {
-                let src: SchemaSrc<'_> = s.as_ref().into();
-                let value_at = at.push("additionalProperties");
-                let mut ty = self.schema_type(src, &value_at, &hint.child("Value"))?;
-                if self.is_nullable(src, &value_at) {
-                    ty = ty.option();
-                }
-                Ok(Some(ty))
+                let value =
+                    self.schema_use(s.as_ref().into(), &at.push("additionalProperties"), &hint.child("Value"))?;
+                (Some(value.ty), Additional::Check(Box::new(value.check)))
             }
-        }
+        })
     }
 
     /// `allOf`: one part is that part (the usual way to attach a description
@@ -466,33 +617,41 @@ impl Lowerer<'_> {
         at: &Pointer,
         hint: &NameHint,
         doc: Option<String>,
-    ) -> Result<TypeRef, Error> {
+    ) -> Result<Lowered, Error> {
         if all_of.len() == 1 && own_properties.is_empty() {
-            return self.schema_type((&all_of[0]).into(), &at.push("allOf").push("0"), hint);
+            let (part, part_at) = ((&all_of[0]).into(), at.push("allOf").push("0"));
+            let Lowered { ty, check } = self.schema_type(part, &part_at, hint)?;
+            let check = if self.is_nullable(part, &part_at) { null_or(check) } else { check };
+            return Ok(Lowered { ty, check });
         }
-        let mut parts: Vec<(Schema, Pointer)> = Vec::new();
+        let mut parts: Vec<(Schema, Pointer, NameHint)> = Vec::new();
         for (i, part) in all_of.iter().enumerate() {
             let part_at = at.push("allOf").push(i.to_string());
+            let part_hint = self.part_hint(part, hint);
             let (schema, target) = self.resolve(part, &part_at)?;
-            parts.push((schema, target));
+            parts.push((schema, target, part_hint));
         }
         let mut merged: Vec<(String, ReferenceOr<Box<Schema>>, Pointer)> = Vec::new();
         let mut index: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
         let mut required: Vec<String> = Vec::new();
         let mut additional: Option<AdditionalProperties> = None;
-        for (schema, part_at) in &parts {
+        for (schema, part_at, _) in &parts {
             let (props, req, add) = match &schema.schema_kind {
                 SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required, &o.additional_properties),
                 SchemaKind::Any(a) if a.all_of.is_empty() && a.one_of.is_empty() && a.any_of.is_empty() => {
                     (&a.properties, &a.required, &a.additional_properties)
                 }
-                _ => return self.fallback(part_at, "`allOf` part that is not an object schema"),
+                _ => {
+                    let what = "`allOf` part that is not an object schema";
+                    return self.all_of_fallback(&parts, own_properties, at, hint, part_at, what.to_owned());
+                }
             };
             for (key, prop) in props {
                 let prop_at = part_at.push("properties").push(key);
                 if let Some(existing) = index.get(key).map(|&i| &merged[i]) {
                     if serde_json::to_value(&existing.1).ok() != serde_json::to_value(prop).ok() {
-                        return self.fallback(&prop_at, format!("`allOf` parts define property `{key}` differently"));
+                        let what = format!("`allOf` parts define property `{key}` differently");
+                        return self.all_of_fallback(&parts, own_properties, at, hint, &prop_at, what);
                     }
                     continue;
                 }
@@ -512,10 +671,8 @@ impl Lowerer<'_> {
             let prop_at = at.push("properties").push(key);
             if let Some(existing) = index.get(*key).map(|&i| &merged[i]) {
                 if serde_json::to_value(&existing.1).ok() != serde_json::to_value(&prop).ok() {
-                    return self.fallback(
-                        &prop_at,
-                        format!("`allOf` parts and the schema itself define property `{key}` differently"),
-                    );
+                    let what = format!("`allOf` parts and the schema itself define property `{key}` differently");
+                    return self.all_of_fallback(&parts, own_properties, at, hint, &prop_at, what);
                 }
                 continue;
             }
@@ -523,6 +680,87 @@ impl Lowerer<'_> {
             merged.push(((*key).to_owned(), prop, prop_at));
         }
         self.merged_struct(merged, required, additional, at, hint, doc)
+    }
+
+    /// An `allOf` that is not one struct is any JSON value, still checked
+    /// as every object part says: each part's properties (a property named
+    /// by several keeps its first description, as a merged struct does) and
+    /// required properties; a part of another shape is left to decoding.
+    fn all_of_fallback(
+        &mut self,
+        parts: &[(Schema, Pointer, NameHint)],
+        own_properties: &[(&str, SchemaSrc<'_>)],
+        at: &Pointer,
+        hint: &NameHint,
+        problem_at: &Pointer,
+        what: String,
+    ) -> Result<Lowered, Error> {
+        let ty = self.fallback(problem_at, what)?;
+        let mut gathered = Gathered::default();
+        for (schema, part_at, part_hint) in parts {
+            let part = self.object_part_checks(schema, part_at, part_hint)?;
+            gathered.extend(&part);
+        }
+        let own = ObjectParts { properties: own_properties.to_vec(), required: Vec::new(), additional: None };
+        if let Check::Object { properties, .. } = self.object_check(&own, Additional::Allow, at, hint)? {
+            gathered.extend(&Gathered::new(properties, Vec::new()));
+        }
+        let Gathered { properties, required, .. } = gathered;
+        Ok(Lowered::new(ty, Check::Object { properties, required, additional: Additional::Allow }))
+    }
+
+    /// The property checks and required properties an `allOf` part states
+    /// as an object, nested `allOf`s flattened. Memoized by the part's
+    /// pointer, so parts shared across levels are gathered once; a part met
+    /// again while it is gathered (a cycle) adds nothing.
+    fn object_part_checks(&mut self, schema: &Schema, at: &Pointer, hint: &NameHint) -> Result<Rc<Gathered>, Error> {
+        if let Some(done) = self.all_of_memo.get(at) {
+            return Ok(done.clone());
+        }
+        self.all_of_memo.insert(at.clone(), Rc::default());
+        self.depth += 1;
+        let gathered = self.gather_object_part(schema, at, hint);
+        self.depth -= 1;
+        let gathered = Rc::new(gathered?);
+        self.all_of_memo.insert(at.clone(), gathered.clone());
+        Ok(gathered)
+    }
+
+    fn gather_object_part(&mut self, schema: &Schema, at: &Pointer, hint: &NameHint) -> Result<Gathered, Error> {
+        let mut gathered = Gathered::default();
+        if let Some(parts) = object_parts(schema) {
+            if let Check::Object { properties, required, .. } =
+                self.object_check(&parts, Additional::Allow, at, hint)?
+            {
+                gathered.extend(&Gathered::new(properties, required));
+            }
+        }
+        let nested = match &schema.schema_kind {
+            SchemaKind::AllOf { all_of } => all_of.as_slice(),
+            SchemaKind::Any(a) => a.all_of.as_slice(),
+            _ => &[],
+        };
+        if nested.is_empty() || self.depth > 64 {
+            return Ok(gathered);
+        }
+        for (i, part) in nested.iter().enumerate() {
+            let part_hint = self.part_hint(part, hint);
+            let (part, part_at) = self.resolve(part, &at.push("allOf").push(i.to_string()))?;
+            let inner = self.object_part_checks(&part, &part_at, &part_hint)?;
+            gathered.extend(&inner);
+        }
+        Ok(gathered)
+    }
+
+    /// The name hint of an `allOf` part: a component's properties are
+    /// named after it, wherever they are met first.
+    fn part_hint(&self, part: &ReferenceOr<Schema>, hint: &NameHint) -> NameHint {
+        match part {
+            ReferenceOr::Reference { reference } => super::component_key(reference)
+                .and_then(|key| self.component_names.get(&key))
+                .map_or_else(|| hint.clone(), |name| NameHint::Suggest(name.clone())),
+            ReferenceOr::Item(_) => hint.clone(),
+        }
     }
 
     /// Defines a struct from properties gathered from several schemas; each
@@ -535,9 +773,17 @@ impl Lowerer<'_> {
         at: &Pointer,
         hint: &NameHint,
         doc: Option<String>,
-    ) -> Result<TypeRef, Error> {
+    ) -> Result<Lowered, Error> {
         // Lower through `object_type` so every field rule lives in one place;
         // property pointers are those of the parts the properties came from.
+        if self.checks_only {
+            let parts = ObjectParts {
+                properties: merged.iter().map(|(k, v, _)| (k.as_str(), v.into())).collect(),
+                required: required.iter().map(String::as_str).collect(),
+                additional: additional.as_ref(),
+            };
+            return self.object_type(parts, at, hint, doc);
+        }
         let name = self.claim_type_name(hint);
         let mut fields_at = Vec::new();
         for (key, prop, prop_at) in &merged {
@@ -556,7 +802,7 @@ impl Lowerer<'_> {
         // Inline property types were memoized at their source pointers above;
         // re-key them under this struct's pointers so `object_type` reuses them.
         for ((key, _, _), ty) in merged.iter().zip(fields_at) {
-            self.memo.insert(at.push("properties").push(key), ty);
+            self.memo.insert((at.push("properties").push(key), false), ty);
         }
         self.object_type(parts, at, &NameHint::Claimed(name), doc)
     }
@@ -572,7 +818,7 @@ impl Lowerer<'_> {
         hint: &NameHint,
         doc: Option<String>,
         discriminator: Option<&openapiv3::Discriminator>,
-    ) -> Result<TypeRef, Error> {
+    ) -> Result<Lowered, Error> {
         let is_null = |s: &ReferenceOr<Schema>| match s {
             ReferenceOr::Item(schema) => {
                 matches!(&schema.schema_kind, SchemaKind::Any(a) if a.typ.as_deref() == Some("null"))
@@ -582,22 +828,21 @@ impl Lowerer<'_> {
         let real: Vec<(usize, &ReferenceOr<Schema>)> =
             alternatives.iter().enumerate().filter(|(_, s)| !is_null(s)).collect();
         match real.as_slice() {
-            [] => return Ok(TypeRef::Json),
+            [] => return Ok(Lowered::unchecked(TypeRef::Json)),
             [(i, only)] => return self.schema_type((*only).into(), &list_at.push(i.to_string()), hint),
+            _ if self.checks_only => return Ok(Lowered::unchecked(TypeRef::Json)),
             _ => {}
         }
         let name = self.claim_type_name(hint);
-        self.defined_at.insert(at.clone(), name.clone());
         let slot = self.reserve_slot();
         let child_hint = NameHint::Claimed(name.clone());
         let mut scope = Scope::new();
         let mut variants = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         for (i, alternative) in real {
             let variant_at = list_at.push(i.to_string());
-            let ty =
-                self.schema_type(alternative.into(), &variant_at, &child_hint.child(&format!("Variant{}", i + 1)))?;
-            let ty = if self.is_nullable(alternative.into(), &variant_at) { ty.option() } else { ty };
+            let variant_hint = child_hint.child(&format!("Variant{}", i + 1));
+            let ty = self.schema_use(alternative.into(), &variant_at, &variant_hint)?.ty;
             if !seen.insert(ty.clone()) {
                 continue;
             }
@@ -630,7 +875,7 @@ impl Lowerer<'_> {
             kind: TypeKind::Union(Union { variants, discriminator: tagged }),
             check: Check::Any,
         });
-        Ok(TypeRef::Named(name))
+        Ok(Lowered::named(name))
     }
 
     /// String enums keep unknown values in a fallback variant: vendors add
@@ -641,17 +886,20 @@ impl Lowerer<'_> {
         at: &Pointer,
         hint: &NameHint,
         doc: Option<String>,
-    ) -> Result<TypeRef, Error> {
+        check: Check,
+    ) -> Result<Lowered, Error> {
         if values.len() > MAX_ENUM_VARIANTS {
             let what = format!("an enum of {} values (more than {MAX_ENUM_VARIANTS})", values.len());
-            return self.approximate(&at.push("enum"), what, TypeRef::String);
+            return Ok(Lowered::new(self.approximate(&at.push("enum"), what, TypeRef::String)?, check));
+        }
+        if self.checks_only {
+            return Ok(Lowered::new(TypeRef::String, check));
         }
         let name = self.claim_type_name(hint);
-        self.defined_at.insert(at.clone(), name.clone());
         self.enum_names.insert(name.clone());
         let mut scope = Scope::new();
         let mut variants: Vec<Variant> = Vec::new();
-        let mut seen = std::collections::HashSet::new();
+        let mut seen = HashSet::new();
         for value in values {
             if !seen.insert(*value) {
                 continue;
@@ -675,7 +923,7 @@ impl Lowerer<'_> {
             },
             kind: TypeKind::Enum(StringEnum { variants, fallback }),
         }));
-        Ok(TypeRef::Named(name))
+        Ok(Lowered::named(name))
     }
 }
 
@@ -696,6 +944,76 @@ fn variant_name_for(ty: &TypeRef) -> String {
         TypeRef::Vec(inner) => format!("{}List", variant_name_for(inner)),
         TypeRef::Option(inner) | TypeRef::Boxed(inner) => variant_name_for(inner),
         TypeRef::Bytes | TypeRef::Multipart => "Bytes".into(),
+    }
+}
+
+/// What the object parts of an `allOf` require together: every property
+/// check (a property named by several parts keeps its first description,
+/// as a merged struct does) and every required property, each once.
+#[derive(Default)]
+pub(super) struct Gathered {
+    properties: Vec<PropertyCheck>,
+    required: Vec<String>,
+    seen: (HashSet<String>, HashSet<String>),
+}
+
+impl Gathered {
+    fn new(properties: Vec<PropertyCheck>, required: Vec<String>) -> Self {
+        let mut gathered = Gathered::default();
+        gathered.add(properties.iter(), required.iter());
+        gathered
+    }
+
+    fn extend(&mut self, other: &Gathered) {
+        self.add(other.properties.iter(), other.required.iter());
+    }
+
+    fn add<'a>(
+        &mut self,
+        properties: impl Iterator<Item = &'a PropertyCheck>,
+        required: impl Iterator<Item = &'a String>,
+    ) {
+        for p in properties {
+            if self.seen.0.insert(p.name.clone()) {
+                self.properties.push(p.clone());
+            }
+        }
+        for r in required {
+            if self.seen.1.insert(r.clone()) {
+                self.required.push(r.clone());
+            }
+        }
+    }
+}
+
+/// The object-shaped parts of a schema that a check describes as an
+/// object: a typed object, or a loose one with properties, `type: object`
+/// or `additionalProperties`.
+fn object_parts(schema: &Schema) -> Option<ObjectParts<'_>> {
+    let (properties, required, additional) = match &schema.schema_kind {
+        SchemaKind::Type(Type::Object(o)) => (&o.properties, &o.required, &o.additional_properties),
+        SchemaKind::Any(a)
+            if !a.properties.is_empty() || a.typ.as_deref() == Some("object") || a.additional_properties.is_some() =>
+        {
+            (&a.properties, &a.required, &a.additional_properties)
+        }
+        _ => return None,
+    };
+    Some(ObjectParts {
+        properties: properties.iter().map(|(k, v)| (k.as_str(), v.into())).collect(),
+        required: required.iter().map(String::as_str).collect(),
+        additional: additional.as_ref(),
+    })
+}
+
+/// The formats the server's validator knows by name; `byte`, `binary` and
+/// `password` are any string to it.
+fn checked_format(format: &VariantOrUnknownOrEmpty<StringFormat>) -> Option<String> {
+    match format {
+        VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Some("date-time".into()),
+        VariantOrUnknownOrEmpty::Item(StringFormat::Date) => Some("date".into()),
+        VariantOrUnknownOrEmpty::Unknown(f) => Some(f.clone()),
+        _ => None,
     }
 }
 
