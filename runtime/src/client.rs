@@ -1237,5 +1237,101 @@ async fn read(sending: reqwest::RequestBuilder, retry_on_401: bool, limit: usize
     Ok(Some(Response { status, headers, body: body.freeze(), url }))
 }
 
+/// The `Client` of an API and its `ClientBuilder`: base URL, HTTP client,
+/// timeout and response limit. The API adds one builder method per
+/// security scheme and one client method per operation in its own `impl`
+/// blocks. `$rt` is the path under which the API's module imports this
+/// runtime (`use crate::support::client as rt;`).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __apigen_api_client {
+    ($rt:ident, $title:literal, $base_url:literal) => {
+        #[doc = concat!("Client of the ", $title, " API. Cheap to clone; clones share connections and tokens.")]
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            core: $rt::Core,
+        }
+
+        /// Configures a [`Client`]: base URL, HTTP client and credentials.
+        pub struct ClientBuilder {
+            core: $rt::CoreBuilder,
+        }
+
+        impl Default for ClientBuilder {
+            fn default() -> Self {
+                ClientBuilder { core: $rt::CoreBuilder::new(Client::DEFAULT_BASE_URL) }
+            }
+        }
+
+        impl ClientBuilder {
+            /// Sends requests to this URL instead of the spec's first server.
+            pub fn base_url(mut self, url: impl Into<String>) -> Self {
+                self.core.base_url(url.into());
+                self
+            }
+
+            /// Uses this `reqwest::Client` (its timeouts, proxies and TLS
+            /// settings). Build it with `.redirect(redirect_policy())` from
+            /// the client runtime (or no redirects): reqwest's default policy
+            /// would take API-key headers along on a redirect to another host.
+            pub fn http_client(mut self, client: $rt::reqwest::Client) -> Self {
+                self.core.http_client(client);
+                self
+            }
+
+            /// How long each call may take, from connecting to the last byte
+            /// of the response (default: 60 s, the runtime's
+            /// `DEFAULT_TIMEOUT`, or the given `reqwest::Client`'s own).
+            pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
+                self.core.timeout(timeout);
+                self
+            }
+
+            /// The largest response body a call reads (default: 32 MiB, the
+            /// runtime's `DEFAULT_RESPONSE_LIMIT`); a larger one is
+            /// `Error::ResponseTooLarge`.
+            pub fn response_limit(mut self, bytes: usize) -> Self {
+                self.core.response_limit(bytes);
+                self
+            }
+
+            /// Builds the client; fails only when the base URL is not a URL.
+            pub fn build(self) -> Result<Client, $rt::Error> {
+                Ok(Client { core: self.core.build()? })
+            }
+        }
+
+        impl Client {
+            /// The first server of the spec (empty when the spec names none);
+            /// replace it with [`ClientBuilder::base_url`].
+            pub const DEFAULT_BASE_URL: &'static str = $base_url;
+
+            /// A builder starting from [`Client::DEFAULT_BASE_URL`] and no credentials.
+            pub fn builder() -> ClientBuilder {
+                <ClientBuilder as Default>::default()
+            }
+
+            /// The base URL requests are sent to.
+            pub fn base_url(&self) -> &str {
+                self.core.base_url()
+            }
+
+            /// This client with another timeout for each call; clones share
+            /// connections and tokens, so this is cheap per call.
+            pub fn with_timeout(&self, timeout: std::time::Duration) -> Self {
+                Client { core: self.core.with_timeout(timeout) }
+            }
+
+            /// This client reading response bodies of up to `bytes`, for a
+            /// call that downloads more than the usual limit.
+            pub fn with_response_limit(&self, bytes: usize) -> Self {
+                Client { core: self.core.with_response_limit(bytes) }
+            }
+        }
+    };
+}
+
+pub use crate::__apigen_api_client as api_client;
+
 #[cfg(test)]
 mod tests;

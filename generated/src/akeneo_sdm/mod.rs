@@ -55,6 +55,6 @@ pub mod operations;
 #[cfg(feature = "client")]
 pub mod client;
 
-/// Server stubs on axum: a trait to implement and a router that validates and authorizes.
+/// Server stubs on axum: implement [`server::Api`], serve [`server::router`], which validates and authorizes.
 #[cfg(feature = "server")]
 pub mod server;

@@ -10,57 +10,9 @@ use super::operations::*;
 
 use crate::support::client as rt;
 
-/// Client of the Elastic Path Commerce Cloud - Jobs API. Cheap to clone; clones share connections and tokens.
-#[derive(Debug, Clone)]
-pub struct Client {
-    core: rt::Core,
-}
-
-/// Configures a [`Client`]: base URL, HTTP client and credentials.
-pub struct ClientBuilder {
-    core: rt::CoreBuilder,
-}
-
-impl Default for ClientBuilder {
-    fn default() -> Self {
-        ClientBuilder {
-            core: rt::CoreBuilder::new(Client::DEFAULT_BASE_URL),
-        }
-    }
-}
+rt::api_client!(rt, "Elastic Path Commerce Cloud - Jobs", "https://api.moltin.com/v2");
 
 impl ClientBuilder {
-    /// Sends requests to this URL instead of the spec's first server.
-    pub fn base_url(mut self, url: impl Into<String>) -> Self {
-        self.core.base_url(url.into());
-        self
-    }
-
-    /// Uses this `reqwest::Client` (its timeouts, proxies and TLS
-    /// settings). Build it with `.redirect(rt::redirect_policy())` (or
-    /// no redirects): reqwest's default policy would take API-key
-    /// headers along on a redirect to another host.
-    pub fn http_client(mut self, client: rt::reqwest::Client) -> Self {
-        self.core.http_client(client);
-        self
-    }
-
-    /// How long each call may take, from connecting to the last byte
-    /// of the response (default: [`rt::DEFAULT_TIMEOUT`], or the given
-    /// `reqwest::Client`'s own).
-    pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-        self.core.timeout(timeout);
-        self
-    }
-
-    /// The largest response body a call reads (default:
-    /// [`rt::DEFAULT_RESPONSE_LIMIT`]); a larger one is
-    /// `Error::ResponseTooLarge`.
-    pub fn response_limit(mut self, bytes: usize) -> Self {
-        self.core.response_limit(bytes);
-        self
-    }
-
     /// Credentials for the `bearerAuth` security scheme (`Authorization: Bearer`).
     ///
     /// Access token sent as `Authorization: Bearer <TOKEN>`.
@@ -68,43 +20,9 @@ impl ClientBuilder {
         self.core.bearer("bearerAuth", token.into());
         self
     }
-
-    /// Builds the client; fails only when the base URL is not a URL.
-    pub fn build(self) -> Result<Client, rt::Error> {
-        Ok(Client { core: self.core.build()? })
-    }
 }
 
 impl Client {
-    /// The first server of the spec; replace it with [`ClientBuilder::base_url`].
-    pub const DEFAULT_BASE_URL: &'static str = "https://api.moltin.com/v2";
-
-    /// A builder starting from [`Client::DEFAULT_BASE_URL`] and no credentials.
-    pub fn builder() -> ClientBuilder {
-        <ClientBuilder as Default>::default()
-    }
-
-    /// The base URL requests are sent to.
-    pub fn base_url(&self) -> &str {
-        self.core.base_url()
-    }
-
-    /// This client with another timeout for each call; clones share
-    /// connections and tokens, so this is cheap per call.
-    pub fn with_timeout(&self, timeout: std::time::Duration) -> Self {
-        Client {
-            core: self.core.with_timeout(timeout),
-        }
-    }
-
-    /// This client reading response bodies of up to `bytes`, for a
-    /// call that downloads more than the usual limit.
-    pub fn with_response_limit(&self, bytes: usize) -> Self {
-        Client {
-            core: self.core.with_response_limit(bytes),
-        }
-    }
-
     /// Get a Job
     ///
     /// Retrieves the specified job.

@@ -24,117 +24,34 @@ pub fn client_module(api: &Api) -> TokenStream {
     let title = api.title.trim();
     let module_doc = format!(" Async client of the {title} API.");
     let default_url = api.servers.first().map(|s| s.url.clone()).unwrap_or_default();
-    let default_url_doc = if default_url.is_empty() {
-        " The spec names no server: set one with [`ClientBuilder::base_url`].".to_owned()
-    } else {
-        " The first server of the spec; replace it with [`ClientBuilder::base_url`].".to_owned()
-    };
     let unsupported: Vec<String> = api
         .security_schemes
         .iter()
         .filter_map(|s| match &s.kind {
-            SecurityKind::Unsupported { what } => Some(format!(" The `{}` scheme ({what}) is not driven by this client; add its credentials with your own `reqwest::Client`.", s.key)),
+            SecurityKind::Unsupported { what } => Some(format!(" The `{}` scheme ({what}) is not driven by [`Client`]; add its credentials with your own `reqwest::Client`.", s.key)),
             _ => None,
         })
         .collect();
-    let scheme_methods = api.security_schemes.iter().map(scheme_method);
+    let scheme_methods: Vec<TokenStream> =
+        api.security_schemes.iter().map(scheme_method).filter(|m| !m.is_empty()).collect();
+    let builder_impl = (!scheme_methods.is_empty()).then(|| quote! { impl ClientBuilder { #(#scheme_methods)* } });
+    let methods: Vec<TokenStream> = api.operations.iter().map(operation_method).collect();
+    let client_impl = (!methods.is_empty()).then(|| quote! { impl Client { #(#methods)* } });
     let body_enums = api.operations.iter().map(body_enum);
-    let methods = api.operations.iter().map(operation_method);
-    let client_doc = format!(" Client of the {title} API. Cheap to clone; clones share connections and tokens.");
     quote! {
         #![doc = #module_doc]
+        #(#![doc = #unsupported])*
         #[allow(unused_imports)]
         use super::models::*;
         #[allow(unused_imports)]
         use super::operations::*;
         use crate::support::client as rt;
 
-        #[doc = #client_doc]
-        #(#[doc = #unsupported])*
-        #[derive(Debug, Clone)]
-        pub struct Client {
-            core: rt::Core,
-        }
+        rt::api_client!(rt, #title, #default_url);
 
-        /// Configures a [`Client`]: base URL, HTTP client and credentials.
-        pub struct ClientBuilder {
-            core: rt::CoreBuilder,
-        }
+        #builder_impl
 
-        impl Default for ClientBuilder {
-            fn default() -> Self {
-                ClientBuilder { core: rt::CoreBuilder::new(Client::DEFAULT_BASE_URL) }
-            }
-        }
-
-        impl ClientBuilder {
-            /// Sends requests to this URL instead of the spec's first server.
-            pub fn base_url(mut self, url: impl Into<String>) -> Self {
-                self.core.base_url(url.into());
-                self
-            }
-
-            /// Uses this `reqwest::Client` (its timeouts, proxies and TLS
-            /// settings). Build it with `.redirect(rt::redirect_policy())` (or
-            /// no redirects): reqwest's default policy would take API-key
-            /// headers along on a redirect to another host.
-            pub fn http_client(mut self, client: rt::reqwest::Client) -> Self {
-                self.core.http_client(client);
-                self
-            }
-
-            /// How long each call may take, from connecting to the last byte
-            /// of the response (default: [`rt::DEFAULT_TIMEOUT`], or the given
-            /// `reqwest::Client`'s own).
-            pub fn timeout(mut self, timeout: std::time::Duration) -> Self {
-                self.core.timeout(timeout);
-                self
-            }
-
-            /// The largest response body a call reads (default:
-            /// [`rt::DEFAULT_RESPONSE_LIMIT`]); a larger one is
-            /// `Error::ResponseTooLarge`.
-            pub fn response_limit(mut self, bytes: usize) -> Self {
-                self.core.response_limit(bytes);
-                self
-            }
-
-            #(#scheme_methods)*
-
-            /// Builds the client; fails only when the base URL is not a URL.
-            pub fn build(self) -> Result<Client, rt::Error> {
-                Ok(Client { core: self.core.build()? })
-            }
-        }
-
-        impl Client {
-            #[doc = #default_url_doc]
-            pub const DEFAULT_BASE_URL: &'static str = #default_url;
-
-            /// A builder starting from [`Client::DEFAULT_BASE_URL`] and no credentials.
-            pub fn builder() -> ClientBuilder {
-                <ClientBuilder as Default>::default()
-            }
-
-            /// The base URL requests are sent to.
-            pub fn base_url(&self) -> &str {
-                self.core.base_url()
-            }
-
-            /// This client with another timeout for each call; clones share
-            /// connections and tokens, so this is cheap per call.
-            pub fn with_timeout(&self, timeout: std::time::Duration) -> Self {
-                Client { core: self.core.with_timeout(timeout) }
-            }
-
-            /// This client reading response bodies of up to `bytes`, for a
-            /// call that downloads more than the usual limit.
-            pub fn with_response_limit(&self, bytes: usize) -> Self {
-                Client { core: self.core.with_response_limit(bytes) }
-            }
-
-            #(#methods)*
-        }
+        #client_impl
 
         #(#body_enums)*
     }

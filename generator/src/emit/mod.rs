@@ -234,7 +234,7 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
         ModuleEntry::new("client", " The async HTTP client.", Some("client")),
         ModuleEntry::new(
             "server",
-            " Server stubs on axum: a trait to implement and a router that validates and authorizes.",
+            " Server stubs on axum: implement [`server::Api`], serve [`server::router`], which validates and authorizes.",
             Some("server"),
         ),
     ];

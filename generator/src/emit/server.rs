@@ -27,7 +27,7 @@ use quote::quote;
 
 pub fn server_module(api: &Api) -> TokenStream {
     let title = api.title.trim();
-    let module_doc = format!(" Server stubs of the {title} API: implement [`Api`], serve [`router`].");
+    let module_doc = format!(" Server stubs of the {title} API: implement `Api`, serve `router`.");
     let schemes = api.security_schemes.iter().map(|s| {
         let key = &s.key;
         let kind = match &s.kind {

@@ -913,3 +913,31 @@ fn parameters_take_openapis_defaults_for_their_location() {
     assert!(!Param::query("q").unexploded().explode);
     assert!(Param::path("p").exploded().explode);
 }
+
+/// What `api_client!` writes for an API, compiled here as an API's module
+/// would compile it.
+mod scaffold {
+    use super::super as rt;
+    rt::api_client!(rt, "Test", "http://localhost:1/v1/");
+}
+
+#[test]
+fn the_client_scaffolding_builds_from_the_default_or_a_given_base_url() {
+    use scaffold::{Client, ClientBuilder};
+    let default = Client::builder().build().expect("the default URL");
+    assert_eq!(Client::DEFAULT_BASE_URL, "http://localhost:1/v1/");
+    assert_eq!(default.base_url(), "http://localhost:1/v1");
+    let other = ClientBuilder::default()
+        .base_url("https://api.example.com/")
+        .timeout(std::time::Duration::from_secs(3))
+        .response_limit(1024)
+        .build()
+        .expect("a URL");
+    assert_eq!(other.base_url(), "https://api.example.com");
+    let derived = other.with_timeout(std::time::Duration::from_secs(1)).with_response_limit(10);
+    assert_eq!(derived.base_url(), "https://api.example.com");
+    let http = reqwest::Client::builder().redirect(redirect_policy()).build().expect("an HTTP client");
+    assert!(Client::builder().http_client(http).build().is_ok());
+    assert!(Client::builder().base_url("not a url").build().is_err());
+    assert!(Client::builder().base_url("").build().is_err(), "an empty base URL (a spec without servers) must be set");
+}
