@@ -103,25 +103,34 @@ where
 /// The impls of a string enum with a fallback variant: `as_str`,
 /// `From<&str>`, `FromStr`, `Display`, and serde through the wire values, so
 /// an unknown value decodes into the fallback and is written back unchanged.
+/// The enum lists its known values in `const VALUES: &[(&str, Self)]`,
+/// sorted by wire value (as bytes), each variant once: a value is found by
+/// binary search, a variant's wire value by its discriminant.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __apigen_string_enum {
-    ($name:ident, $fallback:ident, { $($variant:ident => $wire:literal),* $(,)? }) => {
+    ($name:ident, $fallback:ident) => {
         impl $name {
             /// The value as written on the wire.
             pub fn as_str(&self) -> &str {
                 match self {
-                    $(Self::$variant => $wire,)*
                     Self::$fallback(value) => value,
+                    known => {
+                        let variant = std::mem::discriminant(known);
+                        Self::VALUES
+                            .iter()
+                            .find(|(_, v)| std::mem::discriminant(v) == variant)
+                            .map_or("", |(wire, _)| wire)
+                    }
                 }
             }
         }
 
         impl From<&str> for $name {
             fn from(value: &str) -> Self {
-                match value {
-                    $($wire => Self::$variant,)*
-                    other => Self::$fallback(other.to_owned()),
+                match Self::VALUES.binary_search_by(|(wire, _)| (*wire).cmp(value)) {
+                    Ok(found) => Self::VALUES[found].1.clone(),
+                    Err(_) => Self::$fallback(value.to_owned()),
                 }
             }
         }
@@ -157,3 +166,6 @@ macro_rules! __apigen_string_enum {
 
 #[doc(inline)]
 pub use crate::__apigen_string_enum as string_enum;
+
+#[cfg(test)]
+mod tests;

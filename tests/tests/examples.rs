@@ -127,6 +127,11 @@ fn unknown_enum_values_round_trip() {
     assert_eq!(serde_json::to_value(&new).expect("serialize"), Value::from("brand-new-code"));
     assert_eq!(new.as_str(), "brand-new-code");
     assert_eq!("job-timed-out".parse::<Code>(), Ok(Code::JobTimedOut));
+    assert!(Code::VALUES.len() > 20);
+    for (wire, variant) in Code::VALUES {
+        assert_eq!(Code::from(*wire), *variant, "{wire} is found in the table");
+        assert_eq!(variant.as_str(), *wire);
+    }
 }
 
 /// The decision on malformed timestamps: a `date-time` that is not RFC 3339

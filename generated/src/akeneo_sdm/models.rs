@@ -19,12 +19,17 @@ pub enum JobStatus {
     Unknown(String),
 }
 
-crate::support::string_enum!(JobStatus, Unknown, {
-    Running => "running",
-    Done => "done",
-    Error => "error",
-    Pending => "pending",
-});
+impl JobStatus {
+    /// Every value the spec lists, with its variant, sorted by value.
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("done", Self::Done),
+        ("error", Self::Error),
+        ("pending", Self::Pending),
+        ("running", Self::Running),
+    ];
+}
+
+crate::support::string_enum!(JobStatus, Unknown);
 
 /// A job of the organization.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -65,12 +65,17 @@ pub enum JobStepTitle {
     Unknown(String),
 }
 
-crate::support::string_enum!(JobStepTitle, Unknown, {
-    VerifyCredentials => "verify-credentials",
-    RetrieveAccounts => "retrieve-accounts",
-    RetrieveTransactions => "retrieve-transactions",
-    RetrieveStatements => "retrieve-statements",
-});
+impl JobStepTitle {
+    /// Every value the spec lists, with its variant, sorted by value.
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("retrieve-accounts", Self::RetrieveAccounts),
+        ("retrieve-statements", Self::RetrieveStatements),
+        ("retrieve-transactions", Self::RetrieveTransactions),
+        ("verify-credentials", Self::VerifyCredentials),
+    ];
+}
+
+crate::support::string_enum!(JobStepTitle, Unknown);
 
 /// Current state of the step.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -87,12 +92,17 @@ pub enum JobStepStatus {
     Unknown(String),
 }
 
-crate::support::string_enum!(JobStepStatus, Unknown, {
-    Pending => "pending",
-    InProgress => "in-progress",
-    Success => "success",
-    Failed => "failed",
-});
+impl JobStepStatus {
+    /// Every value the spec lists, with its variant, sorted by value.
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("failed", Self::Failed),
+        ("in-progress", Self::InProgress),
+        ("pending", Self::Pending),
+        ("success", Self::Success),
+    ];
+}
+
+crate::support::string_enum!(JobStepStatus, Unknown);
 
 /// Result of a step. On success `type` = "link" and `url` is the link to the affected resource; on failure the result contains an embedded error with `code`, `title` and `details`. All properties are optional because which ones are present depends on the outcome. `null` while the step is `pending` or `in-progress`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
@@ -166,31 +176,36 @@ pub enum JobStepFailureCode {
     Unknown(String),
 }
 
-crate::support::string_enum!(JobStepFailureCode, Unknown, {
-    Success => "success",
-    UserActionRequired => "user-action-required",
-    SystemUnavailable => "system-unavailable",
-    Maintenance => "maintenance",
-    ConnectorError => "connector-error",
-    InstitutionNotFound => "institution-not-found",
-    InstitutionNotAvailable => "institution-not-available",
-    InstitutionDisabled => "institution-disabled",
-    MissingRequiredField => "missing-required-field",
-    MissingRequiredFieldValue => "missing-required-field-value",
-    InvalidFieldValue => "invalid-field-value",
-    InvalidCsvRow => "invalid-csv-row",
-    RowCountExceeded => "row-count-exceeded",
-    AccountDataDiffers => "account-data-differs",
-    EmptyFile => "empty-file",
-    BankStatementInvalid => "bank-statement-invalid",
-    BankStatementNewProduct => "bank-statement-new-product",
-    BankStatementParsingError => "bank-statement-parsing-error",
-    BankStatementNotSupported => "bank-statement-not-supported",
-    TxnAfterLastUpdatedDate => "txn-after-last-updated-date",
-    InvalidConnection => "invalid-connection",
-    UnknownError => "unknown-error",
-    JobTimedOut => "job-timed-out",
-});
+impl JobStepFailureCode {
+    /// Every value the spec lists, with its variant, sorted by value.
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("account-data-differs", Self::AccountDataDiffers),
+        ("bank-statement-invalid", Self::BankStatementInvalid),
+        ("bank-statement-new-product", Self::BankStatementNewProduct),
+        ("bank-statement-not-supported", Self::BankStatementNotSupported),
+        ("bank-statement-parsing-error", Self::BankStatementParsingError),
+        ("connector-error", Self::ConnectorError),
+        ("empty-file", Self::EmptyFile),
+        ("institution-disabled", Self::InstitutionDisabled),
+        ("institution-not-available", Self::InstitutionNotAvailable),
+        ("institution-not-found", Self::InstitutionNotFound),
+        ("invalid-connection", Self::InvalidConnection),
+        ("invalid-csv-row", Self::InvalidCsvRow),
+        ("invalid-field-value", Self::InvalidFieldValue),
+        ("job-timed-out", Self::JobTimedOut),
+        ("maintenance", Self::Maintenance),
+        ("missing-required-field", Self::MissingRequiredField),
+        ("missing-required-field-value", Self::MissingRequiredFieldValue),
+        ("row-count-exceeded", Self::RowCountExceeded),
+        ("success", Self::Success),
+        ("system-unavailable", Self::SystemUnavailable),
+        ("txn-after-last-updated-date", Self::TxnAfterLastUpdatedDate),
+        ("unknown-error", Self::UnknownError),
+        ("user-action-required", Self::UserActionRequired),
+    ];
+}
+
+crate::support::string_enum!(JobStepFailureCode, Unknown);
 
 /// Links of a job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

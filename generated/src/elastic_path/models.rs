@@ -51,12 +51,17 @@ pub enum JobStatus {
     Unknown(String),
 }
 
-crate::support::string_enum!(JobStatus, Unknown, {
-    Pending => "pending",
-    Processing => "processing",
-    Success => "success",
-    Failed => "failed",
-});
+impl JobStatus {
+    /// Every value the spec lists, with its variant, sorted by value.
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("failed", Self::Failed),
+        ("pending", Self::Pending),
+        ("processing", Self::Processing),
+        ("success", Self::Success),
+    ];
+}
+
+crate::support::string_enum!(JobStatus, Unknown);
 
 /// When the job was created and last updated.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]

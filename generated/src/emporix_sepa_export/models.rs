@@ -69,10 +69,15 @@ pub enum GetSepaExportListJobsSort {
     Unknown(String),
 }
 
-crate::support::string_enum!(GetSepaExportListJobsSort, Unknown, {
-    Asc => "ASC",
-    Desc => "DESC",
-});
+impl GetSepaExportListJobsSort {
+    /// Every value the spec lists, with its variant, sorted by value.
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("ASC", Self::Asc),
+        ("DESC", Self::Desc),
+    ];
+}
+
+crate::support::string_enum!(GetSepaExportListJobsSort, Unknown);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
 pub struct BadRequest400 {

@@ -55,13 +55,18 @@ pub enum GetJobDataJobStatus {
     Unknown(String),
 }
 
-crate::support::string_enum!(GetJobDataJobStatus, Unknown, {
-    Canceled => "canceled",
-    Completed => "completed",
-    Failed => "failed",
-    Pending => "pending",
-    Running => "running",
-});
+impl GetJobDataJobStatus {
+    /// Every value the spec lists, with its variant, sorted by value.
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("canceled", Self::Canceled),
+        ("completed", Self::Completed),
+        ("failed", Self::Failed),
+        ("pending", Self::Pending),
+        ("running", Self::Running),
+    ];
+}
+
+crate::support::string_enum!(GetJobDataJobStatus, Unknown);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubmitJobApiRequest {
@@ -91,10 +96,15 @@ pub enum SubmitJobParamsLang {
     Unknown(String),
 }
 
-crate::support::string_enum!(SubmitJobParamsLang, Unknown, {
-    Ar => "ar",
-    En => "en",
-});
+impl SubmitJobParamsLang {
+    /// Every value the spec lists, with its variant, sorted by value.
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("ar", Self::Ar),
+        ("en", Self::En),
+    ];
+}
+
+crate::support::string_enum!(SubmitJobParamsLang, Unknown);
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum SubmitJobParamsTemplate {
@@ -104,9 +114,14 @@ pub enum SubmitJobParamsTemplate {
     Unknown(String),
 }
 
-crate::support::string_enum!(SubmitJobParamsTemplate, Unknown, {
-    ExcelAuto => "excel-auto",
-});
+impl SubmitJobParamsTemplate {
+    /// Every value the spec lists, with its variant, sorted by value.
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("excel-auto", Self::ExcelAuto),
+    ];
+}
+
+crate::support::string_enum!(SubmitJobParamsTemplate, Unknown);
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubmitJobParamsParametersItem {
@@ -162,11 +177,16 @@ pub enum SubmitJobErrorCodesEnum {
     Unknown(String),
 }
 
-crate::support::string_enum!(SubmitJobErrorCodesEnum, Unknown, {
-    InvalidDataModelParameter => "INVALID_DATA_MODEL_PARAMETER",
-    InvalidInstanceIdsParam => "INVALID_INSTANCE_IDS_PARAM",
-    MissinQueryParam => "MISSIN_QUERY_PARAM",
-    NotAllowed => "NOT_ALLOWED",
-    NotFound => "NotFound",
-    UnkownDataModelParameter => "UNKOWN_DATA_MODEL_PARAMETER",
-});
+impl SubmitJobErrorCodesEnum {
+    /// Every value the spec lists, with its variant, sorted by value.
+    pub const VALUES: &'static [(&'static str, Self)] = &[
+        ("INVALID_DATA_MODEL_PARAMETER", Self::InvalidDataModelParameter),
+        ("INVALID_INSTANCE_IDS_PARAM", Self::InvalidInstanceIdsParam),
+        ("MISSIN_QUERY_PARAM", Self::MissinQueryParam),
+        ("NOT_ALLOWED", Self::NotAllowed),
+        ("NotFound", Self::NotFound),
+        ("UNKOWN_DATA_MODEL_PARAMETER", Self::UnkownDataModelParameter),
+    ];
+}
+
+crate::support::string_enum!(SubmitJobErrorCodesEnum, Unknown);

@@ -251,10 +251,13 @@ fn enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> Tok
             #variant,
         }
     });
-    let table = e.variants.iter().map(|v| {
+    // Sorted by wire value, as the runtime's binary search needs.
+    let mut sorted: Vec<_> = e.variants.iter().collect();
+    sorted.sort_by(|a, b| a.wire_value.cmp(&b.wire_value));
+    let table = sorted.iter().map(|v| {
         let variant = ident(&v.name);
         let wire = &v.wire_value;
-        quote!(#variant => #wire)
+        quote!((#wire, Self::#variant))
     });
     quote! {
         #doc
@@ -265,6 +268,11 @@ fn enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &StringEnum) -> Tok
             #fallback(String),
         }
 
-        crate::support::string_enum!(#name, #fallback, { #(#table),* });
+        impl #name {
+            /// Every value the spec lists, with its variant, sorted by value.
+            pub const VALUES: &'static [(&'static str, Self)] = &[#(#table),*];
+        }
+
+        crate::support::string_enum!(#name, #fallback);
     }
 }
