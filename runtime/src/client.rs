@@ -1241,12 +1241,15 @@ async fn read(sending: reqwest::RequestBuilder, retry_on_401: bool, limit: usize
 /// timeout and response limit. The API adds one builder method per
 /// security scheme and one client method per operation in its own `impl`
 /// blocks. `$rt` is the path under which the API's module imports this
-/// runtime (`use crate::support::client as rt;`).
+/// runtime (`use crate::support::client as rt;`). No spec text enters the
+/// docs written here: the API's title is in its module's doc, which the
+/// generator makes inert.
 #[doc(hidden)]
 #[macro_export]
 macro_rules! __apigen_api_client {
-    ($rt:ident, $title:literal, $base_url:literal) => {
-        #[doc = concat!("Client of the ", $title, " API. Cheap to clone; clones share connections and tokens.")]
+    ($rt:ident, $base_url:literal) => {
+        /// Client of this module's API. Cheap to clone; clones share
+        /// connections and tokens.
         #[derive(Debug, Clone)]
         pub struct Client {
             core: $rt::Core,

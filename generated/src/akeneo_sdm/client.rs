@@ -10,10 +10,7 @@ use super::operations::*;
 
 use crate::support::client as rt;
 
-rt::api_client!(
-    rt, "Akeneo Syndication Data Manager (SDM) API - Jobs",
-    "https://sdm.akeneo.cloud/api/v1"
-);
+rt::api_client!(rt, "https://sdm.akeneo.cloud/api/v1");
 
 impl ClientBuilder {
     /// Credentials for the `bearerAuth` security scheme (`Authorization: Bearer`).

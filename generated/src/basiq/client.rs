@@ -10,7 +10,7 @@ use super::operations::*;
 
 use crate::support::client as rt;
 
-rt::api_client!(rt, "Basiq API - Jobs", "https://au-api.basiq.io");
+rt::api_client!(rt, "https://au-api.basiq.io");
 
 impl ClientBuilder {
     /// Credentials for the `application` security scheme (`Authorization: Bearer`).

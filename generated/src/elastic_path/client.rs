@@ -10,7 +10,7 @@ use super::operations::*;
 
 use crate::support::client as rt;
 
-rt::api_client!(rt, "Elastic Path Commerce Cloud - Jobs", "https://api.moltin.com/v2");
+rt::api_client!(rt, "https://api.moltin.com/v2");
 
 impl ClientBuilder {
     /// Credentials for the `bearerAuth` security scheme (`Authorization: Bearer`).

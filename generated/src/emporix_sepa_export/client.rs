@@ -10,7 +10,7 @@ use super::operations::*;
 
 use crate::support::client as rt;
 
-rt::api_client!(rt, "SEPA Export", "https://api.emporix.io");
+rt::api_client!(rt, "https://api.emporix.io");
 
 impl ClientBuilder {
     /// Credentials for the `OAuth2` security scheme (OAuth2 client credentials). Tokens come from `https://api.emporix.io/oauth/token` unless the credentials name another URL, are cached per scope set until shortly before they expire, and are fetched again after a 401.

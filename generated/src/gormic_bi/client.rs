@@ -10,7 +10,7 @@ use super::operations::*;
 
 use crate::support::client as rt;
 
-rt::api_client!(rt, "Gormic BI API", "https://api.gormic.example");
+rt::api_client!(rt, "https://api.gormic.example");
 
 impl ClientBuilder {
     /// Credentials for the `api-key` security scheme (API key in the header `api-key`).

@@ -47,7 +47,7 @@ pub fn client_module(api: &Api) -> TokenStream {
         use super::operations::*;
         use crate::support::client as rt;
 
-        rt::api_client!(rt, #title, #default_url);
+        rt::api_client!(rt, #default_url);
 
         #builder_impl
 

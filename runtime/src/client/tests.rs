@@ -918,7 +918,7 @@ fn parameters_take_openapis_defaults_for_their_location() {
 /// would compile it.
 mod scaffold {
     use super::super as rt;
-    rt::api_client!(rt, "Test", "http://localhost:1/v1/");
+    rt::api_client!(rt, "http://localhost:1/v1/");
 }
 
 #[test]
