@@ -8,6 +8,7 @@
     clippy::result_large_err,
     clippy::too_many_arguments
 )]
+
 /// Akeneo Syndication Data Manager (SDM) API - Jobs (version 1.0), from `specs/akeneo-sdm.yaml`.
 pub mod akeneo_sdm;
 

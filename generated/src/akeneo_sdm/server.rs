@@ -26,6 +26,7 @@ pub trait Api: rt::Authenticate {
         params: ListJobsParams,
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = ListJobsResponse> + Send;
+
     /// Get the status of a job
     ///
     /// Retrieves the current status of a job. `running`: treatment in progress, try again in a few seconds; `done`: the job is finished, you can download the result file; `error`: an error occurred, look at the `message` key for more information; `pending`: an action is expected on your side.
@@ -36,6 +37,7 @@ pub trait Api: rt::Authenticate {
         job_id: uuid::Uuid,
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = GetJobResponse> + Send;
+
     /// Retrieve data in JSON format
     ///
     /// Returns the output of a finished job in JSON: one object per line of the output dataset, with each column as a key of the object. Empty columns are ignored.
@@ -47,6 +49,7 @@ pub trait Api: rt::Authenticate {
         output_format_id: String,
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = GetJobDataResponse> + Send;
+
     /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
     fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
         rt::axum::response::IntoResponse::into_response(problem)

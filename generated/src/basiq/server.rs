@@ -28,6 +28,7 @@ pub trait Api: rt::Authenticate {
         job_id: String,
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = GetJobsResponse> + Send;
+
     /// Retrieves the details of an existing jobs. You need only supply the unique user identifier.
     ///
     /// Retrieves the details of an existing jobs. You need only supply the unique user identifier.
@@ -41,6 +42,7 @@ pub trait Api: rt::Authenticate {
         params: GetUserJobsParams,
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = GetUserJobsResponse> + Send;
+
     /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
     fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
         rt::axum::response::IntoResponse::into_response(problem)

@@ -26,6 +26,7 @@ pub trait Api: rt::Authenticate {
         job_id: String,
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = GetJobResponse> + Send;
+
     /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
     fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
         rt::axum::response::IntoResponse::into_response(problem)

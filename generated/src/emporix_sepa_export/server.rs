@@ -28,6 +28,7 @@ pub trait Api: rt::Authenticate {
         params: GetSepaExportListJobsParams,
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = GetSepaExportListJobsResponse> + Send;
+
     /// Creating a new export job
     ///
     /// Creates a new SEPA Export job.
@@ -39,6 +40,7 @@ pub trait Api: rt::Authenticate {
         body: CreateJob,
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = PostSepaExportCreateJobResponse> + Send;
+
     /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
     fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
         rt::axum::response::IntoResponse::into_response(problem)

@@ -25,6 +25,7 @@ pub trait Api: rt::Authenticate {
         organization_id: String,
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = JobsGetResponse> + Send;
+
     /// Submits a new request to process a specific data model.
     ///
     /// `POST /v1/bi/jobs` (`Jobs_submit`)
@@ -34,6 +35,7 @@ pub trait Api: rt::Authenticate {
         body: SubmitJobApiRequest,
         principal: Option<Self::Principal>,
     ) -> impl std::future::Future<Output = JobsSubmitResponse> + Send;
+
     /// Renders a refused request (default: an RFC 9457 `application/problem+json` body).
     fn problem(&self, problem: rt::Problem) -> rt::axum::response::Response {
         rt::axum::response::IntoResponse::into_response(problem)

@@ -155,13 +155,7 @@ struct Unit<'a> {
     header: String,
     /// Rough relative size, for scheduling: the largest are built first.
     weight: u8,
-    build: Box<dyn Fn() -> Result<Built, Error> + Send + Sync + 'a>,
-}
-
-/// What a unit builds: tokens to format, or text already laid out.
-enum Built {
-    Tokens(TokenStream),
-    Text(String),
+    build: Box<dyn Fn() -> Result<TokenStream, Error> + Send + Sync + 'a>,
 }
 
 /// Emits every file of the crate for the given APIs.
@@ -246,7 +240,7 @@ pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> 
             path,
             header,
             weight: 0,
-            build: Box::new(move || Ok(Built::Tokens(module_tree(&doc_lines, &modules, root.then_some(vendored))))),
+            build: Box::new(move || Ok(module_tree(&doc_lines, &modules, root.then_some(vendored)))),
         };
     match config.layout {
         Layout::Single => {
@@ -329,10 +323,7 @@ fn build_units(units: &[Unit<'_>], timings: &mut Timings) -> Result<Vec<OutputFi
             let start = Instant::now();
             let tokens = (unit.build)();
             let built = Instant::now();
-            let body = tokens.and_then(|built| match built {
-                Built::Tokens(tokens) => rust::format_file(tokens, &unit.path),
-                Built::Text(text) => Ok(text),
-            });
+            let body = tokens.and_then(|tokens| rust::format_file(tokens, &unit.path));
             let file = body
                 .map(|body| OutputFile { contents: format!("// {}\n\n{body}", unit.header), path: unit.path.clone() });
             done.push(Done { index, file, emit: built - start, format: built.elapsed() });
@@ -367,18 +358,18 @@ fn build_units(units: &[Unit<'_>], timings: &mut Timings) -> Result<Vec<OutputFi
 
 /// The Rust modules of one API, under `dir`.
 fn api_units<'a>(dir: &str, api: &'a Api, header: &str) -> [Unit<'a>; 5] {
-    let unit = |file: &str, weight: u8, build: fn(&Api) -> Built| Unit {
+    let unit = |file: &str, weight: u8, build: fn(&Api) -> TokenStream| Unit {
         path: format!("{dir}/{file}"),
         header: header.to_owned(),
         weight,
         build: Box::new(move || Ok(build(api))),
     };
     [
-        unit("models.rs", 3, |api| Built::Tokens(models::models_module(api))),
-        unit("operations.rs", 1, |api| Built::Tokens(operations::operations_module(api))),
-        unit("client.rs", 2, |api| Built::Tokens(client::client_module(api))),
-        unit("server.rs", 4, |api| Built::Tokens(server::server_module(api))),
-        unit("server/schemas.rs", 3, |api| Built::Text(schemas::schemas_file(api))),
+        unit("models.rs", 3, models::models_module),
+        unit("operations.rs", 1, operations::operations_module),
+        unit("client.rs", 2, client::client_module),
+        unit("server.rs", 4, server::server_module),
+        unit("server/schemas.rs", 3, schemas::schemas_module),
     ]
 }
 

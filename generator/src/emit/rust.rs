@@ -81,47 +81,121 @@ pub fn format_file(tokens: TokenStream, what: &str) -> Result<String, Error> {
     let tokens = super::rustdoc::inert_doc_attrs(tokens);
     let file = syn::parse2::<syn::File>(tokens)
         .map_err(|e| Error::new(what, None, ErrorKind::Internal(format!("emitted code does not parse: {e}"))))?;
-    Ok(space_items(&prettyplease::unparse(&file)))
+    Ok(layout(file))
 }
 
-/// Puts a blank line between items, at the top level and inside `impl`
-/// blocks (prettyplease packs them), and after the module docs, as a person
-/// would write them.
-fn space_items(code: &str) -> String {
-    let mut out = String::with_capacity(code.len() + code.len() / 16);
-    let mut previous: Option<&str> = None;
-    for line in code.lines() {
-        if let Some(prev) = previous {
-            if needs_blank_line(prev, line) {
+/// Lays a file out as a person would write it: prettyplease formats each
+/// piece and one blank line separates them (prettyplease alone packs items
+/// together). The pieces are the module's inner docs and attributes, each
+/// top-level item, and each item of an `impl` or `trait` block.
+fn layout(file: syn::File) -> String {
+    let mut pieces = Vec::with_capacity(file.items.len() + 1);
+    if !file.attrs.is_empty() {
+        pieces.push(prettyplease::unparse(&syn::File { shebang: None, attrs: file.attrs, items: Vec::new() }));
+    }
+    for item in file.items {
+        pieces.push(match item {
+            syn::Item::Impl(mut head) if head.items.len() > 1 => {
+                let items = std::mem::take(&mut head.items);
+                let with = |items| syn::Item::Impl(syn::ItemImpl { items, ..head.clone() });
+                spaced_block(items, with)
+            }
+            syn::Item::Trait(mut head) if head.items.len() > 1 => {
+                let items = std::mem::take(&mut head.items);
+                let with = |items| syn::Item::Trait(syn::ItemTrait { items, ..head.clone() });
+                spaced_block(items, with)
+            }
+            item => unparse_item(item),
+        });
+    }
+    pieces.join("\n")
+}
+
+fn unparse_item(item: syn::Item) -> String {
+    prettyplease::unparse(&syn::File { shebang: None, attrs: Vec::new(), items: vec![item] })
+}
+
+/// An `impl` or `trait` block with a blank line between its items: the
+/// block's head (`with(vec![])`, which prettyplease writes as `head {}`) and
+/// each item formatted in a block of its own, so that prettyplease lays it
+/// out at its real indentation. Should prettyplease write a block in another
+/// shape, the block is formatted whole instead.
+fn spaced_block<T: Clone>(items: Vec<T>, with: impl Fn(Vec<T>) -> syn::Item) -> String {
+    let spaced = || {
+        let empty = unparse_item(with(Vec::new()));
+        let open = empty.strip_suffix("}\n")?;
+        let mut out = format!("{open}\n");
+        for (i, item) in items.iter().enumerate() {
+            let alone = unparse_item(with(vec![item.clone()]));
+            let body = alone.strip_prefix(open)?.strip_prefix('\n')?.strip_suffix("}\n")?;
+            if i > 0 {
                 out.push('\n');
             }
+            out.push_str(body);
         }
-        out.push_str(line);
-        out.push('\n');
-        previous = Some(line);
-    }
-    out
+        out.push_str("}\n");
+        Some(out)
+    };
+    spaced().unwrap_or_else(|| unparse_item(with(items.clone())))
 }
 
-fn needs_blank_line(prev: &str, line: &str) -> bool {
-    let indent = |l: &str| l.len() - l.trim_start().len();
-    let (p, l) = (prev.trim_start(), line.trim_start());
-    if line.is_empty() || l.starts_with(['}', ')', ']']) {
-        return false;
+#[cfg(test)]
+mod tests {
+    use super::format_file;
+    use quote::quote;
+
+    #[test]
+    fn items_and_block_items_are_separated_by_one_blank_line() {
+        let tokens = quote! {
+            //! Module doc.
+            #![allow(dead_code)]
+            use std::fmt;
+            /// A trait.
+            pub trait Named { fn name(&self) -> String; fn id(&self) -> u32 { 0 } }
+            pub struct S;
+            impl<T> From<T> for S where T: fmt::Debug + Clone + Send + Sync + 'static + Into<String> + PartialEq + Eq {
+                fn from(_: T) -> Self { S }
+            }
+            impl S { pub const N: u32 = 1; /// Doc.
+            pub fn f(&self) {} }
+        };
+        let text = format_file(tokens.clone(), "test.rs").unwrap();
+        let expected = "//! Module doc.
+#![allow(dead_code)]
+
+use std::fmt;
+
+/// A trait.
+pub trait Named {
+    fn name(&self) -> String;
+
+    fn id(&self) -> u32 {
+        0
     }
-    if indent(prev) == 0 && indent(line) == 0 {
-        let docs_ended = p.starts_with("//!") && !l.starts_with("//!") && !l.starts_with("#![");
-        let attrs_ended = p.starts_with("#![") && !l.starts_with("#![");
-        let item_ended = !p.starts_with("//") && (p.ends_with('}') || p.ends_with(';'));
-        return docs_ended || attrs_ended || item_ended;
+}
+
+pub struct S;
+
+impl<T> From<T> for S
+where
+    T: fmt::Debug + Clone + Send + Sync + 'static + Into<String> + PartialEq + Eq,
+{
+    fn from(_: T) -> Self {
+        S
     }
-    // An item after one whose last line is a continuation (`    .required();`).
-    if indent(line) == 0 && indent(prev) > 0 && p.ends_with(';') {
-        return true;
+}
+
+impl S {
+    pub const N: u32 = 1;
+
+    /// Doc.
+    pub fn f(&self) {}
+}
+";
+        assert_eq!(text, expected);
+        // The layout only adds blank lines to prettyplease's own.
+        let whole = prettyplease::unparse(&syn::parse2(super::super::rustdoc::inert_doc_attrs(tokens)).unwrap());
+        let non_blank = |t: &str| t.lines().filter(|l| !l.is_empty()).map(str::to_owned).collect::<Vec<_>>();
+        assert_eq!(non_blank(&text), non_blank(&whole));
     }
-    // Items inside an `impl` or `trait` block (one level deep).
-    let starts_item = ["///", "#[", "pub ", "fn ", "async ", "const ", "type "].iter().any(|s| l.starts_with(s));
-    let ended_item = p == "}"
-        || (p.ends_with(';') && (p.starts_with("pub const ") || p.starts_with("const ") || p.starts_with("type ")));
-    indent(prev) == 4 && indent(line) == 4 && ended_item && starts_item
 }
