@@ -89,15 +89,33 @@ impl Param {
     }
 }
 
-/// Deserializes a present value, `null` included, as `Some`: with
-/// `#[serde(default)]` an `Option<Option<T>>` field then tells an absent
-/// property (`None`) from an explicit `null` (`Some(None)`).
-pub fn deserialize_present<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
-where
-    T: serde::Deserialize<'de>,
-    D: serde::Deserializer<'de>,
-{
-    T::deserialize(deserializer).map(Some)
+/// Serde `with` functions for an optional, nullable property held as
+/// `Option<Option<T>>`: with `#[serde(default, with = "present",
+/// skip_serializing_if = "Option::is_none")]` an absent property is `None`
+/// (and stays absent), an explicit `null` is `Some(None)` (and is written
+/// back as `null`).
+pub mod present {
+    /// A present value, `null` included, is `Some`.
+    pub fn deserialize<'de, T, D>(deserializer: D) -> Result<Option<T>, D::Error>
+    where
+        T: serde::Deserialize<'de>,
+        D: serde::Deserializer<'de>,
+    {
+        T::deserialize(deserializer).map(Some)
+    }
+
+    /// The value itself (`null` for `Some(None)`); `None` is skipped by
+    /// `skip_serializing_if` and written as `null` otherwise.
+    pub fn serialize<T, S>(value: &Option<T>, serializer: S) -> Result<S::Ok, S::Error>
+    where
+        T: serde::Serialize,
+        S: serde::Serializer,
+    {
+        match value {
+            Some(value) => value.serialize(serializer),
+            None => serializer.serialize_none(),
+        }
+    }
 }
 
 /// The impls of a string enum with a fallback variant: `as_str`,

@@ -93,6 +93,19 @@ impl Schema {
     /// Any number.
     pub const NUMBER: Schema =
         Schema::Number { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false };
+    /// Any JSON object.
+    pub const OBJECT: Schema = Schema::Object { properties: &[], required: &[], additional: Additional::Allow };
+
+    /// An array of `items`, of any length, repeats allowed.
+    pub const fn array(items: &'static Schema) -> Schema {
+        Schema::Array { items, min_items: None, max_items: None, unique_items: false }
+    }
+
+    /// A string that is one of `values`, which must be sorted and without
+    /// repeats (they are found by binary search).
+    pub const fn string_enum(values: &'static [&'static str]) -> Schema {
+        Schema::String { min_length: None, max_length: None, pattern: None, values }
+    }
 }
 
 /// What to do with properties a schema does not name.

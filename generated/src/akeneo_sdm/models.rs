@@ -4,6 +4,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::support::present;
+
 /// Status of a job. `running`: treatment in progress, try again in a few seconds. `done`: the job is finished, you can download the result file. `error`: an error occurred, look at the `message` key for more information. `pending`: an action is expected on your side.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JobStatus {
@@ -67,18 +69,10 @@ pub struct JobList {
     /// Total number of jobs matching the filters (all pages).
     pub count: i64,
     /// URL of the next page, `null` on the last page (assumed).
-    #[serde(
-        default,
-        deserialize_with = "crate::support::deserialize_present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
     pub next: Option<Option<String>>,
     /// URL of the previous page, `null` on the first page (assumed).
-    #[serde(
-        default,
-        deserialize_with = "crate::support::deserialize_present",
-        skip_serializing_if = "Option::is_none"
-    )]
+    #[serde(default, with = "present", skip_serializing_if = "Option::is_none")]
     pub previous: Option<Option<String>>,
     /// The jobs of this page.
     pub results: Vec<Job>,

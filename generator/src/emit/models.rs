@@ -33,6 +33,11 @@ pub fn models_module(api: &Api) -> TokenStream {
     } else {
         TokenStream::new()
     };
+    let keeps_null = api.types.iter().any(|t| match &t.kind {
+        TypeKind::Struct(s) => s.fields.iter().any(tells_null_from_absent),
+        _ => false,
+    });
+    let uses = if keeps_null { quote!(#uses use crate::support::present;) } else { uses };
     let items = api.types.iter().map(|t| type_item(t, api));
     let defaults = api.types.iter().filter_map(|t| match &t.kind {
         TypeKind::Struct(s) => Some(default_functions(s, api)),
@@ -151,6 +156,13 @@ fn struct_item(name: &proc_macro2::Ident, doc: TokenStream, s: &Struct, _api: &A
 /// optional → `Option<T>` skipped when `None`; optional with a default → `T`
 /// filled in when absent; optional nullable → `Option<Option<T>>` so absent
 /// and `null` stay distinct.
+/// An optional, nullable property without a default is an
+/// `Option<Option<T>>` read and written through the runtime's `present`,
+/// so an explicit `null` survives a round trip.
+fn tells_null_from_absent(field: &Field) -> bool {
+    field.default.is_none() && !field.required && field.nullable
+}
+
 fn field_tokens(field: &Field) -> TokenStream {
     let mut doc_text = field.doc.clone().unwrap_or_default();
     if let Some(default) = &field.default {
@@ -171,8 +183,8 @@ fn field_tokens(field: &Field) -> TokenStream {
         let function = &default.function;
         serde_args.push(quote!(default = #function));
     } else if !field.required {
-        if field.nullable {
-            serde_args.push(quote!(default, deserialize_with = "crate::support::deserialize_present"));
+        if tells_null_from_absent(field) {
+            serde_args.push(quote!(default, with = "present"));
         }
         serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
     }

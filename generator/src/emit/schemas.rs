@@ -39,7 +39,8 @@ struct Paths<'a> {
 
 /// Whether a check's `Schema` is one of the runtime's named constants
 /// (`Schema::STRING`, `Schema::Any`, ...), which a static can refer to
-/// directly instead of through a static of its own: a bare path.
+/// directly instead of through a static of its own: a bare path (a
+/// constructor call such as `Schema::array(..)` is not).
 pub fn is_named_constant(check: &Check) -> bool {
     let none = TokenStream::new();
     let value = schema_value(check, Paths { prefix: &none, rt: &none });
@@ -73,6 +74,20 @@ fn schema_value(check: &Check, at: Paths<'_>) -> TokenStream {
         Check::Integer { minimum: None, maximum: None, int32: true, .. } => quote!(#rt Schema::INT32),
         Check::Integer { minimum: None, maximum: None, int32: false, .. } => quote!(#rt Schema::INTEGER),
         Check::Number { minimum: None, maximum: None, .. } => quote!(#rt Schema::NUMBER),
+        Check::Object { properties, required, additional: Additional::Allow }
+            if properties.is_empty() && required.is_empty() =>
+        {
+            quote!(#rt Schema::OBJECT)
+        }
+        // The common constrained shapes, through the runtime's constructors.
+        Check::String { min_length: None, max_length: None, pattern: None, values, .. } => {
+            let values = sorted(values.iter().map(String::as_str));
+            quote!(#rt Schema::string_enum(&[#(#values),*]))
+        }
+        Check::Array { items, min_items: None, max_items: None, unique_items: false } => {
+            let items = schema_ref(items, at);
+            quote!(#rt Schema::array(#items))
+        }
         Check::Ref { .. } => {
             let target = schema_ref(check, at);
             quote!(#rt Schema::Ref(#target))

@@ -7,12 +7,9 @@
 use crate::support::server::{Additional, Schema};
 
 /// Schema of [`JobStatus`](super::super::models::JobStatus).
-pub static JobStatus: Schema = Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &["done", "error", "pending", "running"],
-};
+pub static JobStatus: Schema = Schema::string_enum(
+    &["done", "error", "pending", "running"],
+);
 
 /// Schema of [`Job`](super::super::models::Job).
 pub static Job: Schema = Schema::Object {
@@ -42,26 +39,14 @@ pub static JobList: Schema = Schema::Object {
         ("count", &Schema::INTEGER),
         ("next", &Schema::Nullable(&Schema::STRING)),
         ("previous", &Schema::Nullable(&Schema::STRING)),
-        (
-            "results",
-            &Schema::Array {
-                items: &Job,
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
+        ("results", &Schema::array(&Job)),
     ],
     required: &["count", "results"],
     additional: Additional::Allow,
 };
 
 /// Schema of [`JobDataRow`](super::super::models::JobDataRow).
-pub static JobDataRow: Schema = Schema::Object {
-    properties: &[],
-    required: &[],
-    additional: Additional::Allow,
-};
+pub static JobDataRow: Schema = Schema::OBJECT;
 
 /// Schema of [`Error`](super::super::models::Error).
 pub static Error: Schema = Schema::Object {

@@ -12,15 +12,7 @@ pub static JobData: Schema = Schema::Object {
         ("created", &Schema::STRING),
         ("id", &Schema::STRING),
         ("links", &JobLinks),
-        (
-            "steps",
-            &Schema::Array {
-                items: &JobStep,
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
+        ("steps", &Schema::array(&JobStep)),
         ("type", &Schema::STRING),
         ("updated", &Schema::STRING),
     ],
@@ -35,15 +27,7 @@ pub static JobsData: Schema = Schema::Object {
         ("id", &Schema::STRING),
         ("institution", &JobInstitution),
         ("links", &JobLinks),
-        (
-            "steps",
-            &Schema::Array {
-                items: &JobStep,
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
+        ("steps", &Schema::array(&JobStep)),
         ("type", &Schema::STRING),
         ("updated", &Schema::STRING),
     ],
@@ -63,25 +47,19 @@ pub static JobStep: Schema = Schema::Object {
 };
 
 /// Schema of [`JobStepTitle`](super::super::models::JobStepTitle).
-pub static JobStepTitle: Schema = Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[
+pub static JobStepTitle: Schema = Schema::string_enum(
+    &[
         "retrieve-accounts",
         "retrieve-statements",
         "retrieve-transactions",
         "verify-credentials",
     ],
-};
+);
 
 /// Schema of [`JobStepStatus`](super::super::models::JobStepStatus).
-pub static JobStepStatus: Schema = Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &["failed", "in-progress", "pending", "success"],
-};
+pub static JobStepStatus: Schema = Schema::string_enum(
+    &["failed", "in-progress", "pending", "success"],
+);
 
 /// Schema of [`JobStepResult`](super::super::models::JobStepResult).
 pub static JobStepResult: Schema = Schema::Object {
@@ -97,11 +75,8 @@ pub static JobStepResult: Schema = Schema::Object {
 };
 
 /// Schema of [`JobStepFailureCode`](super::super::models::JobStepFailureCode).
-pub static JobStepFailureCode: Schema = Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[
+pub static JobStepFailureCode: Schema = Schema::string_enum(
+    &[
         "account-data-differs",
         "bank-statement-invalid",
         "bank-statement-new-product",
@@ -126,7 +101,7 @@ pub static JobStepFailureCode: Schema = Schema::String {
         "unknown-error",
         "user-action-required",
     ],
-};
+);
 
 /// Schema of [`JobLinks`](super::super::models::JobLinks).
 pub static JobLinks: Schema = Schema::Object {
@@ -156,15 +131,7 @@ pub static JobInstitution: Schema = Schema::Object {
 /// Schema of [`JobsResponseResource`](super::super::models::JobsResponseResource).
 pub static JobsResponseResource: Schema = Schema::Object {
     properties: &[
-        (
-            "data",
-            &Schema::Array {
-                items: &JobsData,
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
+        ("data", &Schema::array(&JobsData)),
         ("links", &SelfLink),
         ("size", &Schema::INTEGER),
         ("type", &Schema::STRING),
@@ -177,15 +144,7 @@ pub static JobsResponseResource: Schema = Schema::Object {
 pub static ErrorList: Schema = Schema::Object {
     properties: &[
         ("correlationId", &Schema::STRING),
-        (
-            "data",
-            &Schema::Array {
-                items: &ErrorItem,
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
+        ("data", &Schema::array(&ErrorItem)),
         ("type", &Schema::STRING),
     ],
     required: &["type", "correlationId", "data"],

@@ -30,12 +30,9 @@ pub static Job: Schema = Schema::Object {
 };
 
 /// Schema of [`JobStatus`](super::super::models::JobStatus).
-pub static JobStatus: Schema = Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &["failed", "pending", "processing", "success"],
-};
+pub static JobStatus: Schema = Schema::string_enum(
+    &["failed", "pending", "processing", "success"],
+);
 
 /// Schema of [`JobTimestamps`](super::super::models::JobTimestamps).
 pub static JobTimestamps: Schema = Schema::Object {
@@ -60,17 +57,7 @@ pub static DownloadLink: Schema = Schema::Object {
 
 /// Schema of [`ErrorResponse`](super::super::models::ErrorResponse).
 pub static ErrorResponse: Schema = Schema::Object {
-    properties: &[
-        (
-            "errors",
-            &Schema::Array {
-                items: &Error,
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
-    ],
+    properties: &[("errors", &Schema::array(&Error))],
     required: &["errors"],
     additional: Additional::Allow,
 };
@@ -79,14 +66,7 @@ pub static ErrorResponse: Schema = Schema::Object {
 pub static Error: Schema = Schema::Object {
     properties: &[
         ("detail", &Schema::STRING),
-        (
-            "meta",
-            &Schema::Object {
-                properties: &[],
-                required: &[],
-                additional: Additional::Allow,
-            },
-        ),
+        ("meta", &Schema::OBJECT),
         ("request_id", &Schema::STRING),
         ("status", &Schema::INTEGER),
         ("title", &Schema::STRING),

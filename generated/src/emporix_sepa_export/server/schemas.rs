@@ -35,15 +35,7 @@ pub static ErrorMessage: Schema = Schema::Object {
                 int32: false,
             },
         ),
-        (
-            "details",
-            &Schema::Array {
-                items: &Schema::STRING,
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
+        ("details", &Schema::array(&Schema::STRING)),
         ("message", &Schema::STRING),
         ("resourceId", &Schema::STRING),
         ("status", &Schema::STRING),
@@ -84,12 +76,7 @@ pub static ResponseMessage: Schema = Schema::Object {
 };
 
 /// Schema of [`GetSepaExportListJobsSort`](super::super::models::GetSepaExportListJobsSort).
-pub static GetSepaExportListJobsSort: Schema = Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &["ASC", "DESC"],
-};
+pub static GetSepaExportListJobsSort: Schema = Schema::string_enum(&["ASC", "DESC"]);
 
 /// Schema of [`BadRequest400`](super::super::models::BadRequest400).
 pub static BadRequest400: Schema = Schema::Object {
@@ -100,17 +87,7 @@ pub static BadRequest400: Schema = Schema::Object {
 
 /// Schema of [`BadRequest400Embedded`](super::super::models::BadRequest400Embedded).
 pub static BadRequest400Embedded: Schema = Schema::Object {
-    properties: &[
-        (
-            "errors",
-            &Schema::Array {
-                items: &BadRequest400EmbeddedErrorsItem,
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
-    ],
+    properties: &[("errors", &Schema::array(&BadRequest400EmbeddedErrorsItem))],
     required: &[],
     additional: Additional::Allow,
 };

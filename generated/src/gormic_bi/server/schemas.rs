@@ -14,19 +14,7 @@ pub static GetJobApiResponse: Schema = Schema::Object {
         ("instanceId", &Schema::STRING),
         ("requestId", &Schema::STRING),
         ("service", &Schema::STRING),
-        (
-            "warnings",
-            &Schema::Array {
-                items: &Schema::Object {
-                    properties: &[],
-                    required: &[],
-                    additional: Additional::Allow,
-                },
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
+        ("warnings", &Schema::array(&Schema::OBJECT)),
     ],
     required: &["app", "service", "warnings", "instanceId", "requestId", "data"],
     additional: Additional::Allow,
@@ -56,12 +44,9 @@ pub static GetJobDataJob: Schema = Schema::Object {
 };
 
 /// Schema of [`GetJobDataJobStatus`](super::super::models::GetJobDataJobStatus).
-pub static GetJobDataJobStatus: Schema = Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &["canceled", "completed", "failed", "pending", "running"],
-};
+pub static GetJobDataJobStatus: Schema = Schema::string_enum(
+    &["canceled", "completed", "failed", "pending", "running"],
+);
 
 /// Schema of [`SubmitJobApiRequest`](super::super::models::SubmitJobApiRequest).
 pub static SubmitJobApiRequest: Schema = Schema::Object {
@@ -75,15 +60,7 @@ pub static SubmitJobParams: Schema = Schema::Object {
     properties: &[
         ("lang", &SubmitJobParamsLang),
         ("organizationUid", &Schema::STRING),
-        (
-            "parameters",
-            &Schema::Array {
-                items: &SubmitJobParamsParametersItem,
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
+        ("parameters", &Schema::array(&SubmitJobParamsParametersItem)),
         ("query", &ListQueryParams570588af),
         ("template", &SubmitJobParamsTemplate),
         ("uid", &Schema::STRING),
@@ -93,44 +70,20 @@ pub static SubmitJobParams: Schema = Schema::Object {
 };
 
 /// Schema of [`SubmitJobParamsLang`](super::super::models::SubmitJobParamsLang).
-pub static SubmitJobParamsLang: Schema = Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &["ar", "en"],
-};
+pub static SubmitJobParamsLang: Schema = Schema::string_enum(&["ar", "en"]);
 
 /// Schema of [`SubmitJobParamsTemplate`](super::super::models::SubmitJobParamsTemplate).
-pub static SubmitJobParamsTemplate: Schema = Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &["excel-auto"],
-};
+pub static SubmitJobParamsTemplate: Schema = Schema::string_enum(&["excel-auto"]);
 
 /// Schema of [`SubmitJobParamsParametersItem`](super::super::models::SubmitJobParamsParametersItem).
 pub static SubmitJobParamsParametersItem: Schema = Schema::Object {
-    properties: &[
-        ("key", &Schema::STRING),
-        (
-            "value",
-            &Schema::Object {
-                properties: &[],
-                required: &[],
-                additional: Additional::Allow,
-            },
-        ),
-    ],
+    properties: &[("key", &Schema::STRING), ("value", &Schema::OBJECT)],
     required: &["key", "value"],
     additional: Additional::Allow,
 };
 
 /// Schema of [`ListQueryParams570588af`](super::super::models::ListQueryParams570588af).
-pub static ListQueryParams570588af: Schema = Schema::Object {
-    properties: &[],
-    required: &[],
-    additional: Additional::Allow,
-};
+pub static ListQueryParams570588af: Schema = Schema::OBJECT;
 
 /// Schema of [`SubmitJobApiResponse`](super::super::models::SubmitJobApiResponse).
 pub static SubmitJobApiResponse: Schema = Schema::Object {
@@ -140,19 +93,7 @@ pub static SubmitJobApiResponse: Schema = Schema::Object {
         ("instanceId", &Schema::STRING),
         ("requestId", &Schema::STRING),
         ("service", &Schema::STRING),
-        (
-            "warnings",
-            &Schema::Array {
-                items: &Schema::Object {
-                    properties: &[],
-                    required: &[],
-                    additional: Additional::Allow,
-                },
-                min_items: None,
-                max_items: None,
-                unique_items: false,
-            },
-        ),
+        ("warnings", &Schema::array(&Schema::OBJECT)),
     ],
     required: &["app", "service", "warnings", "instanceId", "requestId", "data"],
     additional: Additional::Allow,
@@ -180,11 +121,8 @@ pub static SubmitJobError: Schema = Schema::Object {
 };
 
 /// Schema of [`SubmitJobErrorCodesEnum`](super::super::models::SubmitJobErrorCodesEnum).
-pub static SubmitJobErrorCodesEnum: Schema = Schema::String {
-    min_length: None,
-    max_length: None,
-    pattern: None,
-    values: &[
+pub static SubmitJobErrorCodesEnum: Schema = Schema::string_enum(
+    &[
         "INVALID_DATA_MODEL_PARAMETER",
         "INVALID_INSTANCE_IDS_PARAM",
         "MISSIN_QUERY_PARAM",
@@ -192,4 +130,4 @@ pub static SubmitJobErrorCodesEnum: Schema = Schema::String {
         "NotFound",
         "UNKOWN_DATA_MODEL_PARAMETER",
     ],
-};
+);
