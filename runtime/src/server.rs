@@ -1307,6 +1307,18 @@ impl Incoming {
         }
     }
 
+    /// The body of a structured media type, `None` when none was sent (a
+    /// failure when one is required: an empty document is no document).
+    fn sent_body(&self, presence: Presence, errors: &mut Vec<FieldError>) -> Option<&[u8]> {
+        if self.body.is_empty() {
+            if presence == Presence::Required {
+                push(errors, &BODY, "a request body is required");
+            }
+            return None;
+        }
+        Some(&self.body)
+    }
+
     /// A JSON body: parsed, validated against its schema, typed.
     pub fn json_body<T: DeserializeOwned>(
         &self,
@@ -1314,21 +1326,16 @@ impl Incoming {
         presence: Presence,
         errors: &mut Vec<FieldError>,
     ) -> Option<T> {
-        if self.body.is_empty() {
-            if presence == Presence::Required {
-                push(errors, &BODY, "a request body is required");
-            }
-            return None;
-        }
+        let body = self.sent_body(presence, errors)?;
         // A valid body is checked as it is read and decoded from its text,
         // with no tree in between; any other takes the path below, which
         // names every failure.
-        if valid_json(&self.body, schema) {
-            if let Ok(value) = serde_json::from_slice(&self.body) {
+        if valid_json(body, schema) {
+            if let Ok(value) = serde_json::from_slice(body) {
                 return Some(value);
             }
         }
-        let value = parse_json(&self.body, errors)?;
+        let value = parse_json(body, errors)?;
         let before = errors.len();
         validate_at(&value, schema, &BODY, errors);
         if errors.len() > before {
@@ -1345,13 +1352,7 @@ impl Incoming {
         presence: Presence,
         errors: &mut Vec<FieldError>,
     ) -> Option<T> {
-        if self.body.is_empty() {
-            if presence == Presence::Required {
-                push(errors, &BODY, "a request body is required");
-            }
-            return None;
-        }
-        let Ok(text) = std::str::from_utf8(&self.body) else {
+        let Ok(text) = std::str::from_utf8(self.sent_body(presence, errors)?) else {
             push(errors, &BODY, "must be UTF-8 text");
             return None;
         };

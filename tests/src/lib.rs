@@ -2,6 +2,7 @@
 //! job APIs, and the `server_rules` case generated at build time.
 
 pub mod fakes;
+pub mod hostile;
 
 /// What generated code reaches as `crate::support` (for the case below).
 pub mod support {

@@ -407,3 +407,28 @@ fn cycles_and_repeats_across_files_stay_bounded() {
     .expect("loads");
     assert_eq!(api.types.iter().filter(|t| t.name.starts_with('S')).count(), 1, "one copy of S");
 }
+
+/// `--runtime-path` and `--runtime-version` reach Cargo.toml as TOML
+/// strings, whatever they hold: no quote, backslash or line break in them
+/// can add a table or a key to the manifest.
+#[test]
+fn runtime_paths_and_versions_stay_strings_in_the_manifest() {
+    let hostile = "../we\"ird]\\path\n[patch.crates-io]\nserde = { path = \"/tmp\" } # \u{7f}";
+    for runtime in [generator::Runtime::Path(hostile.into()), generator::Runtime::Version(hostile.into())] {
+        let config = generator::CrateConfig {
+            crate_name: "case-runtime".into(),
+            description: String::new(),
+            regenerate_with: "apigen".into(),
+            layout: generator::Layout::Single,
+            strict: false,
+            runtime: runtime.clone(),
+        };
+        let files = generator::generate(&[spec("tests/cases/fields.yaml")], &config).expect("generates");
+        let manifest = &files.iter().find(|f| f.path == "Cargo.toml").expect("Cargo.toml").contents;
+        let table: toml::Table = toml::from_str(manifest).unwrap_or_else(|e| panic!("{e}\n{manifest}"));
+        let key = if matches!(runtime, generator::Runtime::Path(_)) { "path" } else { "version" };
+        let dependency = &table["dependencies"]["apigen-runtime"];
+        assert_eq!(dependency[key].as_str(), Some(hostile), "{manifest}");
+        assert!(!table.contains_key("patch"), "{manifest}");
+    }
+}

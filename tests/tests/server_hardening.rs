@@ -7,10 +7,11 @@
 //! Deadlines here tell a hang or a quadratic loop (minutes) from an answer
 //! (milliseconds); none measures speed, which `cargo xtask bench` does.
 
-use job_apis::support::server::{serve as serve_limited, Authenticate, Credential, Grant, ServerConfig};
+use job_apis::support::server::{serve as serve_limited, Authenticate, ServerConfig};
 use serde_json::{json, Value};
 use std::future::Future;
 use std::time::Duration;
+use tests::hostile::{Limits, Rules};
 use tests::{cycles, limits, server_rules};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -21,52 +22,6 @@ const DEADLINE: Duration = Duration::from_secs(30);
 
 async fn within<T>(what: &str, future: impl Future<Output = T>) -> T {
     tokio::time::timeout(DEADLINE, future).await.unwrap_or_else(|_| panic!("{what}: no answer within {DEADLINE:?}"))
-}
-
-#[derive(Clone, Default)]
-struct Limits;
-
-impl Authenticate for Limits {
-    type Principal = String;
-    async fn authenticate(&self, _scheme: &str, credential: Credential) -> Option<Grant<String>> {
-        matches!(credential, Credential::Bearer(ref t) if t == "good")
-            .then(|| Grant { principal: "tester".into(), scopes: Vec::new() })
-    }
-}
-
-impl limits::server::Api for Limits {
-    async fn post_open(&self, _body: limits::models::Open, _: Option<String>) -> limits::operations::PostOpenResponse {
-        limits::operations::PostOpenResponse::NoContent
-    }
-    async fn upload(&self, _body: Vec<u8>, _: Option<String>) -> limits::operations::UploadResponse {
-        limits::operations::UploadResponse::NoContent
-    }
-    async fn post_secure(
-        &self,
-        body: limits::models::Open,
-        _: Option<String>,
-    ) -> limits::operations::PostSecureResponse {
-        limits::operations::PostSecureResponse::Ok(body)
-    }
-    async fn get_thing(
-        &self,
-        id: String,
-        params: limits::operations::GetThingParams,
-        _: Option<String>,
-    ) -> limits::operations::GetThingResponse {
-        if id == "slow" {
-            tokio::time::sleep(Duration::from_millis(1500)).await;
-        }
-        let p = params;
-        limits::operations::GetThingResponse::Ok(limits::models::Thing {
-            id,
-            q: p.q,
-            ids: p.ids,
-            one: p.x_one,
-            many: p.x_many,
-            c: p.c,
-        })
-    }
 }
 
 #[derive(Clone, Default)]
@@ -192,7 +147,7 @@ async fn unknown_keys_and_unique_items_cost_linear_time() {
     assert_eq!(send(request).await.0, 400);
 
     // Where unknown keys are refused, the problem names a bounded number.
-    let rules = start(server_rules::server::router(RulesOk, config.clone()), config).await;
+    let rules = start(server_rules::server::router(Rules, config.clone()), config).await;
     let mut body = String::from("{\"name\":\"abc\",\"count\":1");
     for i in 0..225_000 {
         body.push_str(&format!(",\"k{i}\":0"));
@@ -208,35 +163,6 @@ async fn unknown_keys_and_unique_items_cost_linear_time() {
     assert_eq!(status, 400);
     let errors = problem["errors"].as_array().map(Vec::len).unwrap_or_default();
     assert!(errors <= job_apis::support::server::MAX_FIELD_ERRORS + 1, "{errors} errors listed");
-}
-
-#[derive(Clone)]
-struct RulesOk;
-
-impl Authenticate for RulesOk {
-    type Principal = ();
-    async fn authenticate(&self, _: &str, _: Credential) -> Option<Grant<()>> {
-        Some(Grant { principal: (), scopes: vec!["items.write".into()] })
-    }
-}
-
-impl server_rules::server::Api for RulesOk {
-    async fn put_item(
-        &self,
-        _: String,
-        _: uuid::Uuid,
-        _: server_rules::operations::PutItemParams,
-        body: server_rules::models::Item,
-        _: Option<()>,
-    ) -> server_rules::operations::PutItemResponse {
-        server_rules::operations::PutItemResponse::Ok(body)
-    }
-    async fn either(&self, _: Option<()>) -> server_rules::operations::EitherResponse {
-        server_rules::operations::EitherResponse::NoContent
-    }
-    async fn both(&self, _: Option<()>) -> server_rules::operations::BothResponse {
-        server_rules::operations::BothResponse::NoContent
-    }
 }
 
 #[tokio::test]

@@ -1543,3 +1543,201 @@ fn header_lists_may_have_spaces_after_their_commas() {
     // A string header keeps its text as sent.
     assert_eq!(read::<String>(&req, header, "x-text", &Schema::STRING, Style::Simple, false), Ok("a, b".into()));
 }
+
+/// Parameter text built to trip a parser: empty pieces, separators alone,
+/// keys without values, broken escapes, and long runs of each.
+fn hostile_parameter_texts() -> Vec<String> {
+    let mut texts: Vec<String> = [
+        "",
+        ";",
+        ";;;",
+        "=",
+        "==",
+        ",",
+        ",,,",
+        "&&",
+        ".",
+        "..",
+        "|",
+        "||",
+        "%",
+        "%2",
+        "%zz",
+        "%ff%fe",
+        "%00",
+        ";id",
+        ";id=",
+        ";id=;id=",
+        ";=",
+        ";=5",
+        "id",
+        "id=",
+        "a=b=c",
+        "n,",
+        ",n",
+        "n,5,s",
+        "n=5,n=6",
+        "[",
+        "]",
+        "id[",
+        "id[n]=",
+        "id[n][m]=1",
+        ".id",
+        ";id=1,2,;id",
+        "-1e999",
+        "1e309",
+        "9999999999999999999999",
+        "true,false",
+        "\u{e9}",
+        "%C3%A9",
+        "%C3",
+        "a b",
+        "+",
+        "%2B",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    for piece in [";id=1", ",", "n=5,", "%zz", "id[n]=1&", ".1"] {
+        texts.push(piece.repeat(20_000));
+    }
+    texts
+}
+
+/// No text in any location, style or schema makes reading a parameter
+/// panic, and each read gives a value or failures, never both or neither
+/// (`read` checks that).
+#[test]
+fn hostile_parameter_text_is_refused_or_read_never_a_panic() {
+    // Keeps what a URI may hold as it is (so `;`, `=`, `,`, `&` and broken
+    // escapes reach the parser) and encodes the rest.
+    const URI: &percent_encoding::AsciiSet = &percent_encoding::CONTROLS
+        .add(b' ')
+        .add(b'"')
+        .add(b'#')
+        .add(b'<')
+        .add(b'>')
+        .add(b'`')
+        .add(b'{')
+        .add(b'}')
+        .add(b'/')
+        .add(b'?')
+        .add(b'[')
+        .add(b']')
+        .add(b'\\')
+        .add(b'^')
+        .add(b'|');
+    let schemas: [&'static Schema; 6] = [&Schema::INTEGER, &Schema::STRING, &INTEGERS, &STRINGS, &PAIR, &BOOLEAN];
+    let styles = [
+        Style::Simple,
+        Style::Label,
+        Style::Matrix,
+        Style::Form,
+        Style::SpaceDelimited,
+        Style::PipeDelimited,
+        Style::DeepObject,
+    ];
+    let texts = hostile_parameter_texts();
+    let mut reached = std::collections::BTreeMap::new();
+    for text in &texts {
+        let encoded = percent_encoding::utf8_percent_encode(text, URI).to_string();
+        // A request the router itself refuses (a path escape that is not
+        // UTF-8) is refused as it should be: nothing to read.
+        // The same for one that is not HTTP at all (a header value with a
+        // control character).
+        let routed = |uri: &str, headers: &[(&str, &[u8])]| {
+            let mut builder = axum::http::Request::builder().uri(uri);
+            for (name, value) in headers {
+                builder = builder.header(*name, HeaderValue::from_bytes(value).ok()?);
+            }
+            route(ROUTES, builder.body(()).ok()?.into_parts().0).ok()
+        };
+        let cookie = format!("id={encoded}; {encoded}");
+        let requests = [
+            (Location::Path, routed(&format!("/items/x{encoded}"), &[])),
+            (Location::Query, routed(&format!("/items?id={encoded}&{encoded}"), &[])),
+            (Location::Header, routed("/items", &[("id", encoded.as_bytes())])),
+            (Location::Cookie, routed("/items", &[("cookie", cookie.as_bytes())])),
+        ];
+        let requests = requests.iter().filter_map(|(location, routed)| Some((location, &routed.as_ref()?.1)));
+        for (location, request) in requests {
+            *reached.entry(format!("{location:?}")).or_insert(0) += 1;
+            for schema in schemas {
+                for style in styles {
+                    for explode in [false, true] {
+                        let _ = read::<Value>(request, *location, "id", schema, style, explode);
+                    }
+                }
+            }
+        }
+    }
+    // Most texts reach every location's parser (the router refuses a few).
+    for location in ["Path", "Query", "Header", "Cookie"] {
+        let n = reached.get(location).copied().unwrap_or(0);
+        assert!(n * 10 >= texts.len() * 8, "{location}: {n} of {} texts read", texts.len());
+    }
+}
+
+/// Credentials built to trip the parsers of every scheme (missing parts,
+/// wrong case, broken base64 or UTF-8, separators alone, long runs) are
+/// refused with a 4xx, never a panic, and none of them is let in.
+#[tokio::test]
+async fn hostile_credentials_are_refused_never_a_panic() {
+    use base64::Engine as _;
+    let b64 = |bytes: &[u8]| base64::engine::general_purpose::STANDARD.encode(bytes);
+    let long = "A".repeat(64 * 1024);
+    let mut authorizations: Vec<String> = [
+        "",
+        " ",
+        "Bearer",
+        "Bearer ",
+        "Bearer\t",
+        "bearer",
+        "Basic",
+        "Basic ",
+        "Basic !!!!",
+        "Basic ====",
+        "Basic =",
+        "Basic a",
+        "Negotiate x",
+        "Bearer a b c",
+        ",",
+        "Bearer ,",
+        "Bearer admin-token, Bearer x",
+    ]
+    .into_iter()
+    .map(String::from)
+    .collect();
+    for decoded in [&b"nocolon"[..], b":", b"::", b"\xff\xfe:\xff", b"user:", b":pa:ss", b"\0:\0"] {
+        authorizations.push(format!("Basic {}", b64(decoded)));
+    }
+    authorizations.push(format!("Bearer {long}"));
+    authorizations.push(format!("Basic {}", b64(long.as_bytes())));
+    let keys = ["", " ", ";", "=", "k1 ", " k1", "K1", "%6B1", "k1;k1", &long];
+    static BASIC: Security = &[&[("basic", &[])]];
+    static QUERY: Security = &[&[("query_key", &[])]];
+    let securities = [READ, WRITE_OR_KEY, KEY_AND_SESSION, BASIC, QUERY];
+    let mut requests: Vec<(String, Vec<(String, String)>)> = Vec::new();
+    for value in &authorizations {
+        requests.push(("/items".into(), vec![("authorization".into(), value.clone())]));
+    }
+    for key in keys {
+        let query = percent_encoding::utf8_percent_encode(key, percent_encoding::NON_ALPHANUMERIC);
+        if key.len() < 8 * 1024 {
+            // (A URI of 64 KiB is more than the HTTP crate parses.)
+            requests.push((format!("/items?api_key={query}&api_key"), Vec::new()));
+        }
+        requests.push(("/items".into(), vec![("x-api-key".into(), key.to_owned())]));
+        requests.push(("/items".into(), vec![("cookie".into(), format!("session={key}; session; ={key}"))]));
+    }
+    for (uri, headers) in &requests {
+        let headers: Vec<(&str, &str)> = headers.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        for security in securities {
+            match authorize_with(security, uri, &headers).await {
+                Ok(None) => {}
+                Ok(Some(who)) => panic!("{uri} {headers:?}: let in as {who}"),
+                Err(problem) => assert!([400, 401, 403].contains(&problem.status), "{uri} {headers:?}: {problem:?}"),
+            }
+        }
+    }
+}

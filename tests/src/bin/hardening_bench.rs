@@ -25,11 +25,12 @@
 //! Progress goes to stderr, the table to stdout; with `--json` the last
 //! line is `hardening: {...}`. `--quick` measures fewer sizes.
 
-use job_apis::support::server::{serve, Authenticate, Credential, Grant, ServerConfig};
+use job_apis::support::server::{serve, ServerConfig};
 use serde_json::{json, Value};
 use std::io::{BufRead, Write as _};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
+use tests::hostile::{Limits, Rules};
 use tests::{limits, server_rules};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
@@ -38,69 +39,6 @@ const BODY_LIMIT: usize = 8 << 20;
 const HEADER_TIMEOUT: Duration = Duration::from_secs(2);
 const BODY_TIMEOUT: Duration = Duration::from_secs(3);
 const IDLE_TIMEOUT: Duration = Duration::from_secs(2);
-
-#[derive(Clone)]
-struct Limits;
-
-impl Authenticate for Limits {
-    type Principal = ();
-}
-
-impl limits::server::Api for Limits {
-    async fn post_open(&self, _: limits::models::Open, _: Option<()>) -> limits::operations::PostOpenResponse {
-        limits::operations::PostOpenResponse::NoContent
-    }
-    async fn upload(&self, _: Vec<u8>, _: Option<()>) -> limits::operations::UploadResponse {
-        limits::operations::UploadResponse::NoContent
-    }
-    async fn post_secure(&self, body: limits::models::Open, _: Option<()>) -> limits::operations::PostSecureResponse {
-        limits::operations::PostSecureResponse::Ok(body)
-    }
-    async fn get_thing(
-        &self,
-        id: String,
-        _: limits::operations::GetThingParams,
-        _: Option<()>,
-    ) -> limits::operations::GetThingResponse {
-        limits::operations::GetThingResponse::Ok(limits::models::Thing {
-            id,
-            q: None,
-            ids: None,
-            one: None,
-            many: None,
-            c: None,
-        })
-    }
-}
-
-#[derive(Clone)]
-struct Rules;
-
-impl Authenticate for Rules {
-    type Principal = ();
-    async fn authenticate(&self, _: &str, _: Credential) -> Option<Grant<()>> {
-        Some(Grant { principal: (), scopes: vec!["items.write".into()] })
-    }
-}
-
-impl server_rules::server::Api for Rules {
-    async fn put_item(
-        &self,
-        _: String,
-        _: uuid::Uuid,
-        _: server_rules::operations::PutItemParams,
-        body: server_rules::models::Item,
-        _: Option<()>,
-    ) -> server_rules::operations::PutItemResponse {
-        server_rules::operations::PutItemResponse::Ok(body)
-    }
-    async fn either(&self, _: Option<()>) -> server_rules::operations::EitherResponse {
-        server_rules::operations::EitherResponse::NoContent
-    }
-    async fn both(&self, _: Option<()>) -> server_rules::operations::BothResponse {
-        server_rules::operations::BothResponse::NoContent
-    }
-}
 
 fn config() -> ServerConfig {
     ServerConfig {
