@@ -258,23 +258,21 @@ pub fn handler_name(operation: &str) -> String {
     format!("handle_{}", operation.trim_start_matches('_'))
 }
 
-/// The static describing a parameter of an operation to the server
-/// (`GET_JOB__JOB_ID`); the double underscore keeps operation and
-/// parameter apart.
-pub fn param_static(operation: &str, parameter: &str) -> String {
-    format!("{}__{}", operation.to_shouty_snake_case(), parameter.to_shouty_snake_case())
+/// The statics a server handler declares in its body: `OPERATION` (the
+/// operation's requirements), `BODY` (its body's schema) and one per
+/// parameter, named for it (`JOB_ID`). A parameter whose name is taken
+/// (one called `operation`, or `schemes`, the module's list that the
+/// handler uses) gets the next free suffix (`OPERATION2`).
+pub struct HandlerStatics {
+    pub operation: &'static str,
+    pub body: &'static str,
+    pub parameters: Vec<String>,
 }
 
-/// The static describing an operation's requirements to the server
-/// (`GET_JOB__OPERATION`).
-pub fn operation_static(operation: &str) -> String {
-    format!("{}__OPERATION", operation.to_shouty_snake_case())
-}
-
-/// The static holding the schema of an operation's request body
-/// (`CREATE_JOB__BODY`).
-pub fn body_static(operation: &str) -> String {
-    format!("{}__BODY", operation.to_shouty_snake_case())
+pub fn handler_statics<'a>(parameters: impl IntoIterator<Item = &'a str>) -> HandlerStatics {
+    let mut scope = Scope::with_reserved(["OPERATION", "BODY", "SCHEMES"]);
+    let parameters = parameters.into_iter().map(|p| scope.claim(p.to_shouty_snake_case())).collect();
+    HandlerStatics { operation: "OPERATION", body: "BODY", parameters }
 }
 
 /// Response variants are named for their status (`Ok`, `NotFound`,
@@ -350,6 +348,13 @@ pub fn status_variant(status: Status) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn handler_statics_never_take_each_others_names() {
+        let names = handler_statics(["job_id", "operation", "schemes", "body", "operation2", "r#type"]);
+        assert_eq!((names.operation, names.body), ("OPERATION", "BODY"));
+        assert_eq!(names.parameters, ["JOB_ID", "OPERATION2", "SCHEMES2", "BODY2", "OPERATION22", "R_TYPE"]);
+    }
 
     #[test]
     fn wire_names_become_identifiers() {

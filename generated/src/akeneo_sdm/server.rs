@@ -126,93 +126,58 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
-static LIST_JOBS__OPERATION: rt::Operation = rt::Operation {
-    security: &[&[("bearerAuth", &[])]],
-    produces: &["application/json"],
-    consumes: &[],
-};
-
-static LIST_JOBS__PAGE__SCHEMA: rt::Schema = rt::Schema::Integer {
-    minimum: Some(1f64),
-    maximum: None,
-    exclusive_minimum: false,
-    exclusive_maximum: false,
-    int32: false,
-};
-
-static LIST_JOBS__PAGE: rt::Input = rt::Input::query("page", &LIST_JOBS__PAGE__SCHEMA);
-
-static LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::Integer {
-    minimum: Some(1f64),
-    maximum: None,
-    exclusive_minimum: false,
-    exclusive_maximum: false,
-    int32: false,
-};
-
-static LIST_JOBS__PAGE_SIZE: rt::Input = rt::Input::query(
-    "page_size",
-    &LIST_JOBS__PAGE_SIZE__SCHEMA,
-);
-
-static LIST_JOBS__STATUS__SCHEMA: rt::Schema = rt::Schema::Ref(&schemas::JobStatus);
-
-static LIST_JOBS__STATUS: rt::Input = rt::Input::query(
-    "status",
-    &LIST_JOBS__STATUS__SCHEMA,
-);
-
-static LIST_JOBS__PROJECT: rt::Input = rt::Input::query("project", &rt::Schema::INTEGER);
-
-static LIST_JOBS__CREATED_AFTER: rt::Input = rt::Input::query(
-    "created_after",
-    &rt::Schema::STRING,
-);
-
-static LIST_JOBS__CREATED_BEFORE: rt::Input = rt::Input::query(
-    "created_before",
-    &rt::Schema::STRING,
-);
-
-static GET_JOB__OPERATION: rt::Operation = rt::Operation {
-    security: &[&[("bearerAuth", &[])]],
-    produces: &["application/json"],
-    consumes: &[],
-};
-
-static GET_JOB__JOB_ID: rt::Input = rt::Input::path("job_id", &rt::Schema::STRING)
-    .required();
-
-static GET_JOB_DATA__OPERATION: rt::Operation = rt::Operation {
-    security: &[&[("bearerAuth", &[])]],
-    produces: &["application/json"],
-    consumes: &[],
-};
-
-static GET_JOB_DATA__JOB_ID: rt::Input = rt::Input::path("job_id", &rt::Schema::STRING)
-    .required();
-
-static GET_JOB_DATA__OUTPUT_FORMAT_ID: rt::Input = rt::Input::path(
-        "output_format_id",
-        &rt::Schema::STRING,
-    )
-    .required();
-
 async fn handle_list_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::admit(&*api, &mut request, SCHEMES, &LIST_JOBS__OPERATION)
-        .await?;
+    static OPERATION: rt::Operation = rt::Operation {
+        security: &[&[("bearerAuth", &[])]],
+        produces: &["application/json"],
+        consumes: &[],
+    };
+    static PAGE: rt::Input = rt::Input::query(
+        "page",
+        &rt::Schema::Integer {
+            minimum: Some(1f64),
+            maximum: None,
+            exclusive_minimum: false,
+            exclusive_maximum: false,
+            int32: false,
+        },
+    );
+    static PAGE_SIZE: rt::Input = rt::Input::query(
+        "page_size",
+        &rt::Schema::Integer {
+            minimum: Some(1f64),
+            maximum: None,
+            exclusive_minimum: false,
+            exclusive_maximum: false,
+            int32: false,
+        },
+    );
+    static STATUS: rt::Input = rt::Input::query(
+        "status",
+        &rt::Schema::Ref(&schemas::JobStatus),
+    );
+    static PROJECT: rt::Input = rt::Input::query("project", &rt::Schema::INTEGER);
+    static CREATED_AFTER: rt::Input = rt::Input::query(
+        "created_after",
+        &rt::Schema::STRING,
+    );
+    static CREATED_BEFORE: rt::Input = rt::Input::query(
+        "created_before",
+        &rt::Schema::STRING,
+    );
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &OPERATION).await?;
     let mut errors = Vec::new();
-    let page: Option<i64> = request.param(&LIST_JOBS__PAGE, &mut errors);
-    let page_size: Option<i64> = request.param(&LIST_JOBS__PAGE_SIZE, &mut errors);
-    let status: Option<JobStatus> = request.param(&LIST_JOBS__STATUS, &mut errors);
-    let project: Option<i64> = request.param(&LIST_JOBS__PROJECT, &mut errors);
+    let page: Option<i64> = request.param(&PAGE, &mut errors);
+    let page_size: Option<i64> = request.param(&PAGE_SIZE, &mut errors);
+    let status: Option<JobStatus> = request.param(&STATUS, &mut errors);
+    let project: Option<i64> = request.param(&PROJECT, &mut errors);
     let created_after: Option<chrono::DateTime<chrono::Utc>> = request
-        .param(&LIST_JOBS__CREATED_AFTER, &mut errors);
+        .param(&CREATED_AFTER, &mut errors);
     let created_before: Option<chrono::DateTime<chrono::Utc>> = request
-        .param(&LIST_JOBS__CREATED_BEFORE, &mut errors);
+        .param(&CREATED_BEFORE, &mut errors);
     rt::check(errors)?;
     let response = api
         .list_jobs(
@@ -227,71 +192,83 @@ async fn handle_list_jobs<A: Api>(
             principal,
         )
         .await;
-    Ok(
-        match response {
-            ListJobsResponse::Ok(body) => {
-                rt::Reply::new(200).json("application/json", &body).finish()
-            }
-            ListJobsResponse::Unauthorized(body) => {
-                rt::Reply::new(401).json("application/json", &body).finish()
-            }
-            ListJobsResponse::NotFound(body) => {
-                rt::Reply::new(404).json("application/json", &body).finish()
-            }
-        },
-    )
+    let reply = match response {
+        ListJobsResponse::Ok(body) => {
+            rt::Reply::new(200).json("application/json", &body).finish()
+        }
+        ListJobsResponse::Unauthorized(body) => {
+            rt::Reply::new(401).json("application/json", &body).finish()
+        }
+        ListJobsResponse::NotFound(body) => {
+            rt::Reply::new(404).json("application/json", &body).finish()
+        }
+    };
+    Ok(reply)
 }
 
 async fn handle_get_job<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::admit(&*api, &mut request, SCHEMES, &GET_JOB__OPERATION).await?;
+    static OPERATION: rt::Operation = rt::Operation {
+        security: &[&[("bearerAuth", &[])]],
+        produces: &["application/json"],
+        consumes: &[],
+    };
+    static JOB_ID: rt::Input = rt::Input::path("job_id", &rt::Schema::STRING).required();
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &OPERATION).await?;
     let mut errors = Vec::new();
-    let job_id: Option<uuid::Uuid> = request.param(&GET_JOB__JOB_ID, &mut errors);
+    let job_id: Option<uuid::Uuid> = request.param(&JOB_ID, &mut errors);
     rt::check(errors)?;
     let job_id = rt::present(job_id, "/path/job_id")?;
     let response = api.get_job(job_id, principal).await;
-    Ok(
-        match response {
-            GetJobResponse::Ok(body) => {
-                rt::Reply::new(200).json("application/json", &body).finish()
-            }
-            GetJobResponse::Unauthorized(body) => {
-                rt::Reply::new(401).json("application/json", &body).finish()
-            }
-            GetJobResponse::NotFound(body) => {
-                rt::Reply::new(404).json("application/json", &body).finish()
-            }
-        },
-    )
+    let reply = match response {
+        GetJobResponse::Ok(body) => {
+            rt::Reply::new(200).json("application/json", &body).finish()
+        }
+        GetJobResponse::Unauthorized(body) => {
+            rt::Reply::new(401).json("application/json", &body).finish()
+        }
+        GetJobResponse::NotFound(body) => {
+            rt::Reply::new(404).json("application/json", &body).finish()
+        }
+    };
+    Ok(reply)
 }
 
 async fn handle_get_job_data<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::admit(&*api, &mut request, SCHEMES, &GET_JOB_DATA__OPERATION)
-        .await?;
+    static OPERATION: rt::Operation = rt::Operation {
+        security: &[&[("bearerAuth", &[])]],
+        produces: &["application/json"],
+        consumes: &[],
+    };
+    static JOB_ID: rt::Input = rt::Input::path("job_id", &rt::Schema::STRING).required();
+    static OUTPUT_FORMAT_ID: rt::Input = rt::Input::path(
+            "output_format_id",
+            &rt::Schema::STRING,
+        )
+        .required();
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &OPERATION).await?;
     let mut errors = Vec::new();
-    let job_id: Option<uuid::Uuid> = request.param(&GET_JOB_DATA__JOB_ID, &mut errors);
-    let output_format_id: Option<String> = request
-        .param(&GET_JOB_DATA__OUTPUT_FORMAT_ID, &mut errors);
+    let job_id: Option<uuid::Uuid> = request.param(&JOB_ID, &mut errors);
+    let output_format_id: Option<String> = request.param(&OUTPUT_FORMAT_ID, &mut errors);
     rt::check(errors)?;
     let job_id = rt::present(job_id, "/path/job_id")?;
     let output_format_id = rt::present(output_format_id, "/path/output_format_id")?;
     let response = api.get_job_data(job_id, output_format_id, principal).await;
-    Ok(
-        match response {
-            GetJobDataResponse::Ok(body) => {
-                rt::Reply::new(200).json("application/json", &body).finish()
-            }
-            GetJobDataResponse::Unauthorized(body) => {
-                rt::Reply::new(401).json("application/json", &body).finish()
-            }
-            GetJobDataResponse::NotFound(body) => {
-                rt::Reply::new(404).json("application/json", &body).finish()
-            }
-        },
-    )
+    let reply = match response {
+        GetJobDataResponse::Ok(body) => {
+            rt::Reply::new(200).json("application/json", &body).finish()
+        }
+        GetJobDataResponse::Unauthorized(body) => {
+            rt::Reply::new(401).json("application/json", &body).finish()
+        }
+        GetJobDataResponse::NotFound(body) => {
+            rt::Reply::new(404).json("application/json", &body).finish()
+        }
+    };
+    Ok(reply)
 }

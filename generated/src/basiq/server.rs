@@ -107,97 +107,85 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
-static GET_JOBS__OPERATION: rt::Operation = rt::Operation {
-    security: &[&[("application", &[])]],
-    produces: &["application/json"],
-    consumes: &[],
-};
-
-static GET_JOBS__JOB_ID: rt::Input = rt::Input::path("jobId", &rt::Schema::STRING)
-    .required();
-
-static GET_USER_JOBS__OPERATION: rt::Operation = rt::Operation {
-    security: &[&[("application", &[])]],
-    produces: &["application/json"],
-    consumes: &[],
-};
-
-static GET_USER_JOBS__USER_ID: rt::Input = rt::Input::path("userId", &rt::Schema::STRING)
-    .required();
-
-static GET_USER_JOBS__FILTER: rt::Input = rt::Input::query(
-    "filter",
-    &rt::Schema::STRING,
-);
-
 async fn handle_get_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::admit(&*api, &mut request, SCHEMES, &GET_JOBS__OPERATION).await?;
+    static OPERATION: rt::Operation = rt::Operation {
+        security: &[&[("application", &[])]],
+        produces: &["application/json"],
+        consumes: &[],
+    };
+    static JOB_ID: rt::Input = rt::Input::path("jobId", &rt::Schema::STRING).required();
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &OPERATION).await?;
     let mut errors = Vec::new();
-    let job_id: Option<String> = request.param(&GET_JOBS__JOB_ID, &mut errors);
+    let job_id: Option<String> = request.param(&JOB_ID, &mut errors);
     rt::check(errors)?;
     let job_id = rt::present(job_id, "/path/jobId")?;
     let response = api.get_jobs(job_id, principal).await;
-    Ok(
-        match response {
-            GetJobsResponse::Ok(body) => {
-                rt::Reply::new(200).json("application/json", &body).finish()
-            }
-            GetJobsResponse::BadRequest(body) => {
-                rt::Reply::new(400).json("application/json", &body).finish()
-            }
-            GetJobsResponse::Forbidden(body) => {
-                rt::Reply::new(403).json("application/json", &body).finish()
-            }
-            GetJobsResponse::NotFound(body) => {
-                rt::Reply::new(404).json("application/json", &body).finish()
-            }
-            GetJobsResponse::InternalServerError(body) => {
-                rt::Reply::new(500).json("application/json", &body).finish()
-            }
-            GetJobsResponse::ServiceUnavailable(body) => {
-                rt::Reply::new(503).json("application/json", &body).finish()
-            }
-        },
-    )
+    let reply = match response {
+        GetJobsResponse::Ok(body) => {
+            rt::Reply::new(200).json("application/json", &body).finish()
+        }
+        GetJobsResponse::BadRequest(body) => {
+            rt::Reply::new(400).json("application/json", &body).finish()
+        }
+        GetJobsResponse::Forbidden(body) => {
+            rt::Reply::new(403).json("application/json", &body).finish()
+        }
+        GetJobsResponse::NotFound(body) => {
+            rt::Reply::new(404).json("application/json", &body).finish()
+        }
+        GetJobsResponse::InternalServerError(body) => {
+            rt::Reply::new(500).json("application/json", &body).finish()
+        }
+        GetJobsResponse::ServiceUnavailable(body) => {
+            rt::Reply::new(503).json("application/json", &body).finish()
+        }
+    };
+    Ok(reply)
 }
 
 async fn handle_get_user_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::admit(&*api, &mut request, SCHEMES, &GET_USER_JOBS__OPERATION)
-        .await?;
+    static OPERATION: rt::Operation = rt::Operation {
+        security: &[&[("application", &[])]],
+        produces: &["application/json"],
+        consumes: &[],
+    };
+    static USER_ID: rt::Input = rt::Input::path("userId", &rt::Schema::STRING)
+        .required();
+    static FILTER: rt::Input = rt::Input::query("filter", &rt::Schema::STRING);
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &OPERATION).await?;
     let mut errors = Vec::new();
-    let user_id: Option<String> = request.param(&GET_USER_JOBS__USER_ID, &mut errors);
-    let filter: Option<String> = request.param(&GET_USER_JOBS__FILTER, &mut errors);
+    let user_id: Option<String> = request.param(&USER_ID, &mut errors);
+    let filter: Option<String> = request.param(&FILTER, &mut errors);
     rt::check(errors)?;
     let user_id = rt::present(user_id, "/path/userId")?;
     let response = api
         .get_user_jobs(user_id, GetUserJobsParams { filter }, principal)
         .await;
-    Ok(
-        match response {
-            GetUserJobsResponse::Ok(body) => {
-                rt::Reply::new(200).json("application/json", &body).finish()
-            }
-            GetUserJobsResponse::BadRequest(body) => {
-                rt::Reply::new(400).json("application/json", &body).finish()
-            }
-            GetUserJobsResponse::Forbidden(body) => {
-                rt::Reply::new(403).json("application/json", &body).finish()
-            }
-            GetUserJobsResponse::NotFound(body) => {
-                rt::Reply::new(404).json("application/json", &body).finish()
-            }
-            GetUserJobsResponse::InternalServerError(body) => {
-                rt::Reply::new(500).json("application/json", &body).finish()
-            }
-            GetUserJobsResponse::ServiceUnavailable(body) => {
-                rt::Reply::new(503).json("application/json", &body).finish()
-            }
-        },
-    )
+    let reply = match response {
+        GetUserJobsResponse::Ok(body) => {
+            rt::Reply::new(200).json("application/json", &body).finish()
+        }
+        GetUserJobsResponse::BadRequest(body) => {
+            rt::Reply::new(400).json("application/json", &body).finish()
+        }
+        GetUserJobsResponse::Forbidden(body) => {
+            rt::Reply::new(403).json("application/json", &body).finish()
+        }
+        GetUserJobsResponse::NotFound(body) => {
+            rt::Reply::new(404).json("application/json", &body).finish()
+        }
+        GetUserJobsResponse::InternalServerError(body) => {
+            rt::Reply::new(500).json("application/json", &body).finish()
+        }
+        GetUserJobsResponse::ServiceUnavailable(body) => {
+            rt::Reply::new(503).json("application/json", &body).finish()
+        }
+    };
+    Ok(reply)
 }

@@ -81,36 +81,32 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
-static GET_JOB__OPERATION: rt::Operation = rt::Operation {
-    security: &[&[("bearerAuth", &[])]],
-    produces: &["application/json"],
-    consumes: &[],
-};
-
-static GET_JOB__JOB_ID: rt::Input = rt::Input::path("jobID", &rt::Schema::STRING)
-    .required();
-
 async fn handle_get_job<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::admit(&*api, &mut request, SCHEMES, &GET_JOB__OPERATION).await?;
+    static OPERATION: rt::Operation = rt::Operation {
+        security: &[&[("bearerAuth", &[])]],
+        produces: &["application/json"],
+        consumes: &[],
+    };
+    static JOB_ID: rt::Input = rt::Input::path("jobID", &rt::Schema::STRING).required();
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &OPERATION).await?;
     let mut errors = Vec::new();
-    let job_id: Option<String> = request.param(&GET_JOB__JOB_ID, &mut errors);
+    let job_id: Option<String> = request.param(&JOB_ID, &mut errors);
     rt::check(errors)?;
     let job_id = rt::present(job_id, "/path/jobID")?;
     let response = api.get_job(job_id, principal).await;
-    Ok(
-        match response {
-            GetJobResponse::Ok(body) => {
-                rt::Reply::new(200).json("application/json", &body).finish()
-            }
-            GetJobResponse::NotFound(body) => {
-                rt::Reply::new(404).json("application/json", &body).finish()
-            }
-            GetJobResponse::InternalServerError(body) => {
-                rt::Reply::new(500).json("application/json", &body).finish()
-            }
-        },
-    )
+    let reply = match response {
+        GetJobResponse::Ok(body) => {
+            rt::Reply::new(200).json("application/json", &body).finish()
+        }
+        GetJobResponse::NotFound(body) => {
+            rt::Reply::new(404).json("application/json", &body).finish()
+        }
+        GetJobResponse::InternalServerError(body) => {
+            rt::Reply::new(500).json("application/json", &body).finish()
+        }
+    };
+    Ok(reply)
 }

@@ -109,97 +109,49 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
-static GET_SEPA_EXPORT_LIST_JOBS__OPERATION: rt::Operation = rt::Operation {
-    security: &[&[("OAuth2", &["sepaexport.job_view"])]],
-    produces: &["application/json"],
-    consumes: &[],
-};
-
-static GET_SEPA_EXPORT_LIST_JOBS__TENANT: rt::Input = rt::Input::path(
-        "tenant",
-        &rt::Schema::STRING,
-    )
-    .required();
-
-static GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE: rt::Input = rt::Input::query(
-        "siteCode",
-        &rt::Schema::STRING,
-    )
-    .required();
-
-static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER__SCHEMA: rt::Schema = rt::Schema::Integer {
-    minimum: Some(1f64),
-    maximum: None,
-    exclusive_minimum: false,
-    exclusive_maximum: false,
-    int32: true,
-};
-
-static GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER: rt::Input = rt::Input::query(
-    "pageNumber",
-    &GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER__SCHEMA,
-);
-
-static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE__SCHEMA: rt::Schema = rt::Schema::Integer {
-    minimum: Some(1f64),
-    maximum: None,
-    exclusive_minimum: false,
-    exclusive_maximum: false,
-    int32: true,
-};
-
-static GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE: rt::Input = rt::Input::query(
-    "pageSize",
-    &GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE__SCHEMA,
-);
-
-static GET_SEPA_EXPORT_LIST_JOBS__SORT__SCHEMA: rt::Schema = rt::Schema::Ref(
-    &schemas::GetSepaExportListJobsSort,
-);
-
-static GET_SEPA_EXPORT_LIST_JOBS__SORT: rt::Input = rt::Input::query(
-    "sort",
-    &GET_SEPA_EXPORT_LIST_JOBS__SORT__SCHEMA,
-);
-
-static POST_SEPA_EXPORT_CREATE_JOB__OPERATION: rt::Operation = rt::Operation {
-    security: &[&[("OAuth2", &["sepaexport.job_manage"])]],
-    produces: &["application/json"],
-    consumes: &["application/json"],
-};
-
-static POST_SEPA_EXPORT_CREATE_JOB__TENANT: rt::Input = rt::Input::path(
-        "tenant",
-        &rt::Schema::STRING,
-    )
-    .required();
-
-static POST_SEPA_EXPORT_CREATE_JOB__BODY: rt::Schema = rt::Schema::Ref(
-    &schemas::CreateJob,
-);
-
 async fn handle_get_sepa_export_list_jobs<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::admit(
-            &*api,
-            &mut request,
-            SCHEMES,
-            &GET_SEPA_EXPORT_LIST_JOBS__OPERATION,
-        )
-        .await?;
+    static OPERATION: rt::Operation = rt::Operation {
+        security: &[&[("OAuth2", &["sepaexport.job_view"])]],
+        produces: &["application/json"],
+        consumes: &[],
+    };
+    static TENANT: rt::Input = rt::Input::path("tenant", &rt::Schema::STRING).required();
+    static SITE_CODE: rt::Input = rt::Input::query("siteCode", &rt::Schema::STRING)
+        .required();
+    static PAGE_NUMBER: rt::Input = rt::Input::query(
+        "pageNumber",
+        &rt::Schema::Integer {
+            minimum: Some(1f64),
+            maximum: None,
+            exclusive_minimum: false,
+            exclusive_maximum: false,
+            int32: true,
+        },
+    );
+    static PAGE_SIZE: rt::Input = rt::Input::query(
+        "pageSize",
+        &rt::Schema::Integer {
+            minimum: Some(1f64),
+            maximum: None,
+            exclusive_minimum: false,
+            exclusive_maximum: false,
+            int32: true,
+        },
+    );
+    static SORT: rt::Input = rt::Input::query(
+        "sort",
+        &rt::Schema::Ref(&schemas::GetSepaExportListJobsSort),
+    );
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &OPERATION).await?;
     let mut errors = Vec::new();
-    let tenant: Option<String> = request
-        .param(&GET_SEPA_EXPORT_LIST_JOBS__TENANT, &mut errors);
-    let site_code: Option<String> = request
-        .param(&GET_SEPA_EXPORT_LIST_JOBS__SITE_CODE, &mut errors);
-    let page_number: Option<i32> = request
-        .param(&GET_SEPA_EXPORT_LIST_JOBS__PAGE_NUMBER, &mut errors);
-    let page_size: Option<i32> = request
-        .param(&GET_SEPA_EXPORT_LIST_JOBS__PAGE_SIZE, &mut errors);
-    let sort: Option<GetSepaExportListJobsSort> = request
-        .param(&GET_SEPA_EXPORT_LIST_JOBS__SORT, &mut errors);
+    let tenant: Option<String> = request.param(&TENANT, &mut errors);
+    let site_code: Option<String> = request.param(&SITE_CODE, &mut errors);
+    let page_number: Option<i32> = request.param(&PAGE_NUMBER, &mut errors);
+    let page_size: Option<i32> = request.param(&PAGE_SIZE, &mut errors);
+    let sort: Option<GetSepaExportListJobsSort> = request.param(&SORT, &mut errors);
     rt::check(errors)?;
     let tenant = rt::present(tenant, "/path/tenant")?;
     let site_code = rt::present(site_code, "/query/siteCode")?;
@@ -215,65 +167,58 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
             principal,
         )
         .await;
-    Ok(
-        match response {
-            GetSepaExportListJobsResponse::Ok(body) => {
-                rt::Reply::new(200).json("application/json", &body).finish()
-            }
-            GetSepaExportListJobsResponse::BadRequest(body) => {
-                rt::Reply::new(400).json("application/json", &body).finish()
-            }
-            GetSepaExportListJobsResponse::Unauthorized(body) => {
-                rt::Reply::new(401).json("application/json", &body).finish()
-            }
-            GetSepaExportListJobsResponse::Forbidden(body) => {
-                rt::Reply::new(403).json("application/json", &body).finish()
-            }
-        },
-    )
+    let reply = match response {
+        GetSepaExportListJobsResponse::Ok(body) => {
+            rt::Reply::new(200).json("application/json", &body).finish()
+        }
+        GetSepaExportListJobsResponse::BadRequest(body) => {
+            rt::Reply::new(400).json("application/json", &body).finish()
+        }
+        GetSepaExportListJobsResponse::Unauthorized(body) => {
+            rt::Reply::new(401).json("application/json", &body).finish()
+        }
+        GetSepaExportListJobsResponse::Forbidden(body) => {
+            rt::Reply::new(403).json("application/json", &body).finish()
+        }
+    };
+    Ok(reply)
 }
 
 async fn handle_post_sepa_export_create_job<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::admit(
-            &*api,
-            &mut request,
-            SCHEMES,
-            &POST_SEPA_EXPORT_CREATE_JOB__OPERATION,
-        )
-        .await?;
+    static OPERATION: rt::Operation = rt::Operation {
+        security: &[&[("OAuth2", &["sepaexport.job_manage"])]],
+        produces: &["application/json"],
+        consumes: &["application/json"],
+    };
+    static TENANT: rt::Input = rt::Input::path("tenant", &rt::Schema::STRING).required();
+    static BODY: rt::Schema = rt::Schema::Ref(&schemas::CreateJob);
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &OPERATION).await?;
     let mut errors = Vec::new();
-    let tenant: Option<String> = request
-        .param(&POST_SEPA_EXPORT_CREATE_JOB__TENANT, &mut errors);
-    let body = request
-        .json_body(
-            &POST_SEPA_EXPORT_CREATE_JOB__BODY,
-            rt::Presence::Required,
-            &mut errors,
-        );
+    let tenant: Option<String> = request.param(&TENANT, &mut errors);
+    let body = request.json_body(&BODY, rt::Presence::Required, &mut errors);
     rt::check(errors)?;
     let tenant = rt::present(tenant, "/path/tenant")?;
     let body = rt::present(body, "/body")?;
     let response = api.post_sepa_export_create_job(tenant, body, principal).await;
-    Ok(
-        match response {
-            PostSepaExportCreateJobResponse::Created(body) => {
-                rt::Reply::new(201).json("application/json", &body).finish()
-            }
-            PostSepaExportCreateJobResponse::BadRequest(body) => {
-                rt::Reply::new(400).json("application/json", &body).finish()
-            }
-            PostSepaExportCreateJobResponse::Unauthorized(body) => {
-                rt::Reply::new(401).json("application/json", &body).finish()
-            }
-            PostSepaExportCreateJobResponse::Forbidden(body) => {
-                rt::Reply::new(403).json("application/json", &body).finish()
-            }
-            PostSepaExportCreateJobResponse::Conflict(body) => {
-                rt::Reply::new(409).json("application/json", &body).finish()
-            }
-        },
-    )
+    let reply = match response {
+        PostSepaExportCreateJobResponse::Created(body) => {
+            rt::Reply::new(201).json("application/json", &body).finish()
+        }
+        PostSepaExportCreateJobResponse::BadRequest(body) => {
+            rt::Reply::new(400).json("application/json", &body).finish()
+        }
+        PostSepaExportCreateJobResponse::Unauthorized(body) => {
+            rt::Reply::new(401).json("application/json", &body).finish()
+        }
+        PostSepaExportCreateJobResponse::Forbidden(body) => {
+            rt::Reply::new(403).json("application/json", &body).finish()
+        }
+        PostSepaExportCreateJobResponse::Conflict(body) => {
+            rt::Reply::new(409).json("application/json", &body).finish()
+        }
+    };
+    Ok(reply)
 }

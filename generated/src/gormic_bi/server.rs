@@ -98,79 +98,67 @@ fn dispatch<A: Api>(api: Arc<A>, operation: usize, request: rt::Incoming) -> Han
     }
 }
 
-static JOBS_GET__OPERATION: rt::Operation = rt::Operation {
-    security: &[&[("api-key", &[])]],
-    produces: &["application/json"],
-    consumes: &[],
-};
-
-static JOBS_GET__UID: rt::Input = rt::Input::path("uid", &rt::Schema::STRING).required();
-
-static JOBS_GET__ORGANIZATION_ID: rt::Input = rt::Input::header(
-        "organization-id",
-        &rt::Schema::STRING,
-    )
-    .required();
-
-static JOBS_SUBMIT__OPERATION: rt::Operation = rt::Operation {
-    security: &[&[("api-key", &[])]],
-    produces: &["application/json"],
-    consumes: &["application/json"],
-};
-
-static JOBS_SUBMIT__ORGANIZATION_ID: rt::Input = rt::Input::header(
-        "organization-id",
-        &rt::Schema::STRING,
-    )
-    .required();
-
-static JOBS_SUBMIT__BODY: rt::Schema = rt::Schema::Ref(&schemas::SubmitJobApiRequest);
-
 async fn handle_jobs_get<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::admit(&*api, &mut request, SCHEMES, &JOBS_GET__OPERATION).await?;
+    static OPERATION: rt::Operation = rt::Operation {
+        security: &[&[("api-key", &[])]],
+        produces: &["application/json"],
+        consumes: &[],
+    };
+    static UID: rt::Input = rt::Input::path("uid", &rt::Schema::STRING).required();
+    static ORGANIZATION_ID: rt::Input = rt::Input::header(
+            "organization-id",
+            &rt::Schema::STRING,
+        )
+        .required();
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &OPERATION).await?;
     let mut errors = Vec::new();
-    let uid: Option<String> = request.param(&JOBS_GET__UID, &mut errors);
-    let organization_id: Option<String> = request
-        .param(&JOBS_GET__ORGANIZATION_ID, &mut errors);
+    let uid: Option<String> = request.param(&UID, &mut errors);
+    let organization_id: Option<String> = request.param(&ORGANIZATION_ID, &mut errors);
     rt::check(errors)?;
     let uid = rt::present(uid, "/path/uid")?;
     let organization_id = rt::present(organization_id, "/header/organization-id")?;
     let response = api.jobs_get(uid, organization_id, principal).await;
-    Ok(
-        match response {
-            JobsGetResponse::Ok(body) => {
-                rt::Reply::new(200).json("application/json", &body).finish()
-            }
-        },
-    )
+    let reply = match response {
+        JobsGetResponse::Ok(body) => {
+            rt::Reply::new(200).json("application/json", &body).finish()
+        }
+    };
+    Ok(reply)
 }
 
 async fn handle_jobs_submit<A: Api>(
     api: Arc<A>,
     mut request: rt::Incoming,
 ) -> Result<rt::axum::response::Response, rt::Problem> {
-    let principal = rt::admit(&*api, &mut request, SCHEMES, &JOBS_SUBMIT__OPERATION)
-        .await?;
+    static OPERATION: rt::Operation = rt::Operation {
+        security: &[&[("api-key", &[])]],
+        produces: &["application/json"],
+        consumes: &["application/json"],
+    };
+    static ORGANIZATION_ID: rt::Input = rt::Input::header(
+            "organization-id",
+            &rt::Schema::STRING,
+        )
+        .required();
+    static BODY: rt::Schema = rt::Schema::Ref(&schemas::SubmitJobApiRequest);
+    let principal = rt::admit(&*api, &mut request, SCHEMES, &OPERATION).await?;
     let mut errors = Vec::new();
-    let organization_id: Option<String> = request
-        .param(&JOBS_SUBMIT__ORGANIZATION_ID, &mut errors);
-    let body = request
-        .json_body(&JOBS_SUBMIT__BODY, rt::Presence::Required, &mut errors);
+    let organization_id: Option<String> = request.param(&ORGANIZATION_ID, &mut errors);
+    let body = request.json_body(&BODY, rt::Presence::Required, &mut errors);
     rt::check(errors)?;
     let organization_id = rt::present(organization_id, "/header/organization-id")?;
     let body = rt::present(body, "/body")?;
     let response = api.jobs_submit(organization_id, body, principal).await;
-    Ok(
-        match response {
-            JobsSubmitResponse::Ok(body) => {
-                rt::Reply::new(200).json("application/json", &body).finish()
-            }
-            JobsSubmitResponse::BadRequest(body) => {
-                rt::Reply::new(400).json("application/json", &body).finish()
-            }
-        },
-    )
+    let reply = match response {
+        JobsSubmitResponse::Ok(body) => {
+            rt::Reply::new(200).json("application/json", &body).finish()
+        }
+        JobsSubmitResponse::BadRequest(body) => {
+            rt::Reply::new(400).json("application/json", &body).finish()
+        }
+    };
+    Ok(reply)
 }

@@ -37,16 +37,6 @@ struct Paths<'a> {
     rt: &'a TokenStream,
 }
 
-/// Whether a check's `Schema` is one of the runtime's named constants
-/// (`Schema::STRING`, `Schema::Any`, ...), which a static can refer to
-/// directly instead of through a static of its own: a bare path (a
-/// constructor call such as `Schema::array(..)` is not).
-pub fn is_named_constant(check: &Check) -> bool {
-    let none = TokenStream::new();
-    let value = schema_value(check, Paths { prefix: &none, rt: &none });
-    value.into_iter().all(|t| !matches!(t, proc_macro2::TokenTree::Group(_)))
-}
-
 /// A `&'static Schema` expression.
 fn schema_ref(check: &Check, at: Paths<'_>) -> TokenStream {
     match check {

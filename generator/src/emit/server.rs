@@ -20,7 +20,7 @@
 
 use super::operations::{operation_doc, param_tokens, security_alternatives};
 use super::rust::{ident, type_tokens};
-use crate::ir::{Api, Body, Encoding, Location, Operation, Parameter, SecurityKind, TypeRef, VariantShape};
+use crate::ir::{Api, Body, Encoding, Location, Operation, SecurityKind, TypeRef, VariantShape};
 use crate::naming;
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
@@ -82,7 +82,6 @@ pub fn server_module(api: &Api) -> TokenStream {
         )
     };
     let trait_methods = api.operations.iter().map(trait_method);
-    let statics = api.operations.iter().map(operation_statics);
     let handlers = api.operations.iter().map(handler);
     let trait_doc = format!(
         " The {title} API, implemented by you. Every method receives inputs already validated against the spec, and the principal of the credentials that met its security requirements (`None` when it has none)."
@@ -129,8 +128,6 @@ pub fn server_module(api: &Api) -> TokenStream {
             #dispatch_body
         }
 
-        #(#statics)*
-
         #(#handlers)*
     }
 }
@@ -148,46 +145,27 @@ fn location_tokens(location: Location) -> TokenStream {
     }
 }
 
-fn param_static(op: &Operation, p: &Parameter) -> proc_macro2::Ident {
-    ident(&naming::param_static(&op.name, &p.name))
-}
-
-fn param_schema_static(op: &Operation, p: &Parameter) -> proc_macro2::Ident {
-    ident(&format!("{}__SCHEMA", naming::param_static(&op.name, &p.name)))
-}
-
-fn body_static(op: &Operation) -> proc_macro2::Ident {
-    ident(&naming::body_static(&op.name))
-}
-
 /// The body variant the server reads.
 fn server_body(op: &Operation) -> Option<&Body> {
     op.request_body.as_ref().and_then(|b| b.served())
 }
 
-/// Statics holding the schemas of an operation's parameters and body.
-fn operation_statics(op: &Operation) -> TokenStream {
-    let params = op.parameters.iter().map(|p| {
-        let (name, schema) = (param_static(op, p), param_schema_static(op, p));
-        let value = super::schemas::value_tokens(&p.check);
-        // A named constant is referred to in place; any other schema gets
-        // a static of its own.
-        if super::schemas::is_named_constant(&p.check) {
-            let param = param_tokens(p, Some(quote!(&#value)));
-            return quote!(static #name: rt::Input = #param;);
-        }
+/// The statics a handler declares in its body: the operation's
+/// requirements, one `rt::Input` per parameter (its schema in place) and
+/// the body's schema.
+fn handler_statics(op: &Operation, names: &naming::HandlerStatics) -> TokenStream {
+    let params = op.parameters.iter().zip(&names.parameters).map(|(p, name)| {
+        let name = ident(name);
+        let schema = super::schemas::value_tokens(&p.check);
         let param = param_tokens(p, Some(quote!(&#schema)));
-        quote! {
-            static #schema: rt::Schema = #value;
-            static #name: rt::Input = #param;
-        }
+        quote!(static #name: rt::Input = #param;)
     });
     let body = server_body(op).filter(|b| matches!(b.encoding, Encoding::Json | Encoding::Form)).map(|b| {
-        let name = body_static(op);
+        let name = ident(names.body);
         let value = super::schemas::value_tokens(&b.check);
         quote!(static #name: rt::Schema = #value;)
     });
-    let requirements = ident(&naming::operation_static(&op.name));
+    let requirements = ident(names.operation);
     let alternatives = security_alternatives(op);
     let mut produced: Vec<&str> = Vec::new();
     for media in op.responses.iter().filter_map(|r| r.body.as_ref()).map(|b| b.media_type.as_str()) {
@@ -250,18 +228,20 @@ fn handler(op: &Operation) -> TokenStream {
     let handler = handler_name(op);
     let method = ident(&op.name);
     let response_type = ident(&op.response_type);
-    let requirements = ident(&naming::operation_static(&op.name));
+    let names = naming::handler_statics(op.parameters.iter().map(|p| p.name.as_str()));
+    let statics = handler_statics(op, &names);
+    let requirements = ident(names.operation);
 
     let mut reads = Vec::new();
     let mut finals = Vec::new();
     let mut call_args = Vec::new();
-    for p in &op.parameters {
+    for (p, param) in op.parameters.iter().zip(&names.parameters) {
         let var = ident(&p.name);
         // What `param` yields: absent is `None`. An optional parameter whose
         // type already admits null is that type, as in its `...Params` field.
         let read_ty = if p.required { TypeRef::Option(Box::new(p.ty.clone())) } else { p.ty.clone().option() };
         let read_ty = type_tokens(&read_ty);
-        let param = param_static(op, p);
+        let param = ident(param);
         reads.push(quote!(let #var: #read_ty = request.param(&#param, &mut errors);));
         if p.required {
             let section = match p.location {
@@ -282,7 +262,7 @@ fn handler(op: &Operation) -> TokenStream {
     }
     if let (Some(b), Some(rb)) = (server_body(op), &op.request_body) {
         let presence = if rb.required { quote!(rt::Presence::Required) } else { quote!(rt::Presence::Optional) };
-        let schema = body_static(op);
+        let schema = ident(names.body);
         let read = match b.encoding {
             Encoding::Json => quote!(request.json_body(&#schema, #presence, &mut errors)),
             Encoding::Form => quote!(request.form_body(&#schema, #presence, &mut errors)),
@@ -342,13 +322,15 @@ fn handler(op: &Operation) -> TokenStream {
     });
     quote! {
         async fn #handler<A: Api>(api: Arc<A>, mut request: rt::Incoming) -> Result<rt::axum::response::Response, rt::Problem> {
+            #statics
             let principal = rt::admit(&*api, &mut request, SCHEMES, &#requirements).await?;
             #inputs
             #(#finals)*
             let response = api.#method(#(#call_args,)* principal).await;
-            Ok(match response {
+            let reply = match response {
                 #(#arms)*
-            })
+            };
+            Ok(reply)
         }
     }
 }
