@@ -848,3 +848,53 @@ async fn a_panicking_implementation_answers_500() {
         reqwest::Client::new().get(format!("{url}/jobs/j1")).bearer_auth("good").send().await.expect("an answer");
     assert_eq!(response.status().as_u16(), 500);
 }
+
+/// `page` and `page_size` as a list handler received them.
+type Paging = (Option<i64>, Option<i64>);
+
+/// Akeneo's jobs: records the paging each list request is handled with.
+#[derive(Clone, Default)]
+struct AkeneoPaging(Arc<Mutex<Vec<Paging>>>);
+
+impl Authenticate for AkeneoPaging {
+    type Principal = ();
+    async fn authenticate(&self, _: &str, _: Credential) -> Option<Grant<()>> {
+        Some(Grant { principal: (), scopes: Vec::new() })
+    }
+}
+
+impl akeneo_sdm::server::Api for AkeneoPaging {
+    async fn list_jobs(
+        &self,
+        params: akeneo_sdm::operations::ListJobsParams,
+        _: Option<()>,
+    ) -> akeneo_sdm::operations::ListJobsResponse {
+        self.0.lock().expect("lock").push((params.page, params.page_size));
+        let list = akeneo_sdm::models::JobList { count: 0, next: None, previous: None, results: Vec::new() };
+        akeneo_sdm::operations::ListJobsResponse::Ok(list)
+    }
+    async fn get_job(&self, _: uuid::Uuid, _: Option<()>) -> akeneo_sdm::operations::GetJobResponse {
+        akeneo_sdm::operations::GetJobResponse::NotFound(akeneo_sdm::models::Error { detail: "none".into() })
+    }
+    async fn get_job_data(
+        &self,
+        _: uuid::Uuid,
+        _: String,
+        _: Option<()>,
+    ) -> akeneo_sdm::operations::GetJobDataResponse {
+        akeneo_sdm::operations::GetJobDataResponse::NotFound(akeneo_sdm::models::Error { detail: "none".into() })
+    }
+}
+
+/// The spec's defaults stand in for absent query parameters (Akeneo's
+/// `page` 1 and `page_size` 25); a parameter that is sent keeps its value.
+#[tokio::test]
+async fn absent_parameters_take_the_specs_defaults() {
+    let api = AkeneoPaging::default();
+    let url = serve(akeneo_sdm::server::router(api.clone(), ServerConfig::default())).await;
+    let client = akeneo_sdm::client::Client::builder().base_url(url.as_str()).bearer_auth("t").build().expect("client");
+    client.list_jobs(Default::default()).await.expect("listed");
+    let params = akeneo_sdm::operations::ListJobsParams { page_size: Some(5), ..Default::default() };
+    client.list_jobs(params).await.expect("listed");
+    assert_eq!(*api.0.lock().expect("lock"), [(Some(1), Some(25)), (Some(1), Some(5))]);
+}

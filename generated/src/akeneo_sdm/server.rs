@@ -179,6 +179,8 @@ async fn handle_list_jobs<A: Api>(
     let created_before: Option<chrono::DateTime<chrono::Utc>> = request
         .param(&CREATED_BEFORE, &mut errors);
     rt::check(errors)?;
+    let page = page.or(Some(1));
+    let page_size = page_size.or(Some(25));
     let response = api
         .list_jobs(
             ListJobsParams {

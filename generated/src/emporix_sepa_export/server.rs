@@ -155,6 +155,9 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
     rt::check(errors)?;
     let tenant = rt::present(tenant, "/path/tenant")?;
     let site_code = rt::present(site_code, "/query/siteCode")?;
+    let page_number = page_number.or(Some(1));
+    let page_size = page_size.or(Some(16));
+    let sort = sort.or(Some(GetSepaExportListJobsSort::Desc));
     let response = api
         .get_sepa_export_list_jobs(
             tenant,

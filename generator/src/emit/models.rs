@@ -211,9 +211,12 @@ fn default_functions(s: &Struct, api: &Api) -> TokenStream {
     quote!(#(#functions)*)
 }
 
-/// The Rust expression for a `default` (lowering only keeps defaults that
-/// have one).
-fn default_expr(ty: &TypeRef, value: &Value, api: &Api) -> Option<TokenStream> {
+/// The Rust expression for a `default` of a field (lowering only keeps
+/// defaults that have one) or of a parameter (the server applies it), or
+/// `None` when the value has no literal of that type. Named types are
+/// written as the models module and the server module (which imports it)
+/// both reach them.
+pub(super) fn default_expr(ty: &TypeRef, value: &Value, api: &Api) -> Option<TokenStream> {
     Some(match (ty, value) {
         (TypeRef::String, Value::String(s)) => quote!(#s.to_owned()),
         (TypeRef::Bool, Value::Bool(b)) => quote!(#b),

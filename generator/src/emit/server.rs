@@ -82,7 +82,7 @@ pub fn server_module(api: &Api) -> TokenStream {
         )
     };
     let trait_methods = api.operations.iter().map(trait_method);
-    let handlers = api.operations.iter().map(handler);
+    let handlers = api.operations.iter().map(|op| handler(op, api));
     let trait_doc = format!(
         " The {title} API, implemented by you. Every method receives inputs already validated against the spec, and the principal of the credentials that met its security requirements (`None` when it has none)."
     );
@@ -224,7 +224,7 @@ fn trait_method(op: &Operation) -> TokenStream {
     }
 }
 
-fn handler(op: &Operation) -> TokenStream {
+fn handler(op: &Operation, api: &Api) -> TokenStream {
     let handler = handler_name(op);
     let method = ident(&op.name);
     let response_type = ident(&op.response_type);
@@ -253,6 +253,9 @@ fn handler(op: &Operation) -> TokenStream {
             let pointer = format!("/{section}/{}", p.wire_name);
             finals.push(quote!(let #var = rt::present(#var, #pointer)?;));
             call_args.push(quote!(#var));
+        } else if let Some(value) = p.default.as_ref().and_then(|d| super::models::default_expr(&p.ty, d, api)) {
+            // The spec's default stands in for an absent parameter.
+            finals.push(quote!(let #var = #var.or(Some(#value));));
         }
     }
     if let Some(params_type) = &op.params_type {
