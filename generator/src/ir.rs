@@ -151,12 +151,16 @@ pub enum Check {
         exclusive_minimum: bool,
         exclusive_maximum: bool,
         int32: bool,
+        /// The spec's `enum`, if any: only these values pass.
+        values: Vec<i64>,
     },
     Number {
         minimum: Option<f64>,
         maximum: Option<f64>,
         exclusive_minimum: bool,
         exclusive_maximum: bool,
+        /// The spec's `enum`, if any (finite values only).
+        values: Vec<f64>,
     },
     String {
         min_length: Option<u64>,

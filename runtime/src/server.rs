@@ -45,12 +45,16 @@ pub enum Schema {
         exclusive_minimum: bool,
         exclusive_maximum: bool,
         int32: bool,
+        /// The only values allowed, sorted (none: any).
+        values: &'static [i64],
     },
     Number {
         minimum: Option<f64>,
         maximum: Option<f64>,
         exclusive_minimum: bool,
         exclusive_maximum: bool,
+        /// The only values allowed, sorted and finite (none: any).
+        values: &'static [f64],
     },
     String {
         min_length: Option<u64>,
@@ -81,6 +85,7 @@ impl Schema {
         exclusive_minimum: false,
         exclusive_maximum: false,
         int32: false,
+        values: &[],
     };
     /// Any 32-bit integer.
     pub const INT32: Schema = Schema::Integer {
@@ -89,10 +94,16 @@ impl Schema {
         exclusive_minimum: false,
         exclusive_maximum: false,
         int32: true,
+        values: &[],
     };
     /// Any number.
-    pub const NUMBER: Schema =
-        Schema::Number { minimum: None, maximum: None, exclusive_minimum: false, exclusive_maximum: false };
+    pub const NUMBER: Schema = Schema::Number {
+        minimum: None,
+        maximum: None,
+        exclusive_minimum: false,
+        exclusive_maximum: false,
+        values: &[],
+    };
     /// Any JSON object.
     pub const OBJECT: Schema = Schema::Object { properties: &[], required: &[], additional: Additional::Allow };
 
@@ -284,10 +295,22 @@ fn string_breaks(
     ]
 }
 
+/// Whether an integer is one of `values` (sorted), or `values` is empty.
+fn listed_integer(values: &[i64], i: i64) -> bool {
+    values.is_empty() || values.binary_search(&i).is_ok()
+}
+
+/// Whether a number is one of `values` (sorted, finite), or `values` is
+/// empty; `1` and `1.0` are the same number, as are `0` and `-0`.
+fn listed_number(values: &[f64], n: f64) -> bool {
+    values.is_empty() || values.binary_search_by(|v| v.partial_cmp(&n).unwrap_or(std::cmp::Ordering::Less)).is_ok()
+}
+
 /// `must be one of: a, b, c`, listing at most twenty values.
-fn one_of(values: &[&str]) -> String {
+fn one_of<T: std::fmt::Display>(values: &[T]) -> String {
     const LISTED: usize = 20;
-    let mut text = format!("must be one of: {}", values[..values.len().min(LISTED)].join(", "));
+    let listed: Vec<String> = values[..values.len().min(LISTED)].iter().map(T::to_string).collect();
+    let mut text = format!("must be one of: {}", listed.join(", "));
     if values.len() > LISTED {
         let _ = write!(text, ", ... ({} values in all)", values.len());
     }
@@ -367,27 +390,27 @@ fn validate_at(value: &Value, schema: &'static Schema, pointer: &Pointer<'_>, er
     match (schema, value) {
         (Schema::Any | Schema::Ref(_) | Schema::Nullable(_), _) => {}
         (Schema::Boolean, Value::Bool(_)) => {}
-        (Schema::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 }, Value::Number(n)) => {
-            match n.as_i64() {
-                Some(i) => {
-                    if *int32 && i32::try_from(i).is_err() {
-                        push(errors, pointer, "must fit in 32 bits");
-                    }
-                    bounds(errors, pointer, i as f64, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum);
+        (
+            Schema::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32, values },
+            Value::Number(n),
+        ) => match n.as_i64() {
+            Some(i) => {
+                if *int32 && i32::try_from(i).is_err() {
+                    push(errors, pointer, "must fit in 32 bits");
                 }
-                None => push(errors, pointer, "must be an integer"),
+                bounds(errors, pointer, i as f64, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum);
+                if !listed_integer(values, i) {
+                    push(errors, pointer, one_of(values));
+                }
             }
-        }
-        (Schema::Number { minimum, maximum, exclusive_minimum, exclusive_maximum }, Value::Number(n)) => {
-            bounds(
-                errors,
-                pointer,
-                n.as_f64().unwrap_or(0.0),
-                *minimum,
-                *maximum,
-                *exclusive_minimum,
-                *exclusive_maximum,
-            );
+            None => push(errors, pointer, "must be an integer"),
+        },
+        (Schema::Number { minimum, maximum, exclusive_minimum, exclusive_maximum, values }, Value::Number(n)) => {
+            let n = n.as_f64().unwrap_or(0.0);
+            bounds(errors, pointer, n, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum);
+            if !listed_number(values, n) {
+                push(errors, pointer, one_of(values));
+            }
         }
         (Schema::String { min_length, max_length, pattern, values }, Value::String(s)) => {
             let [short, long, unmatched, unlisted] = string_breaks(s, *min_length, *max_length, *pattern, values);
@@ -483,15 +506,16 @@ impl Check {
     fn number<E: serde::de::Error>(self, int: Option<i64>, n: f64) -> Result<(), E> {
         passes(match resolve(self.0, false) {
             None => true,
-            Some(Schema::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 }) => {
-                int.is_some_and(|i| {
+            Some(Schema::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32, values }) => int
+                .is_some_and(|i| {
                     !(*int32 && i32::try_from(i).is_err())
                         && outside(i as f64, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum)
                             == (false, false)
-                })
-            }
-            Some(Schema::Number { minimum, maximum, exclusive_minimum, exclusive_maximum }) => {
+                        && listed_integer(values, i)
+                }),
+            Some(Schema::Number { minimum, maximum, exclusive_minimum, exclusive_maximum, values }) => {
                 outside(n, *minimum, *maximum, *exclusive_minimum, *exclusive_maximum) == (false, false)
+                    && listed_number(values, n)
             }
             Some(_) => false,
         })

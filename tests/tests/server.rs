@@ -450,6 +450,9 @@ async fn every_rule_kind_is_enforced_before_the_handler() {
         ("int32", post("/items/abc").json(&json!({"name": "abc", "count": 1.5})), "/body/count"),
         ("type", post("/items/abc").json(&json!({"name": 5, "count": 1})), "/body/name"),
         ("enum", post("/items/abc").json(&json!({"name": "abc", "count": 1, "kind": "c"})), "/body/kind"),
+        ("integer enum", post("/items/abc").json(&json!({"name": "abc", "count": 1, "priority": 7})), "/body/priority"),
+        ("number enum", post("/items/abc").json(&json!({"name": "abc", "count": 1, "weight": 2})), "/body/weight"),
+        ("integer enum in the query", post("/items/abc?level=7").json(&good), "/query/level"),
         (
             "maxItems in body",
             post("/items/abc").json(&json!({"name": "abc", "count": 1, "labels": ["a", "b", "c"]})),

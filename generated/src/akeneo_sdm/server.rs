@@ -143,6 +143,7 @@ async fn handle_list_jobs<A: Api>(
             exclusive_minimum: false,
             exclusive_maximum: false,
             int32: false,
+            values: &[],
         },
     );
     static PAGE_SIZE: rt::Input = rt::Input::query(
@@ -153,6 +154,7 @@ async fn handle_list_jobs<A: Api>(
             exclusive_minimum: false,
             exclusive_maximum: false,
             int32: false,
+            values: &[],
         },
     );
     static STATUS: rt::Input = rt::Input::query(

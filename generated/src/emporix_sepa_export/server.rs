@@ -129,6 +129,7 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
             exclusive_minimum: false,
             exclusive_maximum: false,
             int32: true,
+            values: &[],
         },
     );
     static PAGE_SIZE: rt::Input = rt::Input::query(
@@ -139,6 +140,7 @@ async fn handle_get_sepa_export_list_jobs<A: Api>(
             exclusive_minimum: false,
             exclusive_maximum: false,
             int32: true,
+            values: &[],
         },
     );
     static SORT: rt::Input = rt::Input::query(

@@ -151,11 +151,6 @@ fn struct_item(name: &proc_macro2::Ident, doc: TokenStream, s: &Struct, _api: &A
     }
 }
 
-/// One field and its serde attributes; the rules by presence and nullability:
-/// required → `T`; required nullable → `Option<T>` written as `null`;
-/// optional → `Option<T>` skipped when `None`; optional with a default → `T`
-/// filled in when absent; optional nullable → `Option<Option<T>>` so absent
-/// and `null` stay distinct.
 /// An optional, nullable property without a default is an
 /// `Option<Option<T>>` read and written through the runtime's `present`,
 /// so an explicit `null` survives a round trip.
@@ -163,6 +158,11 @@ fn tells_null_from_absent(field: &Field) -> bool {
     field.default.is_none() && !field.required && field.nullable
 }
 
+/// One field and its serde attributes; the rules by presence and nullability:
+/// required → `T`; required nullable → `Option<T>` written as `null`;
+/// optional → `Option<T>` skipped when `None`; optional with a default → `T`
+/// filled in when absent; optional nullable → `Option<Option<T>>` so absent
+/// and `null` stay distinct.
 fn field_tokens(field: &Field) -> TokenStream {
     let mut doc_text = field.doc.clone().unwrap_or_default();
     if let Some(default) = &field.default {

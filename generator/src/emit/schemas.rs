@@ -61,9 +61,13 @@ fn schema_value(check: &Check, at: Paths<'_>) -> TokenStream {
         Check::String { min_length: None, max_length: None, pattern: None, values, .. } if values.is_empty() => {
             quote!(#rt Schema::STRING)
         }
-        Check::Integer { minimum: None, maximum: None, int32: true, .. } => quote!(#rt Schema::INT32),
-        Check::Integer { minimum: None, maximum: None, int32: false, .. } => quote!(#rt Schema::INTEGER),
-        Check::Number { minimum: None, maximum: None, .. } => quote!(#rt Schema::NUMBER),
+        Check::Integer { minimum: None, maximum: None, int32: true, values, .. } if values.is_empty() => {
+            quote!(#rt Schema::INT32)
+        }
+        Check::Integer { minimum: None, maximum: None, int32: false, values, .. } if values.is_empty() => {
+            quote!(#rt Schema::INTEGER)
+        }
+        Check::Number { minimum: None, maximum: None, values, .. } if values.is_empty() => quote!(#rt Schema::NUMBER),
         Check::Object { properties, required, additional: Additional::Allow }
             if properties.is_empty() && required.is_empty() =>
         {
@@ -86,23 +90,34 @@ fn schema_value(check: &Check, at: Paths<'_>) -> TokenStream {
             let inner = schema_ref(inner, at);
             quote!(#rt Schema::Nullable(#inner))
         }
-        Check::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 } => {
+        Check::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32, values } => {
             let (minimum, maximum) = (opt_f64(*minimum), opt_f64(*maximum));
+            // Sorted and without repeats: the runtime finds a value by binary search.
+            let mut values = values.clone();
+            values.sort_unstable();
+            values.dedup();
+            let values = values.into_iter().map(Literal::i64_unsuffixed);
             quote!(#rt Schema::Integer {
                 minimum: #minimum,
                 maximum: #maximum,
                 exclusive_minimum: #exclusive_minimum,
                 exclusive_maximum: #exclusive_maximum,
                 int32: #int32,
+                values: &[#(#values),*],
             })
         }
-        Check::Number { minimum, maximum, exclusive_minimum, exclusive_maximum } => {
+        Check::Number { minimum, maximum, exclusive_minimum, exclusive_maximum, values } => {
             let (minimum, maximum) = (opt_f64(*minimum), opt_f64(*maximum));
+            let mut values: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+            values.sort_unstable_by(f64::total_cmp);
+            values.dedup();
+            let values = values.into_iter().map(Literal::f64_suffixed);
             quote!(#rt Schema::Number {
                 minimum: #minimum,
                 maximum: #maximum,
                 exclusive_minimum: #exclusive_minimum,
                 exclusive_maximum: #exclusive_maximum,
+                values: &[#(#values),*],
             })
         }
         Check::String { min_length, max_length, pattern, values, .. } => {

@@ -319,6 +319,7 @@ impl Lowerer<'_> {
                         exclusive_minimum: i.exclusive_minimum,
                         exclusive_maximum: i.exclusive_maximum,
                         int32,
+                        values: i.enumeration.iter().flatten().copied().collect(),
                     },
                 ))
             }
@@ -332,6 +333,7 @@ impl Lowerer<'_> {
                     maximum: n.maximum,
                     exclusive_minimum: n.exclusive_minimum,
                     exclusive_maximum: n.exclusive_maximum,
+                    values: n.enumeration.iter().flatten().copied().filter(|v| v.is_finite()).collect(),
                 },
             )),
             SchemaKind::Type(Type::Boolean(_)) => Ok(Lowered::new(TypeRef::Bool, Check::Boolean)),
@@ -399,8 +401,14 @@ impl Lowerer<'_> {
                     let exclusive_minimum = any.exclusive_minimum.unwrap_or(false);
                     let exclusive_maximum = any.exclusive_maximum.unwrap_or(false);
                     match int32 {
-                        Some(int32) => Check::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32 },
-                        None => Check::Number { minimum, maximum, exclusive_minimum, exclusive_maximum },
+                        Some(int32) => {
+                            let values = any.enumeration.iter().filter_map(Value::as_i64).collect();
+                            Check::Integer { minimum, maximum, exclusive_minimum, exclusive_maximum, int32, values }
+                        }
+                        None => {
+                            let values = any.enumeration.iter().filter_map(Value::as_f64).collect();
+                            Check::Number { minimum, maximum, exclusive_minimum, exclusive_maximum, values }
+                        }
                     }
                 };
                 let counts =

@@ -224,6 +224,7 @@ fn parameters_that_do_not_coerce_are_named_by_pointer() {
         exclusive_minimum: false,
         exclusive_maximum: false,
         int32: true,
+        values: &[],
     };
     assert_eq!(
         read::<i32>(&req, query, "small", &Schema::INT32, Style::Form, true),
@@ -398,6 +399,7 @@ fn integers_and_their_bounds() {
         exclusive_minimum: false,
         exclusive_maximum: false,
         int32: false,
+        values: &[],
     };
     static OPEN: Schema = Schema::Integer {
         minimum: Some(1.0),
@@ -405,6 +407,7 @@ fn integers_and_their_bounds() {
         exclusive_minimum: true,
         exclusive_maximum: true,
         int32: false,
+        values: &[],
     };
     for ok in [json!(1), json!(10), json!(5)] {
         assert_eq!(failures(ok, &RANGE), []);
@@ -426,10 +429,48 @@ fn integers_and_their_bounds() {
     assert_eq!(failures(json!(i64::MIN), &Schema::INTEGER), []);
 }
 
+/// An integer or number `enum` admits its values only: `1.0` is the
+/// number `1` and `-0` is `0`; the streaming check agrees with the tree.
+#[test]
+fn integer_and_number_enums_admit_their_values_only() {
+    static LEVELS: Schema = Schema::Integer {
+        minimum: None,
+        maximum: None,
+        exclusive_minimum: false,
+        exclusive_maximum: false,
+        int32: false,
+        values: &[1, 2, 3],
+    };
+    static RATES: Schema = Schema::Number {
+        minimum: None,
+        maximum: None,
+        exclusive_minimum: false,
+        exclusive_maximum: false,
+        values: &[0.0, 0.5, 1.0],
+    };
+    for ok in [json!(1), json!(3)] {
+        assert_eq!(failures(ok.clone(), &LEVELS), []);
+        assert!(valid_json(ok.to_string().as_bytes(), &LEVELS));
+    }
+    for ok in [json!(0.5), json!(1), json!(1.0), json!(-0.0), json!(0)] {
+        assert_eq!(failures(ok.clone(), &RATES), [], "{ok}");
+        assert!(valid_json(ok.to_string().as_bytes(), &RATES), "{ok}");
+    }
+    assert_eq!(details(&failures(json!(7), &LEVELS)), [("/body", "must be one of: 1, 2, 3")]);
+    assert_eq!(details(&failures(json!(0.25), &RATES)), [("/body", "must be one of: 0, 0.5, 1")]);
+    assert!(!valid_json(b"7", &LEVELS));
+    assert!(!valid_json(b"0.25", &RATES));
+}
+
 #[test]
 fn numbers_and_their_bounds() {
-    static OPEN: Schema =
-        Schema::Number { minimum: Some(0.0), maximum: Some(1.0), exclusive_minimum: true, exclusive_maximum: false };
+    static OPEN: Schema = Schema::Number {
+        minimum: Some(0.0),
+        maximum: Some(1.0),
+        exclusive_minimum: true,
+        exclusive_maximum: false,
+        values: &[],
+    };
     assert_eq!(failures(json!(0.5), &OPEN), []);
     assert_eq!(failures(json!(1), &OPEN), []);
     assert_eq!(failures(json!(1.0), &OPEN), []);
@@ -553,6 +594,7 @@ static AGE: Schema = Schema::Integer {
     exclusive_minimum: false,
     exclusive_maximum: false,
     int32: true,
+    values: &[],
 };
 static LABELS: Schema =
     Schema::Object { properties: &[], required: &[], additional: Additional::Check(&Schema::STRING) };

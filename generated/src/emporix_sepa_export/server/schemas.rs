@@ -33,6 +33,7 @@ pub static ErrorMessage: Schema = Schema::Object {
                 exclusive_minimum: false,
                 exclusive_maximum: false,
                 int32: false,
+                values: &[],
             },
         ),
         ("details", &Schema::array(&Schema::STRING)),
