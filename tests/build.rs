@@ -1,10 +1,10 @@
 //! Generates cases into `OUT_DIR` so tests can run their code:
 //! `server_rules` (one operation per rule a server enforces), `one_of`
-//! (unions, tagged and untagged), and the hostile `cycles` (schemas that
-//! refer to themselves) and `limits` (a server's limits and timeouts),
-//! `multi_file` (a spec over several files), `swagger2` (a Swagger 2.0
-//! case) and `petstore` (the Swagger 2.0 description of
-//! petstore.swagger.io).
+//! (unions, tagged and untagged), `formats` (one property per scalar
+//! format), the hostile `cycles` (schemas that refer to themselves) and
+//! `limits` (a server's limits and timeouts), `multi_file` (a spec over
+//! several files), `swagger2` (a Swagger 2.0 case) and `petstore` (the
+//! Swagger 2.0 description of petstore.swagger.io).
 
 use generator::{CrateConfig, Layout, SpecInput};
 use std::path::Path;
@@ -13,6 +13,7 @@ fn main() {
     for (case, file) in [
         ("server_rules", "cases/server_rules.yaml"),
         ("one_of", "cases/one_of.yaml"),
+        ("formats", "cases/formats.yaml"),
         ("multi_file", "cases/multi_file.yaml"),
         ("swagger2", "cases/swagger2.yaml"),
         ("petstore", "swagger2/petstore.json"),

@@ -289,7 +289,8 @@ pub enum TypeRef {
     F32,
     F64,
     Bool,
-    /// `date-time`: `chrono::DateTime<chrono::Utc>`.
+    /// `date-time`: `chrono::DateTime<chrono::FixedOffset>`, so the offset the
+    /// sender wrote comes back as it was (`-07:00` stays `-07:00`).
     DateTime,
     /// `date`: `chrono::NaiveDate`.
     Date,

@@ -113,7 +113,7 @@ impl emporix::server::Api for Emporix {
         for job in jobs.iter_mut().filter(|j| j.active == Some(true)) {
             job.active = Some(false);
             job.status = Some("COMPLETED".into());
-            job.completed_at = Some(chrono::Utc::now());
+            job.completed_at = Some(chrono::Utc::now().fixed_offset());
             job.orders_exported_count = Some(job.orders_exported_count.unwrap_or(0) + 1);
         }
         let mut listed: Vec<_> =
@@ -149,7 +149,7 @@ impl emporix::server::Api for Emporix {
             file_id: Some(format!("{id}.xml")),
             active: Some(true),
             orders_exported_count: Some(0),
-            created_at: Some(chrono::Utc::now()),
+            created_at: Some(chrono::Utc::now().fixed_offset()),
             completed_at: None,
         });
         emporix::operations::PostSepaExportCreateJobResponse::Created(emporix::models::JobId { id })

@@ -47,6 +47,12 @@ generated_case! {
 }
 
 generated_case! {
+    /// The `formats` case (`tests/cases/formats.yaml`): one property per
+    /// scalar format, for the tests of how each travels.
+    formats: models
+}
+
+generated_case! {
     /// The `multi_file` case (`tests/cases/multi_file.yaml` and the files of
     /// `tests/cases/multi_file/`).
     multi_file: models

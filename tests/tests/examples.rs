@@ -61,11 +61,13 @@ fn type_text(ty: &generator::ir::TypeRef) -> String {
     }
 }
 
-/// Timestamps compare by instant; everything else exactly.
+/// Timestamps compare by instant and offset, whatever digits their fraction
+/// is spelled with (`Z` and `+00:00` are the same offset); everything else
+/// exactly.
 fn normalize(value: &Value) -> Value {
     match value {
         Value::String(s) => match chrono::DateTime::parse_from_rfc3339(s) {
-            Ok(t) => Value::String(t.with_timezone(&chrono::Utc).to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)),
+            Ok(t) => Value::String(t.to_rfc3339_opts(chrono::SecondsFormat::Nanos, true)),
             Err(_) => value.clone(),
         },
         Value::Array(items) => Value::Array(items.iter().map(normalize).collect()),
@@ -148,7 +150,8 @@ fn malformed_timestamp_is_an_error_not_a_panic() {
     assert!(err.column() >= body.find("yesterday").unwrap_or(0), "{err}");
     let ok: JobDetails =
         serde_json::from_str(r#"{"createdAt": "2024-01-02T03:04:05+02:00"}"#).expect("offset timestamps decode");
-    assert_eq!(ok.created_at.map(|t| t.to_rfc3339()), Some("2024-01-02T01:04:05+00:00".to_owned()));
+    // The offset the sender wrote is kept, not converted to UTC.
+    assert_eq!(ok.created_at.map(|t| t.to_rfc3339()), Some("2024-01-02T03:04:05+02:00".to_owned()));
 }
 
 /// Absent and `null` stay distinct for optional nullable properties.

@@ -181,8 +181,7 @@ impl server::Api for Store {
         if password != "secret" {
             return ops::LoginUserResponse::BadRequest;
         }
-        let expires =
-            chrono::DateTime::parse_from_rfc3339("2030-01-02T03:04:05Z").expect("date").with_timezone(&chrono::Utc);
+        let expires = chrono::DateTime::parse_from_rfc3339("2030-01-02T03:04:05Z").expect("date");
         ops::LoginUserResponse::Ok {
             body: format!("session for {username}"),
             headers: ops::LoginUserOkHeaders { x_rate_limit: Some(100), x_expires_after: Some(expires) },
@@ -316,9 +315,7 @@ async fn every_operation_over_the_wire() {
         id: Some(7),
         pet_id: Some(1),
         quantity: Some(2),
-        ship_date: Some(
-            chrono::DateTime::parse_from_rfc3339("2026-12-03T10:00:00Z").expect("date").with_timezone(&chrono::Utc),
-        ),
+        ship_date: Some(chrono::DateTime::parse_from_rfc3339("2026-12-03T10:00:00Z").expect("date")),
         status: Some(models::OrderStatus::Placed),
         complete: false,
     };

@@ -45,10 +45,10 @@ pub struct Job {
     pub status: JobStatus,
     /// When the job was created.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub creation_date: Option<chrono::DateTime<chrono::Utc>>,
+    pub creation_date: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// When the job was completed.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub completion_date: Option<chrono::DateTime<chrono::Utc>>,
+    pub completion_date: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// What went wrong, when `status` is `error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub message: Option<String>,

@@ -21,9 +21,9 @@ pub struct ListJobsParams {
     /// Filter on the project id.
     pub project: Option<i64>,
     /// Only jobs created after this date (ISO-8601).
-    pub created_after: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_after: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// Only jobs created before this date (ISO-8601).
-    pub created_before: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_before: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// Responses of `GET /jobs/` (`listJobs`), one variant per documented status.

@@ -176,9 +176,9 @@ async fn handle_list_jobs<A: Api>(
     let page_size: Option<i64> = request.param(&PAGE_SIZE, &mut errors);
     let status: Option<JobStatus> = request.param(&STATUS, &mut errors);
     let project: Option<i64> = request.param(&PROJECT, &mut errors);
-    let created_after: Option<chrono::DateTime<chrono::Utc>> = request
+    let created_after: Option<chrono::DateTime<chrono::FixedOffset>> = request
         .param(&CREATED_AFTER, &mut errors);
-    let created_before: Option<chrono::DateTime<chrono::Utc>> = request
+    let created_before: Option<chrono::DateTime<chrono::FixedOffset>> = request
         .param(&CREATED_BEFORE, &mut errors);
     rt::check(errors)?;
     let page = page.or(Some(1));

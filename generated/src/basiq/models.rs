@@ -13,9 +13,9 @@ pub struct JobData {
     /// The job identifier.
     pub id: String,
     /// Date and time the job was created.
-    pub created: chrono::DateTime<chrono::Utc>,
+    pub created: chrono::DateTime<chrono::FixedOffset>,
     /// Date and time the job was last updated.
-    pub updated: chrono::DateTime<chrono::Utc>,
+    pub updated: chrono::DateTime<chrono::FixedOffset>,
     /// The steps of the job, in execution order.
     pub steps: Vec<JobStep>,
     pub links: JobLinks,
@@ -30,9 +30,9 @@ pub struct JobsData {
     /// The job identifier.
     pub id: String,
     /// Date and time the job was created.
-    pub created: chrono::DateTime<chrono::Utc>,
+    pub created: chrono::DateTime<chrono::FixedOffset>,
     /// Date and time the job was last updated.
-    pub updated: chrono::DateTime<chrono::Utc>,
+    pub updated: chrono::DateTime<chrono::FixedOffset>,
     /// The steps of the job, in execution order.
     pub steps: Vec<JobStep>,
     pub links: JobLinks,

@@ -68,10 +68,10 @@ crate::support::string_enum!(JobStatus, Unknown);
 pub struct JobTimestamps {
     /// The date and time the job was created.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     /// The date and time the job was last updated.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub updated_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub updated_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// Links of the resource.

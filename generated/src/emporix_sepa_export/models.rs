@@ -19,9 +19,9 @@ pub struct JobDetails {
     #[serde(rename = "ordersExportedCount", skip_serializing_if = "Option::is_none")]
     pub orders_exported_count: Option<i32>,
     #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
-    pub created_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub created_at: Option<chrono::DateTime<chrono::FixedOffset>>,
     #[serde(rename = "completedAt", skip_serializing_if = "Option::is_none")]
-    pub completed_at: Option<chrono::DateTime<chrono::Utc>>,
+    pub completed_at: Option<chrono::DateTime<chrono::FixedOffset>>,
 }
 
 /// Error

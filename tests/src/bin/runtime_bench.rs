@@ -125,7 +125,7 @@ use axum::http::{header, HeaderMap, HeaderName, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::serve::ListenerExt;
 use axum::Router;
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, FixedOffset};
 use clap::Parser;
 use job_apis::emporix_sepa_export as emporix;
 use job_apis::support::server::{Authenticate, Credential, Grant, Problem, ServerConfig};
@@ -224,15 +224,15 @@ struct Seed {
     file_id: Option<String>,
     active: bool,
     orders: i32,
-    created_at: DateTime<Utc>,
-    completed_at: Option<DateTime<Utc>>,
+    created_at: DateTime<FixedOffset>,
+    completed_at: Option<DateTime<FixedOffset>>,
 }
 
 /// 100 jobs: every tenth still running (no file, no completion time).
 fn seeds() -> Vec<Seed> {
     // 2024-05-28T09:15:00Z, one job an hour from then.
     const START: i64 = 1_716_887_700;
-    let at = |seconds: i64| DateTime::from_timestamp(seconds, 0).unwrap_or_default();
+    let at = |seconds: i64| DateTime::from_timestamp(seconds, 0).unwrap_or_default().fixed_offset();
     (0..JOB_COUNT)
         .map(|i| {
             let running = i % 10 == 9;
@@ -406,7 +406,7 @@ impl Side for Generated {
 
 /// B's types: what someone writes by hand from the spec's JSON.
 mod hand {
-    use chrono::{DateTime, Utc};
+    use chrono::{DateTime, FixedOffset};
     use serde::{Deserialize, Serialize};
 
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -424,9 +424,9 @@ mod hand {
         #[serde(rename = "ordersExportedCount", skip_serializing_if = "Option::is_none")]
         pub orders_exported_count: Option<i32>,
         #[serde(rename = "createdAt", skip_serializing_if = "Option::is_none")]
-        pub created_at: Option<DateTime<Utc>>,
+        pub created_at: Option<DateTime<FixedOffset>>,
         #[serde(rename = "completedAt", skip_serializing_if = "Option::is_none")]
-        pub completed_at: Option<DateTime<Utc>>,
+        pub completed_at: Option<DateTime<FixedOffset>>,
     }
 
     #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -1,0 +1,42 @@
+//! How each scalar format travels through the generated models: what a
+//! sender wrote comes back as it was, through decode and encode.
+
+use serde_json::{json, Value};
+use tests::formats::models::{Scalars, Timestamp};
+
+/// A `Scalars` body with every property set, `at` as given.
+fn scalars(at: &str) -> Value {
+    json!({
+        "i32": 1, "i64": 2, "int": 3, "float": 1.5, "double": 2.5, "number": 3.5,
+        "flag": true, "at": at, "day": "2026-12-05",
+        "id": "6ecd8c99-4036-403d-bf84-cf8400f67836", "text": "a@example.com", "bytes": "aGk="
+    })
+}
+
+fn round_trip<T: serde::de::DeserializeOwned + serde::Serialize>(value: &Value) -> Value {
+    let typed: T = serde_json::from_value(value.clone()).unwrap_or_else(|e| panic!("{value}: {e}"));
+    serde_json::to_value(&typed).expect("encode")
+}
+
+#[test]
+fn timestamps_keep_their_offset() {
+    for at in ["2026-12-05T13:21:56-07:00", "2026-12-05T13:21:56+05:30", "2026-12-05T13:21:56.250+01:00"] {
+        assert_eq!(round_trip::<Scalars>(&scalars(at)), scalars(at));
+        assert_eq!(round_trip::<Timestamp>(&json!(at)), json!(at));
+    }
+    // UTC is written `Z`, however the sender spelled it.
+    assert_eq!(round_trip::<Timestamp>(&json!("2026-12-05T13:21:56Z")), json!("2026-12-05T13:21:56Z"));
+    assert_eq!(round_trip::<Timestamp>(&json!("2026-12-05T13:21:56+00:00")), json!("2026-12-05T13:21:56Z"));
+    // The offset is part of the value, and the instant stays comparable.
+    let west: Timestamp = serde_json::from_value(json!("2026-12-05T13:21:56-07:00")).expect("decode");
+    let utc: Timestamp = serde_json::from_value(json!("2026-12-05T20:21:56Z")).expect("decode");
+    assert_eq!(west.offset().local_minus_utc(), -7 * 3600);
+    assert_eq!(west.timestamp(), utc.timestamp());
+}
+
+#[test]
+fn a_malformed_timestamp_is_an_error_not_a_value() {
+    for bad in ["2026-12-05", "2026-12-05T13:21:56", "yesterday", "2026-13-05T13:21:56Z"] {
+        assert!(serde_json::from_value::<Timestamp>(json!(bad)).is_err(), "{bad} decoded");
+    }
+}
