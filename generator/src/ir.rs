@@ -308,6 +308,8 @@ pub enum TypeRef {
     Boxed(Box<TypeRef>),
     /// Raw bytes (binary bodies).
     Bytes,
+    /// `format: byte`: bytes written as base64 text (`support::Base64`).
+    Base64,
     /// A multipart form the caller builds.
     Multipart,
     /// A type defined in the API module.

@@ -17,6 +17,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../runtime/src/lib.rs")),
     ("client.rs", include_str!("../../runtime/src/client.rs")),
     ("server.rs", include_str!("../../runtime/src/server.rs")),
+    ("formats.rs", include_str!("../../runtime/src/formats.rs")),
     ("tests.rs", include_str!("../../runtime/src/tests.rs")),
     ("client/tests.rs", include_str!("../../runtime/src/client/tests.rs")),
     ("server/tests.rs", include_str!("../../runtime/src/server/tests.rs")),

@@ -7,6 +7,10 @@
 //! that it builds with no access to apigen. Nothing in these files names
 //! the crate they live in, so the same bytes serve both ways.
 
+mod formats;
+
+pub use formats::{Base64, InvalidBase64};
+
 #[cfg(feature = "client")]
 pub mod client;
 #[cfg(feature = "server")]

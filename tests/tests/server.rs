@@ -453,6 +453,8 @@ async fn every_rule_kind_is_enforced_before_the_handler() {
         ("integer enum", post("/items/abc").json(&json!({"name": "abc", "count": 1, "priority": 7})), "/body/priority"),
         ("number enum", post("/items/abc").json(&json!({"name": "abc", "count": 1, "weight": 2})), "/body/weight"),
         ("integer enum in the query", post("/items/abc?level=7").json(&good), "/query/level"),
+        ("format byte", post("/items/abc").json(&json!({"name": "abc", "count": 1, "digest": "***"})), "/body/digest"),
+        ("format byte in the query", post("/items/abc?sig=***").json(&good), "/query/sig"),
         (
             "maxItems in body",
             post("/items/abc").json(&json!({"name": "abc", "count": 1, "labels": ["a", "b", "c"]})),
@@ -494,6 +496,28 @@ async fn every_rule_kind_is_enforced_before_the_handler() {
         send(http.post(format!("{small}/items/abc")).bearer_auth("writer").header("X-Trace", TRACE).json(&big)).await;
     assert_eq!(status, 413);
     assert_eq!(rules.calls.load(Ordering::SeqCst), 0);
+}
+
+/// `format: byte` is base64 in either alphabet, padded or not: the server
+/// admits it in a body and a query, and the body comes back as it was sent.
+#[tokio::test]
+async fn base64_is_admitted_in_each_spelling_and_kept() {
+    let (url, rules) = rules_server(ServerConfig::default()).await;
+    let http = reqwest::Client::new();
+    for digest in ["aGk/Pg==", "aGk/Pg", "aGk_Pg==", "aGk_Pg", ""] {
+        let body = json!({"name": "abc", "count": 1, "digest": digest});
+        let request = http
+            .post(format!("{url}/items/abc?sig={digest}"))
+            .bearer_auth("writer")
+            .header("X-Trace", TRACE)
+            .json(&body);
+        let (status, problem, _) = send(request).await;
+        assert_eq!(status, 200, "{digest}: {problem}");
+        let request = http.post(format!("{url}/items/abc")).bearer_auth("writer").header("X-Trace", TRACE).json(&body);
+        let (status, back, _) = send(request).await;
+        assert_eq!((status, back), (200, body), "{digest}");
+    }
+    assert_eq!(rules.calls.load(Ordering::SeqCst), 10);
 }
 
 /// Valid bodies are checked while read and decoded from their text; an

@@ -40,3 +40,28 @@ fn a_malformed_timestamp_is_an_error_not_a_value() {
         assert!(serde_json::from_value::<Timestamp>(json!(bad)).is_err(), "{bad} decoded");
     }
 }
+
+#[test]
+fn bytes_decode_from_base64_and_keep_its_spelling() {
+    for (text, bytes) in [("aGk/Pg==", &b"hi?>"[..]), ("aGk_Pg", b"hi?>"), ("", b"")] {
+        let mut body = scalars("2026-12-05T13:21:56Z");
+        body["bytes"] = json!(text);
+        let typed: Scalars = serde_json::from_value(body.clone()).expect("decode");
+        assert_eq!(typed.bytes.as_bytes(), bytes, "{text}");
+        assert_eq!(serde_json::to_value(&typed).expect("encode"), body);
+    }
+    // Bytes set by the caller are written in the standard alphabet, padded.
+    let mut typed: Scalars = serde_json::from_value(scalars("2026-12-05T13:21:56Z")).expect("decode");
+    typed.bytes = b"\xff\xef".to_vec().into();
+    assert_eq!(serde_json::to_value(&typed).expect("encode")["bytes"], json!("/+8="));
+}
+
+#[test]
+fn text_that_is_not_base64_is_an_error_naming_the_field() {
+    for bad in ["***", "aGk/Pg=", "aGk/_g=="] {
+        let mut body = scalars("2026-12-05T13:21:56Z");
+        body["bytes"] = json!(bad);
+        let err = serde_json::from_value::<Scalars>(body).expect_err(bad);
+        assert!(err.to_string().contains("base64"), "{bad}: {err}");
+    }
+}

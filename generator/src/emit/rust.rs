@@ -53,6 +53,7 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
             quote!(Box<#inner>)
         }
         TypeRef::Bytes => quote!(Vec<u8>),
+        TypeRef::Base64 => quote!(crate::support::Base64),
         TypeRef::Multipart => quote!(crate::support::client::Multipart),
         TypeRef::Named(name) => {
             let name = ident(name);

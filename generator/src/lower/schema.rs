@@ -951,7 +951,7 @@ fn variant_name_for(ty: &TypeRef) -> String {
         TypeRef::JsonObject | TypeRef::Map(_) => "Object".into(),
         TypeRef::Vec(inner) => format!("{}List", variant_name_for(inner)),
         TypeRef::Option(inner) | TypeRef::Boxed(inner) => variant_name_for(inner),
-        TypeRef::Bytes | TypeRef::Multipart => "Bytes".into(),
+        TypeRef::Bytes | TypeRef::Base64 | TypeRef::Multipart => "Bytes".into(),
     }
 }
 
@@ -1014,8 +1014,9 @@ fn object_parts(schema: &Schema) -> Option<ObjectParts<'_>> {
     })
 }
 
-/// The formats the server's validator knows by name; `byte`, `binary` and
-/// `password` are any string to it.
+/// The formats the server's validator knows by name; `binary` and
+/// `password` are any string to it, and `byte` is checked by decoding it
+/// into its type.
 fn checked_format(format: &VariantOrUnknownOrEmpty<StringFormat>) -> Option<String> {
     match format {
         VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => Some("date-time".into()),
@@ -1027,11 +1028,13 @@ fn checked_format(format: &VariantOrUnknownOrEmpty<StringFormat>) -> Option<Stri
 
 /// Formats with a well-known Rust type: `date-time` and `date` through
 /// chrono (a malformed timestamp fails the body's deserialization, which the
-/// caller sees as an error holding the raw body), `uuid` through uuid.
+/// caller sees as an error holding the raw body), `uuid` through uuid,
+/// `byte` as the runtime's `Base64` (text that is not base64 fails alike).
 fn string_type(format: &VariantOrUnknownOrEmpty<StringFormat>) -> TypeRef {
     match format {
         VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => TypeRef::DateTime,
         VariantOrUnknownOrEmpty::Item(StringFormat::Date) => TypeRef::Date,
+        VariantOrUnknownOrEmpty::Item(StringFormat::Byte) => TypeRef::Base64,
         VariantOrUnknownOrEmpty::Unknown(f) => string_type_name(Some(f)),
         _ => TypeRef::String,
     }
@@ -1042,6 +1045,7 @@ fn string_type_name(format: Option<&str>) -> TypeRef {
         Some("date-time") => TypeRef::DateTime,
         Some("date") => TypeRef::Date,
         Some("uuid") => TypeRef::Uuid,
+        Some("byte") => TypeRef::Base64,
         _ => TypeRef::String,
     }
 }
