@@ -1,7 +1,7 @@
 //! Generates cases into `OUT_DIR` so tests can run their code:
 //! `server_rules` (one operation per rule a server enforces), `one_of`
 //! (unions, tagged and untagged), `formats` (one property per scalar
-//! format), the hostile `cycles` (schemas that refer to themselves) and
+//! format), `defaults` (defaulted properties), the hostile `cycles` (schemas that refer to themselves) and
 //! `limits` (a server's limits and timeouts), `multi_file` (a spec over
 //! several files), `swagger2` (a Swagger 2.0 case) and `petstore` (the
 //! Swagger 2.0 description of petstore.swagger.io).
@@ -14,6 +14,7 @@ fn main() {
         ("server_rules", "cases/server_rules.yaml"),
         ("one_of", "cases/one_of.yaml"),
         ("formats", "cases/formats.yaml"),
+        ("defaults", "cases/defaults.yaml"),
         ("multi_file", "cases/multi_file.yaml"),
         ("swagger2", "cases/swagger2.yaml"),
         ("petstore", "swagger2/petstore.json"),

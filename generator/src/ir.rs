@@ -255,14 +255,15 @@ pub struct Field {
     pub ty: TypeRef,
     pub required: bool,
     pub nullable: bool,
-    /// The spec's `default`, applied when the property is absent.
+    /// The spec's `default`: the field stays `Option` (absent stays absent
+    /// on the wire) and an accessor method returns the value or the default.
     pub default: Option<Default>,
 }
 
-/// A `default` value and the name of the function that produces it.
+/// A `default` value and the name of the method that applies it.
 #[derive(Debug, Clone, Serialize)]
 pub struct Default {
-    pub function: String,
+    pub accessor: String,
     pub value: serde_json::Value,
 }
 

@@ -53,6 +53,12 @@ generated_case! {
 }
 
 generated_case! {
+    /// The `defaults` case (`tests/cases/defaults.yaml`): defaulted
+    /// properties and parameters.
+    defaults: all
+}
+
+generated_case! {
     /// The `multi_file` case (`tests/cases/multi_file.yaml` and the files of
     /// `tests/cases/multi_file/`).
     multi_file: models

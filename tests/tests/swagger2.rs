@@ -317,9 +317,10 @@ async fn every_operation_over_the_wire() {
         quantity: Some(2),
         ship_date: Some(chrono::DateTime::parse_from_rfc3339("2026-12-03T10:00:00Z").expect("date")),
         status: Some(models::OrderStatus::Placed),
-        complete: false,
+        complete: Some(false),
     };
     assert_eq!(api.place_order(&order).await.expect("order"), ops::PlaceOrderResponse::Ok(order.clone()));
+    assert!(!models::Order { complete: None, ..order.clone() }.complete(), "absent reads as the default, false");
     assert_eq!(api.get_order_by_id(7).await.expect("get order"), ops::GetOrderByIdResponse::Ok(order));
     assert_eq!(api.delete_order(7).await.expect("delete order"), ops::DeleteOrderResponse::BadRequest);
     assert_eq!(api.get_order_by_id(7).await.expect("gone"), ops::GetOrderByIdResponse::NotFound);

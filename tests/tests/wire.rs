@@ -65,3 +65,22 @@ fn text_that_is_not_base64_is_an_error_naming_the_field() {
         assert!(err.to_string().contains("base64"), "{bad}: {err}");
     }
 }
+
+/// A default fills an absent property through its accessor, and absent is
+/// written back absent; a default sent explicitly is written back as sent.
+#[test]
+fn defaults_apply_on_read_and_are_not_written_back() {
+    use tests::defaults::models::{Paging, PagingSort};
+    let absent: Paging = serde_json::from_value(json!({})).expect("decode");
+    assert_eq!(absent.page, None);
+    assert_eq!((absent.page(), absent.page_size(), absent.ratio()), (1, 25, 0.5));
+    assert_eq!((absent.label(), absent.enabled(), absent.tags().len()), ("all", true, 0));
+    assert_eq!(absent.sort(), PagingSort::Desc);
+    assert_eq!(serde_json::to_value(&absent).expect("encode"), json!({}));
+    assert_eq!(Paging::default(), absent, "Default leaves every property absent");
+
+    let sent = json!({"page": 1, "label": "all", "sort": "asc", "tags": ["a"]});
+    let explicit: Paging = serde_json::from_value(sent.clone()).expect("decode");
+    assert_eq!((explicit.page(), explicit.sort(), explicit.tags()), (1, PagingSort::Asc, &["a".to_owned()][..]));
+    assert_eq!(round_trip::<Paging>(&sent), sent);
+}

@@ -39,15 +39,10 @@ pub fn models_module(api: &Api) -> TokenStream {
     });
     let uses = if keeps_null { quote!(#uses use crate::support::present;) } else { uses };
     let items = api.types.iter().map(|t| type_item(t, api));
-    let defaults = api.types.iter().filter_map(|t| match &t.kind {
-        TypeKind::Struct(s) => Some(default_functions(s, api)),
-        _ => None,
-    });
     quote! {
         #![doc = #module_doc]
         #uses
         #(#items)*
-        #(#defaults)*
     }
 }
 
@@ -124,7 +119,7 @@ fn union_item(name: &proc_macro2::Ident, doc: TokenStream, u: &crate::ir::Union)
     }
 }
 
-fn struct_item(name: &proc_macro2::Ident, doc: TokenStream, s: &Struct, _api: &Api) -> TokenStream {
+fn struct_item(name: &proc_macro2::Ident, doc: TokenStream, s: &Struct, api: &Api) -> TokenStream {
     let default = if s.derive_default { quote!(, Default) } else { TokenStream::new() };
     let fields = s.fields.iter().map(field_tokens);
     let additional = s.additional.as_ref().map(|value| {
@@ -141,6 +136,7 @@ fn struct_item(name: &proc_macro2::Ident, doc: TokenStream, s: &Struct, _api: &A
             pub additional_properties: #map,
         }
     });
+    let accessors = default_accessors(name, s, api);
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize #default)]
@@ -148,6 +144,7 @@ fn struct_item(name: &proc_macro2::Ident, doc: TokenStream, s: &Struct, _api: &A
             #(#fields)*
             #additional
         }
+        #accessors
     }
 }
 
@@ -160,16 +157,19 @@ fn tells_null_from_absent(field: &Field) -> bool {
 
 /// One field and its serde attributes; the rules by presence and nullability:
 /// required → `T`; required nullable → `Option<T>` written as `null`;
-/// optional → `Option<T>` skipped when `None`; optional with a default → `T`
-/// filled in when absent; optional nullable → `Option<Option<T>>` so absent
-/// and `null` stay distinct.
+/// optional → `Option<T>` skipped when `None` (with a default too: the
+/// accessor applies it, and absent is written back absent); optional
+/// nullable → `Option<Option<T>>` so absent and `null` stay distinct.
 fn field_tokens(field: &Field) -> TokenStream {
     let mut doc_text = field.doc.clone().unwrap_or_default();
     if let Some(default) = &field.default {
         if !doc_text.is_empty() {
             doc_text.push_str("\n\n");
         }
-        doc_text.push_str(&format!("Defaults to `{}` when absent.", default.value));
+        doc_text.push_str(&format!(
+            "Absent means `{}`, which [`Self::{}`] applies; absent stays absent on the wire.",
+            default.value, default.accessor
+        ));
     }
     let doc = doc_attrs((!doc_text.is_empty()).then_some(doc_text.as_str()));
     let name = ident(&field.name);
@@ -179,10 +179,7 @@ fn field_tokens(field: &Field) -> TokenStream {
         let wire = &field.wire_name;
         serde_args.push(quote!(rename = #wire));
     }
-    if let Some(default) = &field.default {
-        let function = &default.function;
-        serde_args.push(quote!(default = #function));
-    } else if !field.required {
+    if !field.required {
         if tells_null_from_absent(field) {
             serde_args.push(quote!(default, with = "present"));
         }
@@ -196,19 +193,61 @@ fn field_tokens(field: &Field) -> TokenStream {
     }
 }
 
-fn default_functions(s: &Struct, api: &Api) -> TokenStream {
-    let functions = s.fields.iter().filter_map(|f| {
-        let default = f.default.as_ref()?;
-        let name = ident(&default.function);
-        let ty = type_tokens(&f.ty);
-        let value = default_expr(&f.ty, &default.value, api)?;
-        Some(quote! {
-            fn #name() -> #ty {
-                #value
-            }
+/// `impl` of a struct's accessors: one per defaulted field, returning the
+/// value sent or the spec's default (`&str` and slices borrowed, the rest
+/// by value).
+fn default_accessors(name: &proc_macro2::Ident, s: &Struct, api: &Api) -> TokenStream {
+    let methods: Vec<TokenStream> = s
+        .fields
+        .iter()
+        .filter_map(|f| {
+            let default = f.default.as_ref()?;
+            let TypeRef::Option(inner) = &f.ty else { return None };
+            let field = ident(&f.name);
+            let method = ident(&default.accessor);
+            let value = default_expr(inner, &default.value, api)?;
+            let wire = &f.wire_name;
+            let doc =
+                doc_attrs(Some(&format!("`{wire}`, or the spec's default `{}` when it was absent.", default.value)));
+            let (ty, body) = match (&**inner, &default.value) {
+                (TypeRef::String, Value::String(text)) => {
+                    (quote!(&str), quote!(self.#field.as_deref().unwrap_or(#text)))
+                }
+                (TypeRef::Vec(item), _) => {
+                    let item = type_tokens(item);
+                    (quote!(&[#item]), quote!(self.#field.as_deref().unwrap_or(&[])))
+                }
+                // A listed value is a unit variant; an unlisted one allocates.
+                (TypeRef::Named(_), Value::String(wire)) if !is_listed(api, inner, wire) => {
+                    (type_tokens(inner), quote!(self.#field.clone().unwrap_or_else(|| #value)))
+                }
+                (TypeRef::Named(_), _) => (type_tokens(inner), quote!(self.#field.clone().unwrap_or(#value))),
+                _ => (type_tokens(inner), quote!(self.#field.unwrap_or(#value))),
+            };
+            Some(quote! {
+                #doc
+                pub fn #method(&self) -> #ty {
+                    #body
+                }
+            })
         })
-    });
-    quote!(#(#functions)*)
+        .collect();
+    if methods.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        impl #name {
+            #(#methods)*
+        }
+    }
+}
+
+/// Whether `wire` is one of the listed values of the string enum `ty`.
+fn is_listed(api: &Api, ty: &TypeRef, wire: &str) -> bool {
+    let TypeRef::Named(name) = ty else { return false };
+    api.types.iter().any(|t| {
+        &t.name == name && matches!(&t.kind, TypeKind::Enum(e) if e.variants.iter().any(|v| v.wire_value == wire))
+    })
 }
 
 /// The Rust expression for a `default` of a field (lowering only keeps

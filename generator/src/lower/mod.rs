@@ -106,7 +106,6 @@ struct Lowerer<'a> {
     /// children are lowered so parents come first.
     types: Vec<Option<TypeDef>>,
     type_scope: Scope,
-    fn_scope: Scope,
     /// Component schema key → Rust type name.
     component_names: HashMap<String, String>,
     /// Pointer of an inline schema → its lowered type and check, so a
@@ -137,7 +136,6 @@ impl<'a> Lowerer<'a> {
             doc,
             types: Vec::new(),
             type_scope: Scope::new(),
-            fn_scope: Scope::new(),
             component_names: HashMap::new(),
             memo: HashMap::new(),
             checks_only: false,

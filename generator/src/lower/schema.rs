@@ -495,6 +495,9 @@ impl Lowerer<'_> {
         let mut property_checks = Vec::with_capacity(parts.properties.len());
         let mut scope = Scope::with_reserved(additional.is_some().then_some("additional_properties"));
         let mut fields = Vec::with_capacity(parts.properties.len());
+        // Accessors of defaulted fields are methods of the struct: none may
+        // shadow a method of the traits models implement, or `new`.
+        let mut methods = Scope::with_reserved(ACCESSOR_RESERVED.iter().copied());
         let required_names: HashSet<&str> = parts.required.iter().copied().collect();
         for (wire, src) in &parts.properties {
             let field_at = at.push("properties").push(wire);
@@ -519,18 +522,18 @@ impl Lowerer<'_> {
             };
             // A default applies only when the property may be absent and is
             // not nullable (null must stay distinguishable), and only for
-            // values with a plain Rust literal.
-            let default =
-                default_value.filter(|v| !required && !nullable && default_fits(&ty, v, self)).map(|value| Default {
-                    function: self.fn_scope.claim(format!("default_{}_{}", naming::field_name(&name), field_name)),
-                    value,
-                });
+            // values with a plain Rust literal. The field stays `Option`, so
+            // what was absent is written back absent; its accessor applies
+            // the default.
+            let default = default_value
+                .filter(|v| !required && !nullable && default_fits(&ty, v, self))
+                .map(|value| Default { accessor: methods.claim(field_name.clone()), value });
             // Absent and null are different on the wire: an optional
             // nullable property is `Option<Option<T>>` (outer: present?).
-            let ty = match (required, nullable, &default) {
-                (true, false, _) | (false, false, Some(_)) => ty,
-                (true, true, _) | (false, false, None) => ty.option(),
-                (false, true, _) => TypeRef::Option(Box::new(ty.option())),
+            let ty = match (required, nullable) {
+                (true, false) => ty,
+                (true, true) | (false, false) => ty.option(),
+                (false, true) => TypeRef::Option(Box::new(ty.option())),
             };
             fields.push(Field {
                 name: field_name,
@@ -542,7 +545,9 @@ impl Lowerer<'_> {
                 default,
             });
         }
-        let derive_default = fields.iter().all(|f| matches!(f.ty, TypeRef::Option(_)) && f.default.is_none());
+        // `Default` leaves every property absent (defaulted ones included:
+        // their accessors apply the spec's default).
+        let derive_default = fields.iter().all(|f| matches!(f.ty, TypeRef::Option(_)));
         // One-way (`readOnly`/`writeOnly`) properties were made optional above.
         let optional_one_way: HashSet<&str> =
             fields.iter().filter(|f| !f.required).map(|f| f.wire_name.as_str()).collect();
@@ -1051,6 +1056,11 @@ fn string_type_name(format: Option<&str>) -> TypeRef {
 }
 
 /// Whether a `default` has a plain Rust literal for the field's type.
+/// Names a defaulted field's accessor may not take: methods of the traits
+/// models derive or implement, and the constructor's name.
+const ACCESSOR_RESERVED: &[&str] =
+    &["new", "clone", "clone_from", "eq", "ne", "fmt", "serialize", "deserialize", "default", "to_owned", "to_string"];
+
 fn default_fits(ty: &TypeRef, value: &Value, cx: &Lowerer<'_>) -> bool {
     match (ty, value) {
         (TypeRef::String, Value::String(_)) | (TypeRef::Bool, Value::Bool(_)) => true,
