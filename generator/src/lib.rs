@@ -124,6 +124,19 @@ pub fn load_timed(spec: &SpecInput, strict: bool, timings: &mut Timings) -> Resu
     api
 }
 
+/// The document as lowering reads it: other files' nodes copied in,
+/// Swagger 2.0 converted and 3.1 rewritten as 3.0. The pointers of
+/// [`ir::Example`] and of diagnostics point into this tree.
+pub fn document(spec: &SpecInput) -> Result<serde_json::Value, Error> {
+    Ok(parse::parse(spec, false)?.raw)
+}
+
+/// The Rust type of `ty` as code outside the generated crate `root` names it
+/// (`my_api::models::Pet`, `Vec<my_api::models::Pet>`).
+pub fn type_path(ty: &ir::TypeRef, root: &str) -> String {
+    emit::rust::qualified_type(ty, root)
+}
+
 /// Generates every file of a crate from the given specs. Nothing is written:
 /// on any error the caller has nothing to write, so no output is touched.
 pub fn generate(specs: &[SpecInput], config: &CrateConfig) -> Result<Vec<OutputFile>, Error> {

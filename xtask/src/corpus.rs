@@ -8,22 +8,43 @@ use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 /// Settings of one corpus run.
 pub struct Options {
-    pub list: PathBuf,
-    /// The folder the list's paths are relative to; `None` for the public
-    /// corpus.
-    pub dir: Option<PathBuf>,
-    pub jobs: usize,
+    pub specs: SpecList,
     pub compile: bool,
     pub strict: bool,
     pub timeout: Duration,
     pub out: PathBuf,
     /// Fail the run when fewer specs than this share (percent) end `ok`.
     pub min_ok: f64,
+}
+
+/// A list of specs and where they live.
+pub struct SpecList {
+    pub list: PathBuf,
+    /// The folder the list's paths are relative to; `None` for the public
+    /// corpus.
+    pub dir: Option<PathBuf>,
+    /// Parallel workers, and cargo jobs.
+    pub jobs: usize,
+}
+
+impl SpecList {
+    /// The corpus folder and the list's paths (blank lines and `#` comments
+    /// skipped).
+    pub(crate) fn read(&self, root: &Path) -> Result<(PathBuf, Vec<String>), String> {
+        let corpus = match &self.dir {
+            Some(dir) => dir.clone(),
+            None => corpus_dir(root)?,
+        };
+        let list = std::fs::read_to_string(&self.list).map_err(|e| format!("{}: {e}", self.list.display()))?;
+        let names =
+            list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
+        Ok((corpus, names))
+    }
 }
 
 /// How one spec ended.
@@ -95,7 +116,7 @@ fn apigen_binary(root: &Path) -> Result<PathBuf, String> {
     Ok(root.join("target/release/apigen"))
 }
 
-fn crate_name_for(index: usize) -> String {
+pub(crate) fn crate_name_for(index: usize) -> String {
     format!("corpus-{index:04}")
 }
 
@@ -174,58 +195,64 @@ fn cause(detail: &str) -> String {
     out.chars().take(120).collect()
 }
 
+/// `work(0..count)` on `jobs` threads, printing `what` counts every two
+/// seconds; the results in index order.
+pub(crate) fn parallel<T: Send>(count: usize, jobs: usize, what: &str, work: impl Fn(usize) -> T + Sync) -> Vec<T> {
+    let results: Mutex<Vec<(usize, T)>> = Mutex::new(Vec::with_capacity(count));
+    let next = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let started = Instant::now();
+    std::thread::scope(|scope| {
+        for _ in 0..jobs.max(1) {
+            scope.spawn(|| loop {
+                let index = next.fetch_add(1, Ordering::SeqCst);
+                if index >= count {
+                    break;
+                }
+                let result = work(index);
+                results.lock().unwrap_or_else(|p| p.into_inner()).push((index, result));
+                done.fetch_add(1, Ordering::SeqCst);
+            });
+        }
+        let mut last_report = Instant::now();
+        while done.load(Ordering::SeqCst) < count {
+            std::thread::sleep(Duration::from_millis(100));
+            if last_report.elapsed() >= Duration::from_secs(2) {
+                eprintln!(
+                    "  {what} {}/{count} ({:.0} s)",
+                    done.load(Ordering::SeqCst),
+                    started.elapsed().as_secs_f64()
+                );
+                last_report = Instant::now();
+            }
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    results.sort_by_key(|(index, _)| *index);
+    results.into_iter().map(|(_, result)| result).collect()
+}
+
 pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
-    let corpus = match &options.dir {
-        Some(dir) => dir.clone(),
-        None => corpus_dir(root)?,
-    };
-    let list = std::fs::read_to_string(&options.list).map_err(|e| format!("{}: {e}", options.list.display()))?;
-    let specs: Vec<String> =
-        list.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')).map(str::to_owned).collect();
+    let (corpus, specs) = options.specs.read(root)?;
     let apigen = apigen_binary(root)?;
     let crates_dir = options.out.join("crates");
     std::fs::create_dir_all(&crates_dir).map_err(|e| e.to_string())?;
 
-    eprintln!("generating {} specs with {} jobs", specs.len(), options.jobs);
-    let rows: Arc<Mutex<Vec<Row>>> = Arc::new(Mutex::new(Vec::new()));
-    let next = Arc::new(AtomicUsize::new(0));
-    let done = Arc::new(AtomicUsize::new(0));
-    let started = Instant::now();
-    std::thread::scope(|scope| {
-        for _ in 0..options.jobs.max(1) {
-            let (rows, next, done, specs, apigen, corpus, crates_dir) =
-                (&rows, &next, &done, &specs, &apigen, &corpus, &crates_dir);
-            scope.spawn(move || loop {
-                let index = next.fetch_add(1, Ordering::SeqCst);
-                let Some(spec) = specs.get(index) else { break };
-                let crate_name = crate_name_for(index);
-                let begin = Instant::now();
-                let outcome = generate_one(
-                    apigen,
-                    &corpus.join(spec),
-                    &crates_dir.join(&crate_name),
-                    &crate_name,
-                    options.strict,
-                    options.timeout,
-                );
-                let row = Row { spec: spec.clone(), crate_name, outcome, seconds: begin.elapsed().as_secs_f64() };
-                rows.lock().unwrap_or_else(|p| p.into_inner()).push(row);
-                done.fetch_add(1, Ordering::SeqCst);
-            });
-        }
-        let total = specs.len();
-        loop {
-            let finished = done.load(Ordering::SeqCst);
-            if finished >= total {
-                break;
-            }
-            std::thread::sleep(Duration::from_secs(2));
-            let finished = done.load(Ordering::SeqCst);
-            eprintln!("  generated {finished}/{total} ({:.0} s)", started.elapsed().as_secs_f64());
-        }
+    eprintln!("generating {} specs with {} jobs", specs.len(), options.specs.jobs);
+    let mut rows = parallel(specs.len(), options.specs.jobs, "generated", |index| {
+        let spec = &specs[index];
+        let crate_name = crate_name_for(index);
+        let begin = Instant::now();
+        let outcome = generate_one(
+            &apigen,
+            &corpus.join(spec),
+            &crates_dir.join(&crate_name),
+            &crate_name,
+            options.strict,
+            options.timeout,
+        );
+        Row { spec: spec.clone(), crate_name, outcome, seconds: begin.elapsed().as_secs_f64() }
     });
-    let mut rows =
-        Arc::try_unwrap(rows).map_err(|_| "rows still shared")?.into_inner().unwrap_or_else(|p| p.into_inner());
     rows.sort_by(|a, b| a.crate_name.cmp(&b.crate_name));
 
     if options.compile {
@@ -245,27 +272,48 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
 /// `cargo check --all-features --keep-going` (client and server) over
 /// every generated crate in one workspace.
 fn compile(root: &Path, options: &Options, rows: &mut [Row]) -> Result<(), String> {
-    let members: Vec<String> =
-        rows.iter().filter(|r| r.outcome == Outcome::Ok).map(|r| format!("\"crates/{}\"", r.crate_name)).collect();
-    if members.is_empty() {
-        return Ok(());
-    }
-    let manifest = format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n", members.join(",\n  "));
-    std::fs::write(options.out.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
-    let _ = std::fs::copy(root.join("Cargo.lock"), options.out.join("Cargo.lock"));
+    let members: Vec<String> = rows.iter().filter(|r| r.outcome == Outcome::Ok).map(|r| r.crate_name.clone()).collect();
     eprintln!("checking {} crates, all features (one workspace, --keep-going)", members.len());
+    let errors = build_workspace(root, &options.out, &members, &["check", "--all-features"], options.specs.jobs)?;
+    for row in rows.iter_mut().filter(|r| r.outcome == Outcome::Ok) {
+        if let Some(error) = errors.get(&row.crate_name) {
+            row.outcome = Outcome::CompileError(error.clone());
+        }
+    }
+    Ok(())
+}
+
+/// Runs `cargo <command>` with `--keep-going` over the generated crates
+/// `members` (folders of `out/crates/`) as one throwaway workspace in
+/// `out`, printing counts as it goes; the first error of each crate that
+/// failed, by crate name.
+pub(crate) fn build_workspace(
+    root: &Path,
+    out: &Path,
+    members: &[String],
+    command: &[&str],
+    jobs: usize,
+) -> Result<BTreeMap<String, String>, String> {
+    let mut errors: BTreeMap<String, String> = BTreeMap::new();
+    if members.is_empty() {
+        return Ok(errors);
+    }
+    let listed: Vec<String> = members.iter().map(|m| format!("\"crates/{m}\"")).collect();
+    let manifest = format!("[workspace]\nresolver = \"2\"\nmembers = [{}]\n", listed.join(",\n  "));
+    std::fs::write(out.join("Cargo.toml"), manifest).map_err(|e| e.to_string())?;
+    let _ = std::fs::copy(root.join("Cargo.lock"), out.join("Cargo.lock"));
     let mut child = Command::new(env!("CARGO"))
-        .current_dir(&options.out)
-        .args(["check", "--workspace", "--all-features", "--keep-going", "--message-format=json", "-j"])
-        .arg(options.jobs.to_string())
-        .env("CARGO_TARGET_DIR", options.out.join("target"))
+        .current_dir(out)
+        .args(command)
+        .args(["--workspace", "--keep-going", "--message-format=json", "-j"])
+        .arg(jobs.to_string())
+        .env("CARGO_TARGET_DIR", out.join("target"))
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
         .map_err(|e| e.to_string())?;
     let stdout = child.stdout.take().ok_or("no stdout")?;
-    let mut errors: BTreeMap<String, String> = BTreeMap::new();
-    let mut checked = 0usize;
+    let mut built = 0usize;
     let started = Instant::now();
     let mut last_report = Instant::now();
     for line in std::io::BufRead::lines(std::io::BufReader::new(stdout)).map_while(Result::ok) {
@@ -273,23 +321,21 @@ fn compile(root: &Path, options: &Options, rows: &mut [Row]) -> Result<(), Strin
         let package = message["package_id"].as_str().unwrap_or_default();
         // `path+file:///…/crates/corpus-0042#0.1.0`: the folder names the crate.
         let folder = package.split('#').next().unwrap_or_default().rsplit('/').next().unwrap_or_default();
-        let is_generated =
-            folder.len() == 11 && folder.starts_with("corpus-") && folder[7..].bytes().all(|b| b.is_ascii_digit());
-        if !is_generated {
+        if !members.iter().any(|m| m == folder) {
             continue;
         }
-        let name = folder.to_owned();
         match message["reason"].as_str() {
             Some("compiler-message") if message["message"]["level"] == "error" => {
                 let text = message["message"]["message"].as_str().unwrap_or("error").to_owned();
-                errors.entry(name).or_insert(text);
+                errors.entry(folder.to_owned()).or_insert(text);
             }
-            Some("compiler-artifact") => checked += 1,
+            Some("compiler-artifact") => built += 1,
             _ => {}
         }
         if last_report.elapsed() > Duration::from_secs(10) {
             eprintln!(
-                "  checked {checked}/{} crates, {} failed ({:.0} s)",
+                "  {} {built} artifacts of {} crates, {} failed ({:.0} s)",
+                command[0],
                 members.len(),
                 errors.len(),
                 started.elapsed().as_secs_f64()
@@ -298,12 +344,7 @@ fn compile(root: &Path, options: &Options, rows: &mut [Row]) -> Result<(), Strin
         }
     }
     let _ = child.wait();
-    for row in rows.iter_mut().filter(|r| r.outcome == Outcome::Ok) {
-        if let Some(error) = errors.get(&row.crate_name) {
-            row.outcome = Outcome::CompileError(error.clone());
-        }
-    }
-    Ok(())
+    Ok(errors)
 }
 
 fn write_report(options: &Options, rows: &[Row]) -> Result<(), String> {

@@ -2,6 +2,7 @@
 
 pub mod bench;
 pub mod corpus;
+pub mod examples;
 
 use generator::output::{check_tree, write_tree_with, Stale, WriteOptions};
 use generator::{CrateConfig, Error, ErrorKind, Layout, OutputFile, SpecInput};

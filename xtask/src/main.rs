@@ -10,6 +10,28 @@ struct Cli {
     task: Task,
 }
 
+/// The specs a corpus task runs on.
+#[derive(clap::Args)]
+struct SpecList {
+    /// Specs to run, one path per line relative to the corpus folder.
+    #[arg(long, default_value = "../shared/corpus/dev-specs.txt")]
+    list: std::path::PathBuf,
+    /// The folder the list's paths are relative to (default: the public
+    /// corpus, fetched from npm on first use).
+    #[arg(long)]
+    dir: Option<std::path::PathBuf>,
+    /// Parallel workers, and cargo jobs.
+    #[arg(long, default_value_t = 2)]
+    jobs: usize,
+}
+
+impl SpecList {
+    fn resolve(self, root: &std::path::Path) -> xtask::corpus::SpecList {
+        let absolute = |p: std::path::PathBuf| if p.is_absolute() { p } else { root.join(p) };
+        xtask::corpus::SpecList { list: absolute(self.list), dir: self.dir.map(absolute), jobs: self.jobs }
+    }
+}
+
 #[derive(Subcommand)]
 enum Task {
     /// Regenerate `generated/` from `specs/`.
@@ -45,16 +67,8 @@ enum Task {
     },
     /// Generate (and with --compile, check) crates for a list of real-world specs.
     Corpus {
-        /// Specs to run, one path per line relative to the corpus folder.
-        #[arg(long, default_value = "../shared/corpus/dev-specs.txt")]
-        list: std::path::PathBuf,
-        /// The folder the list's paths are relative to (default: the public
-        /// corpus, fetched from npm on first use).
-        #[arg(long)]
-        dir: Option<std::path::PathBuf>,
-        /// Parallel generations, and cargo jobs.
-        #[arg(long, default_value_t = 2)]
-        jobs: usize,
+        #[command(flatten)]
+        specs: SpecList,
         /// Also `cargo check` every generated crate.
         #[arg(long)]
         compile: bool,
@@ -70,6 +84,19 @@ enum Task {
         /// Fail unless at least this percentage of specs end ok.
         #[arg(long, default_value_t = 0.0)]
         min_ok: f64,
+    },
+    /// Round-trip every example of a list of real-world specs through the
+    /// generated models (each judged against its own schema first).
+    Examples {
+        #[command(flatten)]
+        specs: SpecList,
+        /// Where crates and the report go.
+        #[arg(long, default_value = "target/examples-run")]
+        out: std::path::PathBuf,
+        /// Fail unless at least this percentage of valid examples come back
+        /// exactly.
+        #[arg(long, default_value_t = 0.0)]
+        min_exact: f64,
     },
 }
 
@@ -94,12 +121,10 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Task::Corpus { list, dir, jobs, compile, strict, timeout, out, min_ok } => {
+        Task::Corpus { specs, compile, strict, timeout, out, min_ok } => {
             let absolute = |p: std::path::PathBuf| if p.is_absolute() { p } else { root.join(p) };
             let options = xtask::corpus::Options {
-                list: absolute(list),
-                dir: dir.map(absolute),
-                jobs,
+                specs: specs.resolve(&root),
                 compile,
                 strict,
                 timeout: std::time::Duration::from_secs(timeout),
@@ -112,6 +137,18 @@ fn main() -> ExitCode {
                     eprintln!("corpus run failed: a spec panicked or hung, or too few ended ok");
                     ExitCode::FAILURE
                 }
+                Err(e) => {
+                    eprintln!("error: {e}");
+                    ExitCode::FAILURE
+                }
+            }
+        }
+        Task::Examples { specs, out, min_exact } => {
+            let absolute = |p: std::path::PathBuf| if p.is_absolute() { p } else { root.join(p) };
+            let options = xtask::examples::Options { specs: specs.resolve(&root), out: absolute(out), min_exact };
+            match xtask::examples::run(&root, &options) {
+                Ok(true) => ExitCode::SUCCESS,
+                Ok(false) => ExitCode::FAILURE,
                 Err(e) => {
                     eprintln!("error: {e}");
                     ExitCode::FAILURE

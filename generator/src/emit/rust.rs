@@ -62,6 +62,20 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
     }
 }
 
+/// The Rust type expression for a [`TypeRef`] as code outside the crate
+/// writes it: models under `{root}::models`, the runtime under
+/// `{root}::support` (`root` is the crate's name, or `crate`).
+pub fn qualified_type(ty: &TypeRef, root: &str) -> String {
+    match ty {
+        TypeRef::Named(name) => format!("{root}::models::{}", ident(name)),
+        TypeRef::Vec(inner) => format!("Vec<{}>", qualified_type(inner, root)),
+        TypeRef::Option(inner) => format!("Option<{}>", qualified_type(inner, root)),
+        TypeRef::Boxed(inner) => format!("Box<{}>", qualified_type(inner, root)),
+        TypeRef::Map(inner) => format!("std::collections::BTreeMap<String, {}>", qualified_type(inner, root)),
+        leaf => type_tokens(leaf).to_string().replace(' ', "").replacen("crate::", &format!("{root}::"), 1),
+    }
+}
+
 /// A type expression as it reads in code (`Vec<String>`), for messages.
 pub fn type_text(ty: &TypeRef) -> String {
     type_tokens(ty).to_string().replace(' ', "").replace(',', ", ")
