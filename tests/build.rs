@@ -2,7 +2,8 @@
 //! `server_rules` (one operation per rule a server enforces), `one_of`
 //! (unions, tagged and untagged), `formats` (one property per scalar
 //! format), `defaults` (defaulted properties), the hostile `cycles` (schemas that refer to themselves) and
-//! `limits` (a server's limits and timeouts), `multi_file` (a spec over
+//! `limits` (a server's limits and timeouts), `unknown_properties` (kept
+//! unnamed properties), `multi_file` (a spec over
 //! several files), `swagger2` (a Swagger 2.0 case) and `petstore` (the
 //! Swagger 2.0 description of petstore.swagger.io).
 
@@ -20,9 +21,16 @@ fn main() {
         ("petstore", "swagger2/petstore.json"),
         ("cycles", "hostile/cycles.yaml"),
         ("limits", "hostile/limits.yaml"),
+        ("unknown_properties", "cases/unknown_properties.yaml"),
     ] {
         generate(case, file);
     }
+}
+
+/// The cases generated with `keep_unknown_properties` (as
+/// `tests::KEEP_UNKNOWN_PROPERTIES` lists them for the snapshots).
+fn tests_keep_unknown(case: &str) -> bool {
+    case == "unknown_properties"
 }
 
 fn generate(case: &str, file: &str) {
@@ -43,6 +51,7 @@ fn generate(case: &str, file: &str) {
         layout: Layout::Single,
         strict: false,
         runtime: generator::Runtime::Vendored,
+        keep_unknown_properties: tests_keep_unknown(case),
     };
     let input = SpecInput::read(format!("tests/{file}"), &spec_path).unwrap_or_else(|e| panic!("{e}"));
     let files = generator::generate(&[input], &config).unwrap_or_else(|e| panic!("{e}"));

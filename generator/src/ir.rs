@@ -33,6 +33,20 @@ pub struct Api {
 }
 
 impl Api {
+    /// This API with every open struct (one whose schema admits unnamed
+    /// properties without typing them) given a JSON map of the properties
+    /// it does not name, so a body read and written back keeps them.
+    pub fn keeping_unknown_properties(mut self) -> Api {
+        for def in &mut self.types {
+            if let TypeKind::Struct(s) = &mut def.kind {
+                if s.open && s.additional.is_none() {
+                    s.additional = Some(TypeRef::Json);
+                }
+            }
+        }
+        self
+    }
+
     /// `file#pointer` of a node of this API: the file and pointer it came
     /// from when it was copied in from another file.
     pub fn locate(&self, pointer: &str) -> String {
@@ -240,6 +254,11 @@ pub struct Struct {
     /// Type of the values of properties the schema does not name, kept in a
     /// flattened map (from `additionalProperties`), if the schema allows them.
     pub additional: Option<TypeRef>,
+    /// Whether the schema admits properties it does not name without
+    /// typing them (no `additionalProperties`): they are ignored on decode
+    /// unless the crate keeps unknown properties
+    /// ([`Api::keeping_unknown_properties`]).
+    pub open: bool,
     /// Whether every field may be absent, so `Default` is derivable.
     pub derive_default: bool,
 }

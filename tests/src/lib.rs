@@ -59,6 +59,12 @@ generated_case! {
 }
 
 generated_case! {
+    /// The `unknown_properties` case (`tests/cases/unknown_properties.yaml`),
+    /// generated with `keep_unknown_properties`.
+    unknown_properties: all
+}
+
+generated_case! {
     /// The `multi_file` case (`tests/cases/multi_file.yaml` and the files of
     /// `tests/cases/multi_file/`).
     multi_file: models
@@ -105,6 +111,10 @@ pub fn spec(relative: &str) -> SpecInput {
     SpecInput::read(relative, workspace_root().join(relative)).unwrap_or_else(|e| panic!("{e}"))
 }
 
+/// The cases generated with `keep_unknown_properties` (`tests/build.rs`
+/// keeps the same list).
+pub const KEEP_UNKNOWN_PROPERTIES: &[&str] = &["unknown_properties"];
+
 /// The files of a standalone crate generated from one spec, as `apigen
 /// generate` writes them.
 pub fn generate_single(spec: &SpecInput) -> Result<Vec<OutputFile>, generator::Error> {
@@ -120,6 +130,7 @@ pub fn generate_single_with(spec: &SpecInput, strict: bool) -> Result<Vec<Output
         layout: Layout::Single,
         strict,
         runtime: generator::Runtime::Vendored,
+        keep_unknown_properties: KEEP_UNKNOWN_PROPERTIES.contains(&spec.module.as_str()),
     };
     generator::generate(std::slice::from_ref(spec), &config)
 }

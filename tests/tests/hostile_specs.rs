@@ -50,6 +50,7 @@ fn generates(input: SpecInput) -> Vec<String> {
             layout: generator::Layout::Single,
             strict: false,
             runtime: generator::Runtime::Vendored,
+            keep_unknown_properties: false,
         };
         generator::generate_with_warnings(std::slice::from_ref(&input), &config)
     })
@@ -298,6 +299,7 @@ fn spec_text_never_becomes_code_or_breaks_a_manifest() {
         layout: generator::Layout::Single,
         strict: false,
         runtime: generator::Runtime::Vendored,
+        keep_unknown_properties: false,
     };
     let files = generator::generate(&[spec("tests/hostile/text.yaml")], &config).expect("generates");
     let manifest = &files.iter().find(|f| f.path == "Cargo.toml").expect("Cargo.toml").contents;
@@ -312,6 +314,7 @@ fn spec_text_never_becomes_code_or_breaks_a_manifest() {
         layout: generator::Layout::Single,
         strict: false,
         runtime: generator::Runtime::Vendored,
+        keep_unknown_properties: false,
     };
     assert_eq!(config.crate_name, "api-123");
     assert!(!numeric.is_empty());
@@ -422,6 +425,7 @@ fn runtime_paths_and_versions_stay_strings_in_the_manifest() {
             layout: generator::Layout::Single,
             strict: false,
             runtime: runtime.clone(),
+            keep_unknown_properties: false,
         };
         let files = generator::generate(&[spec("tests/cases/fields.yaml")], &config).expect("generates");
         let manifest = &files.iter().find(|f| f.path == "Cargo.toml").expect("Cargo.toml").contents;

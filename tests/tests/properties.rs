@@ -464,6 +464,7 @@ fn generate_watched(source: String, text: String, title: String) -> Result<(), S
                     layout: Layout::Single,
                     strict: false,
                     runtime: generator::Runtime::Vendored,
+                    keep_unknown_properties: false,
                 };
                 generator::generate(&[SpecInput::new(source.clone(), text)], &config)
                     .map(|files| check_output(&source, &files))

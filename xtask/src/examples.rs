@@ -35,6 +35,8 @@ pub struct Options {
     /// Fail unless at least this share (percent) of valid examples come
     /// back exactly.
     pub min_exact: f64,
+    /// Generate the crates with `keep_unknown_properties`.
+    pub keep_unknown_properties: bool,
 }
 
 /// One schema-valid example.
@@ -81,7 +83,13 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
         let crate_name = crate_name_for(index);
         let mut spec = judge(&corpus, &names[index], &crate_name);
         if spec.skipped.is_none() && !spec.cases.is_empty() {
-            if let Err(e) = write_crate(&corpus.join(&names[index]), &spec, &crates_dir.join(&crate_name), &runtime) {
+            if let Err(e) = write_crate(
+                &corpus.join(&names[index]),
+                &spec,
+                &crates_dir.join(&crate_name),
+                &runtime,
+                options.keep_unknown_properties,
+            ) {
                 spec.skipped = Some(format!("generation: {e}"));
             }
         }
@@ -117,7 +125,7 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
             }
         }
     }
-    let report = report(&specs, &ends);
+    let report = report(&specs, &ends, options.keep_unknown_properties);
     std::fs::write(options.out.join("report.md"), &report).map_err(|e| e.to_string())?;
     let exact = ends.iter().filter(|(_, _, e)| matches!(e, End::Exact)).count();
     let share = if ends.is_empty() { 100.0 } else { 100.0 * exact as f64 / ends.len() as f64 };
@@ -324,7 +332,13 @@ fn is_base64(s: &str) -> bool {
 }
 
 /// Generates the spec's crate (models only matter here) and its harness.
-fn write_crate(path: &Path, spec: &Spec, out: &Path, runtime: &Path) -> Result<(), String> {
+fn write_crate(
+    path: &Path,
+    spec: &Spec,
+    out: &Path,
+    runtime: &Path,
+    keep_unknown_properties: bool,
+) -> Result<(), String> {
     let input = SpecInput::read(spec.name.clone(), path).map_err(|e| e.to_string())?;
     let api = generator::load(&input).map_err(|e| e.to_string())?;
     let config = CrateConfig {
@@ -334,6 +348,7 @@ fn write_crate(path: &Path, spec: &Spec, out: &Path, runtime: &Path) -> Result<(
         layout: Layout::Single,
         strict: false,
         runtime: Runtime::Path(runtime.display().to_string()),
+        keep_unknown_properties,
     };
     let files = generator::emit(&[api], &config, &mut Default::default()).map_err(|e| e.to_string())?;
     let _ = std::fs::remove_dir_all(out);
@@ -521,7 +536,7 @@ fn cause_group(cause: &str) -> String {
     }
 }
 
-fn report(specs: &[Spec], ends: &[(String, String, End)]) -> String {
+fn report(specs: &[Spec], ends: &[(String, String, End)], keep_unknown_properties: bool) -> String {
     let with_examples: Vec<&Spec> =
         specs.iter().filter(|s| !s.cases.is_empty() || !s.invalid.is_empty() || !s.unjudged.is_empty()).collect();
     let invalid: usize = specs.iter().map(|s| s.invalid.len()).sum();
@@ -533,6 +548,8 @@ fn report(specs: &[Spec], ends: &[(String, String, End)]) -> String {
     let share = |n: usize| if ends.is_empty() { 100.0 } else { 100.0 * n as f64 / ends.len() as f64 };
     let mut out = String::new();
     let _ = writeln!(out, "# Example round trip\n");
+    let config = if keep_unknown_properties { "with keep_unknown_properties" } else { "with the default options" };
+    let _ = writeln!(out, "Crates generated {config}.\n");
     let _ = writeln!(out, "- specs: {} listed, {} with examples", specs.len(), with_examples.len());
     let _ = writeln!(
         out,

@@ -49,6 +49,7 @@ pub fn codegen_files(root: &Path) -> Result<Vec<OutputFile>, Error> {
         // The job specs must never be approximated.
         strict: true,
         runtime: generator::Runtime::Path("../runtime".into()),
+        keep_unknown_properties: false,
     };
     generator::generate(&specs, &config)
 }

@@ -97,6 +97,9 @@ enum Task {
         /// exactly.
         #[arg(long, default_value_t = 0.0)]
         min_exact: f64,
+        /// Generate the crates with --keep-unknown-properties.
+        #[arg(long)]
+        keep_unknown_properties: bool,
     },
 }
 
@@ -143,9 +146,14 @@ fn main() -> ExitCode {
                 }
             }
         }
-        Task::Examples { specs, out, min_exact } => {
+        Task::Examples { specs, out, min_exact, keep_unknown_properties } => {
             let absolute = |p: std::path::PathBuf| if p.is_absolute() { p } else { root.join(p) };
-            let options = xtask::examples::Options { specs: specs.resolve(&root), out: absolute(out), min_exact };
+            let options = xtask::examples::Options {
+                specs: specs.resolve(&root),
+                out: absolute(out),
+                min_exact,
+                keep_unknown_properties,
+            };
             match xtask::examples::run(&root, &options) {
                 Ok(true) => ExitCode::SUCCESS,
                 Ok(false) => ExitCode::FAILURE,

@@ -3,7 +3,8 @@
 //!
 //! ```text
 //! apigen generate --spec FILE [--spec FILE...] --out DIR [--crate-name NAME] [--strict] [--stats] [--force]
-//!                 [--allow-outside-refs] [--runtime-path DIR | --runtime-version VERSION]
+//!                 [--allow-outside-refs] [--keep-unknown-properties]
+//!                 [--runtime-path DIR | --runtime-version VERSION]
 //! ```
 
 use clap::{Args, Parser, Subcommand};
@@ -51,6 +52,11 @@ struct GenerateArgs {
     /// Fail instead of approximating a construct as `serde_json::Value`.
     #[arg(long)]
     strict: bool,
+    /// Keep the properties an object schema admits but does not name (no
+    /// `additionalProperties`) in an `additional_properties` JSON map on
+    /// its struct, so a body read and written back keeps them.
+    #[arg(long)]
+    keep_unknown_properties: bool,
     /// Print the time of each stage and the peak memory, as one JSON
     /// line on stderr.
     #[arg(long)]
@@ -106,7 +112,13 @@ fn generate(args: &GenerateArgs) -> Result<(usize, Timings), Error> {
         apis.push(generator::load_timed(&input, strict, &mut timings)?);
     }
     let sources: Vec<String> = specs.iter().map(|s| s.display().to_string()).collect();
-    let spec_args: String = sources.iter().map(|s| format!("--spec {s} ")).collect();
+    let mut spec_args: String = sources.iter().map(|s| format!("--spec {s} ")).collect();
+    for (set, flag) in [(strict, "--strict"), (args.keep_unknown_properties, "--keep-unknown-properties")] {
+        if set {
+            spec_args.push_str(flag);
+            spec_args.push(' ');
+        }
+    }
     let (crate_name, description, layout) = match apis.as_slice() {
         [api] => (
             args.crate_name.clone().unwrap_or_else(|| naming::crate_name(&api.title)),
@@ -128,6 +140,7 @@ fn generate(args: &GenerateArgs) -> Result<(usize, Timings), Error> {
         crate_name,
         layout,
         strict,
+        keep_unknown_properties: args.keep_unknown_properties,
         runtime: match (&args.runtime_path, &args.runtime_version) {
             (Some(path), _) => Runtime::Path(path.clone()),
             (None, Some(version)) => Runtime::Version(version.clone()),

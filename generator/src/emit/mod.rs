@@ -44,6 +44,12 @@ pub struct CrateConfig {
     pub strict: bool,
     /// Where the crate's runtime (`crate::support`) comes from.
     pub runtime: Runtime,
+    /// Keep the properties a schema admits but does not name in a
+    /// `serde_json::Map` on the struct (`additional_properties`), so a body
+    /// read and written back keeps them. Off by default: every such struct
+    /// gains a field to fill in literals, and serde's flattening costs
+    /// compile time and decode speed.
+    pub keep_unknown_properties: bool,
 }
 
 /// Where a generated crate's runtime, reached as `crate::support`, comes from.
@@ -160,6 +166,13 @@ struct Unit<'a> {
 
 /// Emits every file of the crate for the given APIs.
 pub fn emit_crate(apis: &[Api], config: &CrateConfig, timings: &mut Timings) -> Result<Vec<OutputFile>, Error> {
+    let kept: Vec<Api>;
+    let apis = if config.keep_unknown_properties {
+        kept = apis.iter().cloned().map(Api::keeping_unknown_properties).collect();
+        &kept[..]
+    } else {
+        apis
+    };
     let env = crate::templates::environment();
     let sources: Vec<&str> = apis.iter().map(|a| a.source.as_str()).collect();
     if let Some(problem) = crate::naming::crate_name_problem(&config.crate_name) {

@@ -493,7 +493,11 @@ impl Lowerer<'_> {
         let slot = self.reserve_slot();
         let child_hint = NameHint::Claimed(name.clone());
         let mut property_checks = Vec::with_capacity(parts.properties.len());
-        let mut scope = Scope::with_reserved(additional.is_some().then_some("additional_properties"));
+        // Unnamed properties are allowed but not typed: the crate may keep
+        // them in `additional_properties` (reserved either way, so a field's
+        // name does not depend on that choice).
+        let open = additional.is_none() && matches!(additional_check, Additional::Allow);
+        let mut scope = Scope::with_reserved((additional.is_some() || open).then_some("additional_properties"));
         let mut fields = Vec::with_capacity(parts.properties.len());
         // Accessors of defaulted fields are methods of the struct: none may
         // shadow a method of the traits models implement, or `new`.
@@ -568,7 +572,7 @@ impl Lowerer<'_> {
             name: name.clone(),
             doc,
             pointer: at.to_string(),
-            kind: TypeKind::Struct(Struct { fields, additional, derive_default }),
+            kind: TypeKind::Struct(Struct { fields, additional, open, derive_default }),
             check,
         });
         Ok(Lowered::named(name))
