@@ -30,9 +30,19 @@ pub struct Api {
     /// reported in their own file.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub origins: Vec<Origin>,
+    /// `types` by name, built on first use by [`Api::type_named`].
+    #[serde(skip)]
+    pub type_index: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }
 
 impl Api {
+    /// The named type `name`, found through an index built once.
+    pub fn type_named(&self, name: &str) -> Option<&TypeDef> {
+        let index =
+            self.type_index.get_or_init(|| self.types.iter().enumerate().map(|(i, t)| (t.name.clone(), i)).collect());
+        index.get(name).map(|&i| &self.types[i])
+    }
+
     /// This API with every open struct (one whose schema admits unnamed
     /// properties without typing them) given a JSON map of the properties
     /// it does not name, so a body read and written back keeps them.

@@ -8,6 +8,7 @@
 //! the crate they live in, so the same bytes serve both ways.
 
 mod formats;
+pub mod untagged;
 
 pub use formats::{Base64, InvalidBase64};
 

@@ -1,4 +1,5 @@
-//! `oneOf`/`anyOf` on the wire: untagged unions try their variants in order;
+//! `oneOf`/`anyOf` on the wire: untagged unions try the variants that name
+//! every key of an object first, then the others, in order;
 //! tagged ones pick the variant by the discriminator (several values may map
 //! to one type), keep an unknown tag's object whole, and write the tag once.
 
@@ -33,4 +34,29 @@ fn untagged_unions_try_variants_in_order() {
     assert_eq!(serde_json::from_value::<IdOrName>(json!(["a"])).expect("list"), IdOrName::StringList(vec!["a".into()]));
     let object = serde_json::from_value::<IdOrName>(json!({"first": "Ada"})).expect("object");
     assert_eq!(serde_json::to_value(&object).expect("encode"), json!({"first": "Ada"}));
+}
+
+/// Closed variants that share a property: the variant that names every key
+/// sent is decoded, not the first whose required properties are present
+/// (here none are required, so the first would take anything and drop
+/// `applePayToken`). An object that fits none still decodes leniently.
+#[test]
+fn untagged_unions_prefer_the_variant_that_names_every_key() {
+    use tests::one_of::models::{AchDetails, ApplePayDetails, PaymentMethod};
+    let apple = json!({"type": "applepay", "applePayToken": "token"});
+    let method: PaymentMethod = serde_json::from_value(apple.clone()).expect("decode");
+    assert_eq!(
+        method,
+        PaymentMethod::ApplePayDetails(ApplePayDetails {
+            type_: Some("applepay".into()),
+            apple_pay_token: Some("token".into())
+        })
+    );
+    assert_eq!(serde_json::to_value(&method).expect("encode"), apple);
+
+    let ach = json!({"type": "ach", "bankAccountNumber": "123"});
+    assert!(matches!(serde_json::from_value(ach).expect("decode"), PaymentMethod::AchDetails(AchDetails { .. })));
+
+    let neither: PaymentMethod = serde_json::from_value(json!({"type": "x", "unnamed": 1})).expect("lenient");
+    assert!(matches!(neither, PaymentMethod::AchDetails(_)), "declared order when no variant names every key");
 }

@@ -59,16 +59,18 @@ fn type_item(def: &TypeDef, api: &Api) -> TokenStream {
         }
         TypeKind::Struct(s) => struct_item(&name, doc, s, api),
         TypeKind::Enum(e) => enum_item(&name, doc, e),
-        TypeKind::Union(u) => union_item(&name, doc, u),
+        TypeKind::Union(u) => union_item(&name, doc, u, api),
     }
 }
 
-/// `oneOf`/`anyOf`. Without a discriminator, an untagged enum (serde tries
-/// the variants in order). With one, the tag property picks the variant, and
+/// `oneOf`/`anyOf`. Without a discriminator, an untagged enum: on an
+/// object, the variants that name every key are tried first (the runtime's
+/// `untagged::order`), so a later variant that carries the whole object
+/// wins over an earlier one that would drop part of it. With one, the tag property picks the variant, and
 /// an object with a tag value the spec does not list is kept whole in the
 /// fallback variant; each variant's type carries the tag itself, so it is
 /// written once.
-fn union_item(name: &proc_macro2::Ident, doc: TokenStream, u: &crate::ir::Union) -> TokenStream {
+fn union_item(name: &proc_macro2::Ident, doc: TokenStream, u: &crate::ir::Union, api: &Api) -> TokenStream {
     let variants = u.variants.iter().map(|v| {
         let variant = ident(&v.name);
         let ty = type_tokens(&v.ty);
@@ -79,12 +81,31 @@ fn union_item(name: &proc_macro2::Ident, doc: TokenStream, u: &crate::ir::Union)
         quote!(#doc #variant(#ty),)
     });
     let Some(d) = &u.discriminator else {
+        let shapes = u.variants.iter().map(|v| variant_shape(&v.ty, api));
+        let arms = u.variants.iter().enumerate().map(|(index, v)| {
+            let variant = ident(&v.name);
+            let ty = type_tokens(&v.ty);
+            let index = Literal::usize_unsuffixed(index);
+            quote!(#index => <#ty as Deserialize>::deserialize(value).map(Self::#variant).ok(),)
+        });
+        let union = name.to_string();
         return quote! {
             #doc
-            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+            #[derive(Debug, Clone, PartialEq, Serialize)]
             #[serde(untagged)]
             pub enum #name {
                 #(#variants)*
+            }
+
+            impl<'de> Deserialize<'de> for #name {
+                fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                    use crate::support::untagged::{decode, Variant};
+                    const VARIANTS: &[Variant] = &[#(#shapes),*];
+                    decode(deserializer, VARIANTS, #union, |index, value| match index {
+                        #(#arms)*
+                        _ => None,
+                    })
+                }
             }
         };
     };
@@ -116,6 +137,24 @@ fn union_item(name: &proc_macro2::Ident, doc: TokenStream, u: &crate::ir::Union)
                 }
             }
         }
+    }
+}
+
+/// What an untagged union's `Deserialize` knows of a variant: a struct's
+/// wire names and whether it forbids others, or nothing.
+fn variant_shape(ty: &TypeRef, api: &Api) -> TokenStream {
+    let def = match ty {
+        TypeRef::Named(name) => api.type_named(name),
+        _ => None,
+    };
+    match def.map(|d| &d.kind) {
+        Some(TypeKind::Struct(s)) => {
+            let names = s.fields.iter().map(|f| f.wire_name.as_str());
+            // Neither typed nor open: `additionalProperties: false`.
+            let closed = s.additional.is_none() && !s.open;
+            quote!(Variant::Struct { names: &[#(#names),*], closed: #closed })
+        }
+        _ => quote!(Variant::Other),
     }
 }
 
@@ -245,9 +284,8 @@ fn default_accessors(name: &proc_macro2::Ident, s: &Struct, api: &Api) -> TokenS
 /// Whether `wire` is one of the listed values of the string enum `ty`.
 fn is_listed(api: &Api, ty: &TypeRef, wire: &str) -> bool {
     let TypeRef::Named(name) = ty else { return false };
-    api.types.iter().any(|t| {
-        &t.name == name && matches!(&t.kind, TypeKind::Enum(e) if e.variants.iter().any(|v| v.wire_value == wire))
-    })
+    api.type_named(name)
+        .is_some_and(|t| matches!(&t.kind, TypeKind::Enum(e) if e.variants.iter().any(|v| v.wire_value == wire)))
 }
 
 /// The Rust expression for a `default` of a field (lowering only keeps
@@ -273,7 +311,7 @@ pub(super) fn default_expr(ty: &TypeRef, value: &Value, api: &Api) -> Option<Tok
         }
         (TypeRef::Vec(_), Value::Array(items)) if items.is_empty() => quote!(Vec::new()),
         (TypeRef::Named(name), Value::String(s)) => {
-            let def = api.types.iter().find(|t| &t.name == name)?;
+            let def = api.type_named(name)?;
             let TypeKind::Enum(e) = &def.kind else {
                 return None;
             };

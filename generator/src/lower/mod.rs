@@ -55,6 +55,7 @@ pub fn lower(file: &str, module: &str, doc: &Document, strict: bool) -> Result<A
         security_schemes,
         warnings: cx.warnings,
         origins: doc.origins.clone(),
+        type_index: Default::default(),
     })
 }
 
