@@ -18,6 +18,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("client.rs", include_str!("../../runtime/src/client.rs")),
     ("server.rs", include_str!("../../runtime/src/server.rs")),
     ("formats.rs", include_str!("../../runtime/src/formats.rs")),
+    ("number.rs", include_str!("../../runtime/src/number.rs")),
     ("untagged.rs", include_str!("../../runtime/src/untagged.rs")),
     ("tests.rs", include_str!("../../runtime/src/tests.rs")),
     ("client/tests.rs", include_str!("../../runtime/src/client/tests.rs")),

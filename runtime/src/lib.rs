@@ -8,9 +8,11 @@
 //! the crate they live in, so the same bytes serve both ways.
 
 mod formats;
+mod number;
 pub mod untagged;
 
 pub use formats::{Base64, InvalidBase64};
+pub use number::Number;
 
 #[cfg(feature = "client")]
 pub mod client;

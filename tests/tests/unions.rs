@@ -10,7 +10,7 @@ use tests::one_of::models::{Circle, IdOrName, Shape};
 fn tagged_unions_choose_by_discriminator_and_write_the_tag_once() {
     let circle = json!({"type": "circle", "radius": 2.0});
     let shape: Shape = serde_json::from_value(circle.clone()).expect("circle");
-    assert_eq!(shape, Shape::Circle(Circle { type_: "circle".into(), radius: 2.0 }));
+    assert_eq!(shape, Shape::Circle(Circle { type_: "circle".into(), radius: 2.0.into() }));
     assert_eq!(serde_json::to_value(&shape).expect("encode"), circle, "the tag is written once");
 
     let round: Shape = serde_json::from_value(json!({"type": "round", "radius": 1.0})).expect("alias tag");

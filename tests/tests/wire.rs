@@ -34,6 +34,27 @@ fn timestamps_keep_their_offset() {
     assert_eq!(west.timestamp(), utc.timestamp());
 }
 
+/// `number` (and `format: double`) keeps its form: a whole number is not
+/// written back as a float, a float not as a whole number, and integers
+/// stay exact beyond 2^53.
+#[test]
+fn numbers_come_back_in_the_form_they_were_sent() {
+    for (double, number) in
+        [(json!(24), json!(0)), (json!(24.0), json!(0.0)), (json!(-1.25), json!(9007199254740993u64))]
+    {
+        let mut body = scalars("2026-12-05T13:21:56Z");
+        body["double"] = double.clone();
+        body["number"] = number.clone();
+        let back = round_trip::<Scalars>(&body);
+        assert_eq!((&back["double"], &back["number"]), (&double, &number));
+        assert_eq!(serde_json::to_string(&back["number"]).expect("text"), number.to_string());
+    }
+    let typed: Scalars = serde_json::from_value(scalars("2026-12-05T13:21:56Z")).expect("decode");
+    assert_eq!(typed.number.get(), 3.5);
+    assert_eq!(typed.number, 3.5);
+    assert!(serde_json::from_value::<Scalars>(json!({"number": "3"})).is_err(), "a string is not a number");
+}
+
 #[test]
 fn a_malformed_timestamp_is_an_error_not_a_value() {
     for bad in ["2026-12-05", "2026-12-05T13:21:56", "yesterday", "2026-13-05T13:21:56Z"] {
@@ -73,7 +94,7 @@ fn defaults_apply_on_read_and_are_not_written_back() {
     use tests::defaults::models::{Paging, PagingSort};
     let absent: Paging = serde_json::from_value(json!({})).expect("decode");
     assert_eq!(absent.page, None);
-    assert_eq!((absent.page(), absent.page_size(), absent.ratio()), (1, 25, 0.5));
+    assert_eq!((absent.page(), absent.page_size(), absent.ratio()), (1, 25, 0.5.into()));
     assert_eq!((absent.label(), absent.enabled(), absent.tags().len()), ("all", true, 0));
     assert_eq!(absent.sort(), PagingSort::Desc);
     assert_eq!(serde_json::to_value(&absent).expect("encode"), json!({}));

@@ -305,10 +305,21 @@ pub(super) fn default_expr(ty: &TypeRef, value: &Value, api: &Api) -> Option<Tok
             let lit = Literal::i64_unsuffixed(n.as_i64()?);
             quote!(#lit)
         }
-        (TypeRef::F32 | TypeRef::F64, Value::Number(n)) => {
+        (TypeRef::F32, Value::Number(n)) => {
             let lit = Literal::f64_unsuffixed(n.as_f64()?);
             quote!(#lit)
         }
+        // In the form the spec wrote it.
+        (TypeRef::F64, Value::Number(n)) => match n.as_i64() {
+            Some(i) => {
+                let lit = Literal::i64_unsuffixed(i);
+                quote!(crate::support::Number::from_i64(#lit))
+            }
+            None => {
+                let lit = Literal::f64_unsuffixed(n.as_f64()?);
+                quote!(crate::support::Number::from_f64(#lit))
+            }
+        },
         (TypeRef::Vec(_), Value::Array(items)) if items.is_empty() => quote!(Vec::new()),
         (TypeRef::Named(name), Value::String(s)) => {
             let def = api.type_named(name)?;

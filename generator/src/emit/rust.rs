@@ -29,7 +29,7 @@ pub fn type_tokens(ty: &TypeRef) -> TokenStream {
         TypeRef::I32 => quote!(i32),
         TypeRef::I64 => quote!(i64),
         TypeRef::F32 => quote!(f32),
-        TypeRef::F64 => quote!(f64),
+        TypeRef::F64 => quote!(crate::support::Number),
         TypeRef::Bool => quote!(bool),
         TypeRef::DateTime => quote!(chrono::DateTime<chrono::FixedOffset>),
         TypeRef::Date => quote!(chrono::NaiveDate),
