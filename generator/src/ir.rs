@@ -204,6 +204,13 @@ pub enum Check {
         required: Vec<String>,
         additional: Additional,
     },
+    /// A union with a discriminator: the object must carry `property`, a
+    /// string listed in `variants`, and pass that variant's check.
+    Tagged {
+        property: String,
+        /// `(tag value, check)`, a variant once per tag value.
+        variants: Vec<(String, Check)>,
+    },
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

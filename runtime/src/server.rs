@@ -73,6 +73,12 @@ pub enum Schema {
         required: &'static [&'static str],
         additional: Additional,
     },
+    /// A union with a discriminator: an object whose `property` is one of
+    /// the listed tag values, checked against that value's schema.
+    Tagged {
+        property: &'static str,
+        variants: &'static [(&'static str, &'static Schema)],
+    },
 }
 
 impl Schema {
@@ -460,6 +466,20 @@ fn validate_at(value: &Value, schema: &'static Schema, pointer: &Pointer<'_>, er
                 }
             }
         }
+        (Schema::Tagged { property, variants }, Value::Object(map)) => {
+            let at = Pointer::Key(pointer, property);
+            match map.get(*property) {
+                None => push(errors, &at, "is required: it names the variant"),
+                Some(Value::String(tag)) => match variants.iter().find(|(t, _)| t == tag) {
+                    Some((_, schema)) => validate_at(value, schema, pointer, errors),
+                    None => {
+                        let tags: Vec<&str> = variants.iter().map(|(t, _)| *t).collect();
+                        push(errors, &at, one_of(&tags));
+                    }
+                },
+                Some(other) => push(errors, &at, format!("must be a string, not {}", kind(other))),
+            }
+        }
         (expected, actual) => {
             let wanted = match expected {
                 Schema::Boolean => "a boolean",
@@ -467,7 +487,7 @@ fn validate_at(value: &Value, schema: &'static Schema, pointer: &Pointer<'_>, er
                 Schema::Number { .. } => "a number",
                 Schema::String { .. } => "a string",
                 Schema::Array { .. } => "an array",
-                Schema::Object { .. } => "an object",
+                Schema::Object { .. } | Schema::Tagged { .. } => "an object",
                 Schema::Any | Schema::Ref(_) | Schema::Nullable(_) => "a value",
             };
             push(errors, pointer, format!("must be {wanted}, not {}", kind(actual)));

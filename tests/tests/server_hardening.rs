@@ -59,6 +59,13 @@ impl cycles::server::Api for Cycles {
     async fn post_tree(&self, _: cycles::models::Tree, _: Option<()>) -> cycles::operations::PostTreeResponse {
         cycles::operations::PostTreeResponse::NoContent
     }
+    async fn post_tagged_loop(
+        &self,
+        _: cycles::models::TaggedLoop,
+        _: Option<()>,
+    ) -> cycles::operations::PostTaggedLoopResponse {
+        cycles::operations::PostTaggedLoopResponse::NoContent
+    }
 }
 
 /// Serves with `support::server::serve` (connection limits and timeouts).
@@ -175,6 +182,15 @@ async fn schemas_that_only_refer_to_each_other_do_not_hang_the_server() {
             assert_eq!(status, 204, "{path} {body}: {problem}");
         }
     }
+    // A tagged union whose variant is itself: its tag cannot lead back to it.
+    for (body, expected) in [(json!({"kind": "TaggedLoop"}), 400), (json!({"kind": "TaggedLeaf"}), 204)] {
+        let request = http().post(format!("http://{url}/tagged-loop")).json(&body);
+        let (status, problem, _) = within("tagged loop", send(request)).await;
+        assert_eq!(status, expected, "{body}: {problem}");
+    }
+    // An untagged union with itself as a variant decodes without recursing.
+    assert!(serde_json::from_value::<cycles::models::OneOfSelf>(json!({"a": 1})).is_err());
+    assert!(serde_json::from_value::<cycles::models::OneOfSelf>(json!("x")).is_ok());
     // A recursive object is still checked at every level.
     let tree = json!({"value": "root", "left": {"value": "l", "children": [{"value": "c"}]}, "parent": {"value": "p"}});
     assert_eq!(send(http().post(format!("http://{url}/tree")).json(&tree)).await.0, 204);

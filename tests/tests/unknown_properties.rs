@@ -1,7 +1,8 @@
 //! Unknown properties, in the `unknown_properties` case generated with
 //! `keep_unknown_properties`: what an open schema admits but does not name
 //! is kept through decode and encode, on the client and on the server; a
-//! closed schema (`additionalProperties: false`) still keeps nothing.
+//! closed schema (`additionalProperties: false`) still keeps nothing. And
+//! the server's check of a tagged union, which the case's `Shape` is.
 
 use job_apis::support::server::{Authenticate, ServerConfig};
 use serde_json::{json, Value};
@@ -56,6 +57,9 @@ impl server::Api for Notes {
     async fn put_note(&self, body: models::Note, _: Option<()>) -> ops::PutNoteResponse {
         ops::PutNoteResponse::Ok(body)
     }
+    async fn post_shape(&self, _: models::Shape, _: Option<()>) -> ops::PostShapeResponse {
+        ops::PostShapeResponse::NoContent
+    }
 }
 
 /// Through the generated server and client: the handler sees what was sent
@@ -84,4 +88,36 @@ async fn unnamed_properties_travel_through_server_and_client() {
     assert_eq!(refused.status(), 400);
     let problem: Value = refused.json().await.expect("problem");
     assert!(problem.to_string().contains("/author"), "{problem}");
+}
+
+/// The server refuses what a discriminator forbids, with a pointer to the
+/// tag: no tag, a tag the spec does not list, a tag that is not a string,
+/// and a known tag whose object fails that variant's schema. The client
+/// (the models) keeps an unknown tag as data.
+#[tokio::test]
+async fn the_server_checks_a_tagged_union_by_its_tag() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let addr = listener.local_addr().expect("addr");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, server::router(Notes, ServerConfig::default())).await;
+    });
+    let http = reqwest::Client::new();
+    let post = |body: Value| http.post(format!("http://{addr}/shapes")).json(&body).send();
+    assert_eq!(post(json!({"kind": "Circle", "radius": 1.5})).await.expect("send").status(), 204);
+    for (body, message) in [
+        (json!({"radius": 1.5}), "is required"),
+        (json!({"kind": "Hexagon", "side": 1}), "must be one of: Circle, Square"),
+        (json!({"kind": 7}), "must be a string"),
+        (json!({"kind": "Circle", "radius": "big"}), "must be a number"),
+    ] {
+        let response = post(body.clone()).await.expect("send");
+        assert_eq!(response.status(), 400, "{body}");
+        let problem: Value = response.json().await.expect("problem");
+        let text = problem.to_string();
+        assert!(text.contains(message), "{body}: {text}");
+        let pointer = if message == "must be a number" { "/radius" } else { "/kind" };
+        assert!(text.contains(pointer), "{body}: {text}");
+    }
+    let kept: models::Shape = serde_json::from_value(json!({"kind": "Hexagon"})).expect("the client keeps it");
+    assert!(matches!(kept, models::Shape::Other(_)));
 }

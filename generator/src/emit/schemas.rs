@@ -167,6 +167,13 @@ fn schema_value(check: &Check, at: Paths<'_>) -> TokenStream {
                 additional: #additional,
             })
         }
+        Check::Tagged { property, variants } => {
+            let variants = variants.iter().map(|(tag, check)| {
+                let check = schema_ref(check, at);
+                quote!((#tag, #check))
+            });
+            quote!(#rt Schema::Tagged { property: #property, variants: &[#(#variants),*] })
+        }
     }
 }
 

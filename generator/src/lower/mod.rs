@@ -32,7 +32,7 @@ pub fn lower(file: &str, module: &str, doc: &Document, strict: bool) -> Result<A
     let mut types: Vec<TypeDef> = cx.types.into_iter().flatten().collect();
     for (pointer, name) in recursion::break_cycles(&mut types) {
         let message = format!(
-            "`{name}` refers to itself through type aliases alone, which Rust cannot express; using serde_json::Value"
+            "`{name}` refers to itself through type aliases or union variants alone, which describes no value: the alias is serde_json::Value, the union loses those variants"
         );
         cx.warnings.push(Warning { pointer, message });
     }

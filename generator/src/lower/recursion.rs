@@ -126,6 +126,49 @@ pub fn break_cycles(types: &mut [TypeDef]) -> Vec<(String, String)> {
         }
     }
 
+    // A union variant that is the union again (directly, or through other
+    // unions and aliases) hands the same value back to the union: decoding
+    // it would never end. Such variants add no values and are dropped; a
+    // union left with none is a JSON value.
+    let same_value_edges: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| {
+            let mut names = Vec::new();
+            match &t.kind {
+                TypeKind::Alias { target } => direct_names(target, &mut names),
+                TypeKind::Union(u) => u.variants.iter().for_each(|v| direct_names(&v.ty, &mut names)),
+                _ => {}
+            }
+            ids(names)
+        })
+        .collect();
+    let component = components(&same_value_edges);
+    let size = sizes(&component);
+    for i in 0..types.len() {
+        if !on_cycle(i, &same_value_edges, &component, &size) {
+            continue;
+        }
+        let t = &mut types[i];
+        let TypeKind::Union(u) = &mut t.kind else { continue };
+        u.variants.retain(|v| {
+            let mut names = Vec::new();
+            direct_names(&v.ty, &mut names);
+            !ids(names).iter().any(|&j| component[j] == component[i])
+        });
+        // A dropped variant's tags are no longer listed: the server refuses them.
+        if let Check::Tagged { variants, .. } = &mut t.check {
+            let kept: Vec<&TypeRef> = u.variants.iter().map(|v| &v.ty).collect();
+            variants.retain(|(_, check)| {
+                matches!(check, Check::Ref { name } if kept.iter().any(|ty| matches!(ty, TypeRef::Named(n) if n == name)))
+            });
+        }
+        if u.variants.is_empty() {
+            t.kind = TypeKind::Alias { target: TypeRef::Json };
+            t.check = Check::Any;
+        }
+        broken.push((types[i].pointer.clone(), types[i].name.clone()));
+    }
+
     // What each type holds inline; a field whose type holds its struct
     // (directly or not) closes a cycle.
     let inline_edges: Vec<Vec<usize>> = types
@@ -159,48 +202,35 @@ pub fn break_cycles(types: &mut [TypeDef]) -> Vec<(String, String)> {
     broken
 }
 
-/// A check that is only a reference to another type's check (through any
-/// number of `Nullable`s): the next link of a chain of references.
-fn referred(check: &Check) -> Option<&str> {
+/// The checks a check hands the same value to, without descending into it:
+/// a reference (through any number of `Nullable`s), or each variant of a
+/// tagged union.
+fn referred<'c>(check: &'c Check, out: &mut Vec<&'c str>) {
     match check {
-        Check::Ref { name } => Some(name),
-        Check::Nullable { inner } => referred(inner),
-        _ => None,
+        Check::Ref { name } => out.push(name),
+        Check::Nullable { inner } => referred(inner, out),
+        Check::Tagged { variants, .. } => variants.iter().for_each(|(_, c)| referred(c, out)),
+        _ => {}
     }
 }
 
-/// Checks that refer to each other and to nothing else (`A: {$ref: B}`,
-/// `B: {$ref: A}`) describe no value at all; validating against them would
+/// Checks that hand the value to each other without looking into it
+/// (`A: {$ref: B}`, `B: {$ref: A}`, or a tagged union whose variant is the
+/// union again) describe no value at all; validating against them would
 /// never end. They admit any value, as the JSON type their aliases became.
 pub fn break_check_cycles(types: &mut [TypeDef]) {
     let index: BTreeMap<&str, usize> = types.iter().enumerate().map(|(i, t)| (t.name.as_str(), i)).collect();
-    let next: Vec<Option<usize>> =
-        types.iter().map(|t| referred(&t.check).and_then(|n| index.get(n).copied())).collect();
-    // Each check refers to at most one other: walk each chain once, marking
-    // where it went (0: not yet, 1: on the current walk, 2: done).
-    let mut state = vec![0u8; types.len()];
-    let mut cyclic = vec![false; types.len()];
-    for start in 0..types.len() {
-        let mut path = Vec::new();
-        let mut at = Some(start);
-        while let Some(i) = at {
-            match state[i] {
-                0 => {
-                    state[i] = 1;
-                    path.push(i);
-                    at = next[i];
-                }
-                1 => {
-                    // Back on this walk: everything from `i` on is a cycle.
-                    let from = path.iter().position(|&p| p == i).unwrap_or(0);
-                    path[from..].iter().for_each(|&p| cyclic[p] = true);
-                    break;
-                }
-                _ => break,
-            }
-        }
-        path.iter().for_each(|&p| state[p] = 2);
-    }
+    let edges: Vec<Vec<usize>> = types
+        .iter()
+        .map(|t| {
+            let mut names = Vec::new();
+            referred(&t.check, &mut names);
+            names.into_iter().filter_map(|n| index.get(n).copied()).collect()
+        })
+        .collect();
+    let component = components(&edges);
+    let size = sizes(&component);
+    let cyclic: Vec<bool> = (0..types.len()).map(|i| on_cycle(i, &edges, &component, &size)).collect();
     for (t, cyclic) in types.iter_mut().zip(cyclic) {
         if cyclic {
             t.check = Check::Any;

@@ -885,12 +885,27 @@ impl Lowerer<'_> {
         let tagged = discriminator
             .filter(|_| variants.iter().all(|v| matches!(v.ty, TypeRef::Named(_)) && !v.tags.is_empty()))
             .map(|d| Discriminator { property: d.property_name.clone(), fallback: scope.claim("Other".to_owned()) });
+        // The server refuses a tagged object without its tag, or with one the
+        // spec does not list; the client keeps those in the fallback variant.
+        let check = match &tagged {
+            Some(d) => Check::Tagged {
+                property: d.property.clone(),
+                variants: variants
+                    .iter()
+                    .flat_map(|v| {
+                        let TypeRef::Named(name) = &v.ty else { return Vec::new() };
+                        v.tags.iter().map(|tag| (tag.clone(), Check::Ref { name: name.clone() })).collect()
+                    })
+                    .collect(),
+            },
+            None => Check::Any,
+        };
         self.types[slot] = Some(TypeDef {
             name: name.clone(),
             doc,
             pointer: at.to_string(),
             kind: TypeKind::Union(Union { variants, discriminator: tagged }),
-            check: Check::Any,
+            check,
         });
         Ok(Lowered::named(name))
     }
