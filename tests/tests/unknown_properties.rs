@@ -62,15 +62,21 @@ impl server::Api for Notes {
     }
 }
 
-/// Through the generated server and client: the handler sees what was sent
-/// beyond the schema, and the client reads it back.
-#[tokio::test]
-async fn unnamed_properties_travel_through_server_and_client() {
+/// Serves `Notes` on loopback; its address.
+async fn serve() -> std::net::SocketAddr {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
     let addr = listener.local_addr().expect("addr");
     tokio::spawn(async move {
         let _ = axum::serve(listener, server::router(Notes, ServerConfig::default())).await;
     });
+    addr
+}
+
+/// Through the generated server and client: the handler sees what was sent
+/// beyond the schema, and the client reads it back.
+#[tokio::test]
+async fn unnamed_properties_travel_through_server_and_client() {
+    let addr = serve().await;
     let api = client::Client::builder().base_url(format!("http://{addr}")).build().expect("client");
     let mut note: models::Note = serde_json::from_value(json!({"id": "n2"})).expect("decode");
     note.additional_properties.insert("revision".into(), json!(7));
@@ -96,11 +102,7 @@ async fn unnamed_properties_travel_through_server_and_client() {
 /// (the models) keeps an unknown tag as data.
 #[tokio::test]
 async fn the_server_checks_a_tagged_union_by_its_tag() {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
-    let addr = listener.local_addr().expect("addr");
-    tokio::spawn(async move {
-        let _ = axum::serve(listener, server::router(Notes, ServerConfig::default())).await;
-    });
+    let addr = serve().await;
     let http = reqwest::Client::new();
     let post = |body: Value| http.post(format!("http://{addr}/shapes")).json(&body).send();
     assert_eq!(post(json!({"kind": "Circle", "radius": 1.5})).await.expect("send").status(), 204);

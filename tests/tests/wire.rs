@@ -49,6 +49,12 @@ fn numbers_come_back_in_the_form_they_were_sent() {
         assert_eq!((&back["double"], &back["number"]), (&double, &number));
         assert_eq!(serde_json::to_string(&back["number"]).expect("text"), number.to_string());
     }
+    // Floats read correctly rounded: 17 significant digits come back as sent.
+    for text in ["-0.9413662219916251", "116785893.33177781", "1803653.1511005901"] {
+        let number: tests::support::Number = serde_json::from_str(text).expect("decode");
+        let back: f64 = serde_json::to_string(&number).expect("encode").parse().expect("float");
+        assert_eq!(back, text.parse::<f64>().expect("float"), "{text}");
+    }
     let typed: Scalars = serde_json::from_value(scalars("2026-12-05T13:21:56Z")).expect("decode");
     assert_eq!(typed.number.get(), 3.5);
     assert_eq!(typed.number, 3.5);
