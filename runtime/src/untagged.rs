@@ -18,6 +18,73 @@
 //! cost is bounded by the schema, not by the input: a variant's check stops
 //! at the first key it does not name, and an object's keys are distinct, so
 //! at most `names + 1` keys are looked at per variant.
+//!
+//! Unions nested in unions retry a subtree once per variant of each level
+//! above it: a value that fits every variant until deep down would take
+//! 2^depth attempts. The outermost union's decode therefore allows
+//! [`ATTEMPTS_PER_NODE`] variant attempts per JSON node of its value (plus
+//! [`ATTEMPTS_BASE`]), shared by every union nested in it; past that, the
+//! value is refused. Every value that fits is decoded within it unless its
+//! unions need more than that many retries per node.
+
+use std::cell::Cell;
+
+/// Variant attempts allowed per node of the outermost union's value.
+pub const ATTEMPTS_PER_NODE: usize = 4;
+/// Variant attempts allowed whatever the value's size.
+pub const ATTEMPTS_BASE: usize = 64;
+
+thread_local! {
+    /// Attempts left for the union decode running on this thread, if any.
+    static ATTEMPTS_LEFT: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Ends the outermost decode's budget, however it returns.
+struct Budget;
+
+impl Budget {
+    /// The budget of the outermost union decode; `None` inside one.
+    fn start(value: &serde_json::Value) -> Option<Budget> {
+        ATTEMPTS_LEFT.with(|left| {
+            left.get().is_none().then(|| {
+                left.set(Some(ATTEMPTS_BASE.saturating_add(ATTEMPTS_PER_NODE.saturating_mul(nodes(value)))));
+                Budget
+            })
+        })
+    }
+
+    /// Takes one attempt, if any are left.
+    fn spend() -> bool {
+        ATTEMPTS_LEFT.with(|left| match left.get() {
+            Some(n) if n > 0 => {
+                left.set(Some(n - 1));
+                true
+            }
+            _ => false,
+        })
+    }
+}
+
+impl Drop for Budget {
+    fn drop(&mut self) {
+        ATTEMPTS_LEFT.with(|left| left.set(None));
+    }
+}
+
+/// The number of nodes of a JSON value, without recursion.
+fn nodes(value: &serde_json::Value) -> usize {
+    let mut count = 0usize;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        count += 1;
+        match v {
+            serde_json::Value::Array(items) => stack.extend(items),
+            serde_json::Value::Object(map) => stack.extend(map.values()),
+            _ => {}
+        }
+    }
+    count
+}
 
 /// What a union knows of one variant.
 #[derive(Debug, Clone, Copy)]
@@ -60,10 +127,18 @@ where
     D: serde::Deserializer<'de>,
 {
     let value = <serde_json::Value as serde::Deserialize>::deserialize(deserializer)?;
-    order(&value, variants)
-        .into_iter()
-        .find_map(|index| attempt(index, &value))
-        .ok_or_else(|| serde::de::Error::custom(format!("data did not match any variant of untagged enum {union}")))
+    let _budget = Budget::start(&value);
+    for index in order(&value, variants) {
+        if !Budget::spend() {
+            return Err(serde::de::Error::custom(format!(
+                "untagged enum {union}: the value needs more variant attempts than its size allows"
+            )));
+        }
+        if let Some(decoded) = attempt(index, &value) {
+            return Ok(decoded);
+        }
+    }
+    Err(serde::de::Error::custom(format!("data did not match any variant of untagged enum {union}")))
 }
 
 #[cfg(test)]
@@ -105,6 +180,26 @@ mod tests {
         assert_eq!(tried, vec![2, 1]);
         let none = decode(&value, &[ACH], "Method", |_, _| None::<usize>);
         assert_eq!(none.expect_err("no variant").to_string(), "data did not match any variant of untagged enum Method");
+    }
+
+    #[test]
+    fn nested_decodes_share_the_outermost_budget_and_it_ends_with_it() {
+        let value = json!([1, 2, 3]);
+        let budget = super::ATTEMPTS_BASE + super::ATTEMPTS_PER_NODE * 4;
+        let mut attempts = 0;
+        // Each attempt starts a nested decode of the same value that fails.
+        let outer = decode(&value, &[Variant::Other; 2], "Outer", |_, inner| {
+            attempts += 1;
+            let nested: Result<usize, _> = decode(inner, &[Variant::Other; 1000], "Inner", |_, _| {
+                attempts += 1;
+                None
+            });
+            nested.ok()
+        });
+        assert!(outer.is_err());
+        assert_eq!(attempts, budget, "every attempt, nested or not, is counted once");
+        // The next outermost decode has a budget of its own.
+        assert_eq!(decode(&value, &[Variant::Other], "Next", |i, _| Some(i)).expect("decodes"), 0);
     }
 
     #[test]

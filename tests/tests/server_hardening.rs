@@ -59,6 +59,9 @@ impl cycles::server::Api for Cycles {
     async fn post_tree(&self, _: cycles::models::Tree, _: Option<()>) -> cycles::operations::PostTreeResponse {
         cycles::operations::PostTreeResponse::NoContent
     }
+    async fn post_branch(&self, _: cycles::models::Branch, _: Option<()>) -> cycles::operations::PostBranchResponse {
+        cycles::operations::PostBranchResponse::NoContent
+    }
     async fn post_tagged_loop(
         &self,
         _: cycles::models::TaggedLoop,
@@ -403,4 +406,28 @@ async fn content_negotiation_follows_rfc_9110() {
     let (status, _, headers) = send(http().delete(format!("http://{url}/things/a"))).await;
     assert_eq!(status, 405);
     assert_eq!(headers.get("allow").and_then(|v| v.to_str().ok()), Some("GET, HEAD"));
+}
+
+/// Nested untagged unions whose every level fits both variants until the
+/// innermost value fits neither: tried naively, each level retries the
+/// whole subtree once per variant (2^depth decodes). The runtime bounds the
+/// variant attempts by the size of the value, so this answers at once.
+#[tokio::test]
+async fn nested_untagged_unions_that_fail_deep_down_cost_linear_attempts() {
+    let url = start(cycles::server::router(Cycles, ServerConfig::default()), ServerConfig::default()).await;
+    let mut body = json!({"c": 1});
+    for _ in 0..60 {
+        body = json!({"a": 1, "b": 1, "next": body});
+    }
+    let request = http().post(format!("http://{url}/branch")).json(&body);
+    let (status, problem, _) = within("nested untagged unions", send(request)).await;
+    assert_eq!(status, 400, "{problem}");
+    // A value that fits decodes as before, however deep.
+    let mut fits = json!({"b": 0});
+    for depth in 0..60 {
+        fits = json!({"a": depth, "next": fits});
+    }
+    let decoded: cycles::models::Branch = serde_json::from_value(fits.clone()).expect("decodes");
+    assert_eq!(serde_json::to_value(decoded).expect("encode"), fits);
+    assert_eq!(send(http().post(format!("http://{url}/branch")).json(&fits)).await.0, 204);
 }
