@@ -32,7 +32,7 @@ pub struct Api {
     pub origins: Vec<Origin>,
     /// `types` by name, built on first use by [`Api::type_named`].
     #[serde(skip)]
-    pub type_index: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
+    pub(crate) type_index: std::sync::OnceLock<std::collections::HashMap<String, usize>>,
 }
 
 impl Api {

@@ -124,11 +124,13 @@ pub fn load_timed(spec: &SpecInput, strict: bool, timings: &mut Timings) -> Resu
     api
 }
 
-/// The document as lowering reads it: other files' nodes copied in,
-/// Swagger 2.0 converted and 3.1 rewritten as 3.0. The pointers of
-/// [`ir::Example`] and of diagnostics point into this tree.
-pub fn document(spec: &SpecInput) -> Result<serde_json::Value, Error> {
-    Ok(parse::parse(spec, false)?.raw)
+/// [`load`], also returning the document as lowering read it: other files'
+/// nodes copied in, Swagger 2.0 converted and 3.1 rewritten as 3.0. The
+/// pointers of [`ir::Example`] and of diagnostics point into this tree.
+pub fn load_with_document(spec: &SpecInput) -> Result<(ir::Api, serde_json::Value), Error> {
+    let doc = parse::parse(spec, false)?;
+    let api = lower::lower(&spec.source, &spec.module, &doc, false).map_err(|e| doc.locate(e))?;
+    Ok((api, doc.raw))
 }
 
 /// The Rust type of `ty` as code outside the generated crate `root` names it

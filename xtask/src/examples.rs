@@ -81,15 +81,11 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
     eprintln!("judging the examples of {} specs", names.len());
     let specs = parallel(names.len(), options.specs.jobs, "judged", |index| {
         let crate_name = crate_name_for(index);
-        let mut spec = judge(&corpus, &names[index], &crate_name);
-        if spec.skipped.is_none() && !spec.cases.is_empty() {
-            if let Err(e) = write_crate(
-                &corpus.join(&names[index]),
-                &spec,
-                &crates_dir.join(&crate_name),
-                &runtime,
-                options.keep_unknown_properties,
-            ) {
+        let (mut spec, api) = judge(&corpus, &names[index], &crate_name);
+        if let Some(api) = api.filter(|_| spec.skipped.is_none() && !spec.cases.is_empty()) {
+            if let Err(e) =
+                write_crate(api, &spec, &crates_dir.join(&crate_name), &runtime, options.keep_unknown_properties)
+            {
                 spec.skipped = Some(format!("generation: {e}"));
             }
         }
@@ -141,25 +137,26 @@ pub fn run(root: &Path, options: &Options) -> Result<bool, String> {
     Ok(true)
 }
 
-/// Loads a spec and judges each of its examples against its schema.
-fn judge(corpus: &Path, name: &str, crate_name: &str) -> Spec {
+/// Loads a spec and judges each of its examples against its schema; the
+/// API too, for its crate.
+fn judge(corpus: &Path, name: &str, crate_name: &str) -> (Spec, Option<generator::ir::Api>) {
     let mut spec = Spec { name: name.to_owned(), crate_name: crate_name.to_owned(), ..Spec::default() };
     let input = match SpecInput::read(name, corpus.join(name)) {
         Ok(input) => input,
         Err(e) => {
             spec.skipped = Some(e.to_string());
-            return spec;
+            return (spec, None);
         }
     };
-    let (api, doc) = match (generator::load(&input), generator::document(&input)) {
-        (Ok(api), Ok(doc)) => (api, doc),
-        (Err(e), _) | (_, Err(e)) => {
+    let (api, doc) = match generator::load_with_document(&input) {
+        Ok(loaded) => loaded,
+        Err(e) => {
             spec.skipped = Some(e.to_string());
-            return spec;
+            return (spec, None);
         }
     };
     if api.examples.is_empty() {
-        return spec;
+        return (spec, None);
     }
     let mut dialect = doc;
     as_json_schema(&mut dialect);
@@ -167,7 +164,7 @@ fn judge(corpus: &Path, name: &str, crate_name: &str) -> Spec {
         Ok(judge) => judge,
         Err(e) => {
             spec.skipped = Some(format!("the document is not a JSON Schema resource: {e}"));
-            return spec;
+            return (spec, None);
         }
     };
     let library = crate_name.replace('-', "_");
@@ -193,7 +190,7 @@ fn judge(corpus: &Path, name: &str, crate_name: &str) -> Spec {
         }
         spec.cases.push(Case { pointer: example.pointer.clone(), check, value: example.value.clone() });
     }
-    spec
+    (spec, Some(api))
 }
 
 /// The pointer of the schema an example's pointer illustrates: a component
@@ -333,14 +330,12 @@ fn is_base64(s: &str) -> bool {
 
 /// Generates the spec's crate (models only matter here) and its harness.
 fn write_crate(
-    path: &Path,
+    api: generator::ir::Api,
     spec: &Spec,
     out: &Path,
     runtime: &Path,
     keep_unknown_properties: bool,
 ) -> Result<(), String> {
-    let input = SpecInput::read(spec.name.clone(), path).map_err(|e| e.to_string())?;
-    let api = generator::load(&input).map_err(|e| e.to_string())?;
     let config = CrateConfig {
         crate_name: spec.crate_name.clone(),
         description: format!("Round trip of the examples of {}.", spec.name),
