@@ -211,6 +211,8 @@ pub enum Check {
         /// `(tag value, check)`, a variant once per tag value.
         variants: Vec<(String, Check)>,
     },
+    /// A `readOnly` property, which a request must not send.
+    ReadOnly,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -294,6 +296,18 @@ pub struct Field {
     /// The spec's `default`: the field stays `Option` (absent stays absent
     /// on the wire) and an accessor method returns the value or the default.
     pub default: Option<Default>,
+    /// `readOnly` or `writeOnly`: the property travels one way only.
+    pub one_way: Option<OneWay>,
+}
+
+/// A property that travels one way: written by the server only
+/// (`readOnly`: a client does not send it, a server refuses it in a
+/// request) or by the client only (`writeOnly`: a server does not send it).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OneWay {
+    ReadOnly,
+    WriteOnly,
 }
 
 /// A `default` value and the name of the method that applies it.

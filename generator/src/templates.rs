@@ -17,6 +17,7 @@ pub const RUNTIME: &[(&str, &str)] = &[
     ("mod.rs", include_str!("../../runtime/src/lib.rs")),
     ("client.rs", include_str!("../../runtime/src/client.rs")),
     ("server.rs", include_str!("../../runtime/src/server.rs")),
+    ("direction.rs", include_str!("../../runtime/src/direction.rs")),
     ("formats.rs", include_str!("../../runtime/src/formats.rs")),
     ("number.rs", include_str!("../../runtime/src/number.rs")),
     ("untagged.rs", include_str!("../../runtime/src/untagged.rs")),

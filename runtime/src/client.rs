@@ -338,7 +338,7 @@ impl Request {
 
     /// A JSON body in the given media type.
     pub fn json_body(&mut self, content_type: &str, body: &impl Serialize) -> Result<(), Error> {
-        let data = serde_json::to_vec(body).map_err(|e| Error::Encode(e.to_string()))?;
+        let data = super::direction::request(|| serde_json::to_vec(body)).map_err(|e| Error::Encode(e.to_string()))?;
         self.bytes_body(content_type, data);
         Ok(())
     }
@@ -346,7 +346,8 @@ impl Request {
     /// An `application/x-www-form-urlencoded` body from an object: arrays
     /// repeat their key, nested objects are sent as JSON text.
     pub fn form_body(&mut self, content_type: &str, body: &impl Serialize) -> Result<(), Error> {
-        let value = serde_json::to_value(body).map_err(|e| Error::Encode(e.to_string()))?;
+        let value =
+            super::direction::request(|| serde_json::to_value(body)).map_err(|e| Error::Encode(e.to_string()))?;
         let Value::Object(map) = value else {
             return Err(Error::Encode("a form body must be an object".into()));
         };
@@ -441,7 +442,8 @@ impl BaseUrl {
 }
 
 fn to_value(name: &str, value: &impl Serialize) -> Result<Value, Error> {
-    serde_json::to_value(value).map_err(|e| Error::InvalidParameter { name: name.to_owned(), reason: e.to_string() })
+    super::direction::request(|| serde_json::to_value(value))
+        .map_err(|e| Error::InvalidParameter { name: name.to_owned(), reason: e.to_string() })
 }
 
 /// The text of a scalar; nested arrays and objects are written as JSON.

@@ -7,6 +7,7 @@
 //! that it builds with no access to apigen. Nothing in these files names
 //! the crate they live in, so the same bytes serve both ways.
 
+pub mod direction;
 mod formats;
 mod number;
 pub mod untagged;

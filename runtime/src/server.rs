@@ -79,6 +79,9 @@ pub enum Schema {
         property: &'static str,
         variants: &'static [(&'static str, &'static Schema)],
     },
+    /// A `readOnly` property: the server sets it, so a request must not
+    /// send it.
+    ReadOnly,
 }
 
 impl Schema {
@@ -480,6 +483,7 @@ fn validate_at(value: &Value, schema: &'static Schema, pointer: &Pointer<'_>, er
                 Some(other) => push(errors, &at, format!("must be a string, not {}", kind(other))),
             }
         }
+        (Schema::ReadOnly, _) => push(errors, pointer, "is read-only: the server sets it, a request must not send it"),
         (expected, actual) => {
             let wanted = match expected {
                 Schema::Boolean => "a boolean",
@@ -488,7 +492,7 @@ fn validate_at(value: &Value, schema: &'static Schema, pointer: &Pointer<'_>, er
                 Schema::String { .. } => "a string",
                 Schema::Array { .. } => "an array",
                 Schema::Object { .. } | Schema::Tagged { .. } => "an object",
-                Schema::Any | Schema::Ref(_) | Schema::Nullable(_) => "a value",
+                Schema::Any | Schema::Ref(_) | Schema::Nullable(_) | Schema::ReadOnly => "a value",
             };
             push(errors, pointer, format!("must be {wanted}, not {}", kind(actual)));
         }
@@ -1758,7 +1762,7 @@ impl Reply {
     }
 
     pub fn json(mut self, media_type: &'static str, body: &impl Serialize) -> Self {
-        let bytes = serde_json::to_vec(body).unwrap_or_default();
+        let bytes = super::direction::response(|| serde_json::to_vec(body)).unwrap_or_default();
         self.body = Some((media_type, bytes));
         self
     }

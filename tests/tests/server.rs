@@ -373,13 +373,16 @@ impl Authenticate for Rules {
 impl server_rules::server::Api for Rules {
     async fn put_item(
         &self,
-        _id: String,
+        id: String,
         _trace: uuid::Uuid,
         _params: server_rules::operations::PutItemParams,
-        body: server_rules::models::Item,
+        mut body: server_rules::models::Item,
         _principal: Option<String>,
     ) -> server_rules::operations::PutItemResponse {
         self.calls.fetch_add(1, Ordering::SeqCst);
+        // The server sets the read-only `id`; the write-only `secret` it
+        // keeps stays in the model and is left out of the response.
+        body.id = Some(id);
         server_rules::operations::PutItemResponse::Ok(body)
     }
     async fn either(&self, _principal: Option<String>) -> server_rules::operations::EitherResponse {
@@ -409,6 +412,14 @@ async fn send(request: reqwest::RequestBuilder) -> (u16, Value, String) {
     (status, body, content_type)
 }
 
+/// A request body as the `Rules` handler answers it: with the read-only
+/// `id` the server sets.
+fn with_id(body: &Value, id: &str) -> Value {
+    let mut body = body.clone();
+    body["id"] = json!(id);
+    body
+}
+
 fn pointers(problem: &Value) -> Vec<String> {
     problem["errors"]
         .as_array()
@@ -425,7 +436,7 @@ async fn every_rule_kind_is_enforced_before_the_handler() {
 
     // A valid request reaches the handler.
     let (status, body, _) = send(post("/items/abc").json(&good)).await;
-    assert_eq!((status, body), (200, good.clone()));
+    assert_eq!((status, body), (200, with_id(&good, "abc")));
     assert_eq!(rules.calls.load(Ordering::SeqCst), 1);
 
     let cases: Vec<(&str, reqwest::RequestBuilder, &str)> = vec![
@@ -454,6 +465,12 @@ async fn every_rule_kind_is_enforced_before_the_handler() {
         ("number enum", post("/items/abc").json(&json!({"name": "abc", "count": 1, "weight": 2})), "/body/weight"),
         ("integer enum in the query", post("/items/abc?level=7").json(&good), "/query/level"),
         ("format byte", post("/items/abc").json(&json!({"name": "abc", "count": 1, "digest": "***"})), "/body/digest"),
+        ("readOnly property", post("/items/abc").json(&json!({"name": "abc", "count": 1, "id": "x"})), "/body/id"),
+        (
+            "readOnly through a $ref",
+            post("/items/abc").json(&json!({"name": "abc", "count": 1, "revision": 2})),
+            "/body/revision",
+        ),
         ("format byte in the query", post("/items/abc?sig=***").json(&good), "/query/sig"),
         (
             "maxItems in body",
@@ -498,6 +515,48 @@ async fn every_rule_kind_is_enforced_before_the_handler() {
     assert_eq!(rules.calls.load(Ordering::SeqCst), 0);
 }
 
+/// `readOnly` and `writeOnly` properties travel one way with one model
+/// type: the server refuses a read-only property in a request (see above),
+/// sets it in its answer and leaves the write-only one out; the client
+/// leaves the read-only property out of what it sends, so a value it read
+/// can be changed and sent back.
+#[tokio::test]
+async fn one_way_properties_travel_only_their_way() {
+    let (url, rules) = rules_server(ServerConfig::default()).await;
+    let raw = reqwest::Client::new()
+        .post(format!("{url}/items/abc"))
+        .bearer_auth("writer")
+        .header("X-Trace", TRACE)
+        .json(&json!({"name": "abc", "count": 1, "secret": "s3"}));
+    let (status, body, _) = send(raw).await;
+    assert_eq!((status, body), (200, json!({"name": "abc", "count": 1, "id": "abc"})));
+
+    let client = server_rules::client::Client::builder().base_url(&url).bearer("writer").build().expect("client");
+    let trace: uuid::Uuid = TRACE.parse().expect("uuid");
+    let read = server_rules::models::Item {
+        id: Some("abc".into()),
+        secret: None,
+        name: "abc".into(),
+        count: 1,
+        kind: None,
+        priority: None,
+        weight: None,
+        labels: None,
+        digest: None,
+        revision: Some(7),
+    };
+    // Read, modify, write back: the id it read is not sent (the server
+    // would refuse it), the secret it set is.
+    let changed = server_rules::models::Item { count: 2, secret: Some("s3".into()), ..read };
+    let answer = client.put_item("abd", &trace, Default::default(), &changed).await.expect("accepted");
+    let server_rules::operations::PutItemResponse::Ok(item) = answer;
+    assert_eq!((item.id.as_deref(), item.count, item.secret, item.revision), (Some("abd"), 2, None, None));
+    // Outside a request or a response a model keeps every property.
+    let whole = serde_json::to_value(&changed).expect("json");
+    assert_eq!((whole["id"].as_str(), whole["secret"].as_str()), (Some("abc"), Some("s3")));
+    assert_eq!(rules.calls.load(Ordering::SeqCst), 2);
+}
+
 /// `format: byte` is base64 in either alphabet, padded or not: the server
 /// admits it in a body and a query, and the body comes back as it was sent.
 #[tokio::test]
@@ -515,7 +574,7 @@ async fn base64_is_admitted_in_each_spelling_and_kept() {
         assert_eq!(status, 200, "{digest}: {problem}");
         let request = http.post(format!("{url}/items/abc")).bearer_auth("writer").header("X-Trace", TRACE).json(&body);
         let (status, back, _) = send(request).await;
-        assert_eq!((status, back), (200, body), "{digest}");
+        assert_eq!((status, back), (200, with_id(&body, "abc")), "{digest}");
     }
     assert_eq!(rules.calls.load(Ordering::SeqCst), 10);
 }
@@ -543,7 +602,7 @@ async fn bodies_read_as_their_json_tree() {
         ),
     ] {
         let (status, echoed, _) = send(post(body)).await;
-        assert_eq!((status, echoed), (200, expected), "{body}");
+        assert_eq!((status, echoed), (200, with_id(&expected, "abc")), "{body}");
     }
     for (body, pointer) in [
         (r#"{"name":"abc","count":3,"count":4}"#, "/body/count"),

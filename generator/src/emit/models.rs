@@ -17,7 +17,7 @@
 //! ```
 
 use super::rust::{doc_attrs, ident, type_tokens};
-use crate::ir::{Api, Field, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Api, Field, OneWay, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use serde_json::Value;
@@ -210,6 +210,17 @@ fn field_tokens(field: &Field) -> TokenStream {
             default.value, default.accessor
         ));
     }
+    let one_way = match field.one_way {
+        None => None,
+        Some(OneWay::ReadOnly) => Some("Read-only: set by the server; a request does not carry it."),
+        Some(OneWay::WriteOnly) => Some("Write-only: sent by the client; a response does not carry it."),
+    };
+    if let Some(note) = one_way {
+        if !doc_text.is_empty() {
+            doc_text.push_str("\n\n");
+        }
+        doc_text.push_str(note);
+    }
     let doc = doc_attrs((!doc_text.is_empty()).then_some(doc_text.as_str()));
     let name = ident(&field.name);
     let ty = type_tokens(&field.ty);
@@ -222,7 +233,12 @@ fn field_tokens(field: &Field) -> TokenStream {
         if tells_null_from_absent(field) {
             serde_args.push(quote!(default, with = "present"));
         }
-        serde_args.push(quote!(skip_serializing_if = "Option::is_none"));
+        let skip = match field.one_way {
+            None => "Option::is_none",
+            Some(OneWay::ReadOnly) => "crate::support::direction::skip_read_only",
+            Some(OneWay::WriteOnly) => "crate::support::direction::skip_write_only",
+        };
+        serde_args.push(quote!(skip_serializing_if = #skip));
     }
     let serde_attr = if serde_args.is_empty() { TokenStream::new() } else { quote!(#[serde(#(#serde_args),*)]) };
     quote! {

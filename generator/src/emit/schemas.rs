@@ -56,6 +56,7 @@ fn schema_value(check: &Check, at: Paths<'_>) -> TokenStream {
     let rt = at.rt;
     match check {
         Check::Any => quote!(#rt Schema::Any),
+        Check::ReadOnly => quote!(#rt Schema::ReadOnly),
         Check::Boolean => quote!(#rt Schema::Boolean),
         // Unconstrained scalars, the common case, by name.
         Check::String { min_length: None, max_length: None, pattern: None, values, .. } if values.is_empty() => {

@@ -7,8 +7,8 @@ use super::{doc_of, Lowerer, NameHint, MAX_ALIAS_HOPS, MAX_ENUM_VARIANTS, MAX_ST
 use crate::error::Error;
 use crate::error::{ErrorKind, Pointer};
 use crate::ir::{
-    Additional, Check, Default, Discriminator, Field, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind, TypeRef,
-    Union, UnionVariant, Variant,
+    Additional, Check, Default, Discriminator, Field, OneWay, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind,
+    TypeRef, Union, UnionVariant, Variant,
 };
 use crate::naming::{self, Scope};
 use openapiv3::{
@@ -188,6 +188,14 @@ impl Lowerer<'_> {
     /// Whether a schema (following refs and single-part `allOf`s) admits
     /// `null`. The walk is bounded, so a schema that is its own only part
     /// (`A: {allOf: [{$ref: A}]}`) ends it instead of recursing forever.
+    /// Whether a property travels one way ([`one_way_of`] its schema).
+    fn one_way(&self, src: SchemaSrc<'_>, at: &Pointer) -> Option<OneWay> {
+        match src {
+            SchemaSrc::Item(s) => one_way_of(s),
+            SchemaSrc::Ref(r) => self.deref_schema(r, at).ok().and_then(|(s, _)| one_way_of(&s)),
+        }
+    }
+
     pub(super) fn is_nullable(&self, src: SchemaSrc<'_>, at: &Pointer) -> bool {
         let mut owned: std::borrow::Cow<'_, Schema>;
         let mut schema = match src {
@@ -507,15 +515,12 @@ impl Lowerer<'_> {
             let field_at = at.push("properties").push(wire);
             // A `readOnly` property is only in responses and a `writeOnly` one
             // only in requests: one type serves both, so neither is required.
-            let one_way = match src {
-                SchemaSrc::Item(s) => s.schema_data.read_only || s.schema_data.write_only,
-                SchemaSrc::Ref(_) => false,
-            };
-            let required = required_names.contains(wire) && !one_way;
+            let one_way = self.one_way(*src, &field_at);
+            let required = required_names.contains(wire) && one_way.is_none();
             let nullable = self.is_nullable(*src, &field_at);
             let Lowered { ty, check } = self.schema_type(*src, &field_at, &child_hint.child(wire))?;
             let check = if nullable { null_or(check) } else { check };
-            property_checks.push(PropertyCheck { name: (*wire).to_owned(), check });
+            property_checks.push(PropertyCheck { name: (*wire).to_owned(), check: request_check(one_way, check) });
             let field_name = scope.claim(naming::field_name(wire));
             let (doc, default_value) = match src {
                 SchemaSrc::Item(s) => (
@@ -547,6 +552,7 @@ impl Lowerer<'_> {
                 required,
                 nullable,
                 default,
+                one_way,
             });
         }
         // `Default` leaves every property absent (defaulted ones included:
@@ -594,7 +600,8 @@ impl Lowerer<'_> {
             .iter()
             .map(|(wire, src)| {
                 let field = self.schema_use(*src, &at.push("properties").push(wire), &hint.child(wire))?;
-                Ok(PropertyCheck { name: (*wire).to_owned(), check: field.check })
+                let one_way = self.one_way(*src, &at.push("properties").push(wire));
+                Ok(PropertyCheck { name: (*wire).to_owned(), check: request_check(one_way, field.check) })
             })
             .collect();
         self.checks_only = outer;
@@ -956,6 +963,26 @@ impl Lowerer<'_> {
             kind: TypeKind::Enum(StringEnum { variants, fallback }),
         }));
         Ok(Lowered::named(name))
+    }
+}
+
+/// Whether a property travels one way: `readOnly` or `writeOnly` on the
+/// property's schema, or on the component it refers to. Both set is
+/// neither way, so it is treated as unmarked.
+fn one_way_of(schema: &Schema) -> Option<OneWay> {
+    match (schema.schema_data.read_only, schema.schema_data.write_only) {
+        (true, false) => Some(OneWay::ReadOnly),
+        (false, true) => Some(OneWay::WriteOnly),
+        _ => None,
+    }
+}
+
+/// What a server checks of a property in a request: a `readOnly` one must
+/// be absent.
+fn request_check(one_way: Option<OneWay>, check: Check) -> Check {
+    match one_way {
+        Some(OneWay::ReadOnly) => Check::ReadOnly,
+        _ => check,
     }
 }
 
