@@ -237,6 +237,9 @@ pub enum TypeKind {
     Struct(Struct),
     /// A string enum, with a fallback variant for values not in the spec.
     Enum(StringEnum),
+    /// An integer enum, with a fallback variant (holding an `i64`) for
+    /// values not in the spec.
+    IntEnum(IntEnum),
     /// Another name for a type (`pub type X = Vec<Y>;`).
     Alias { target: TypeRef },
     /// One of several shapes (`oneOf`/`anyOf`), tried in order.
@@ -315,6 +318,14 @@ pub enum OneWay {
 pub struct Default {
     pub accessor: String,
     pub value: serde_json::Value,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct IntEnum {
+    /// `(variant name, value)`, each value once, in the spec's order.
+    pub variants: Vec<(String, i64)>,
+    /// Name of the variant that keeps a value the spec does not list.
+    pub fallback: String,
 }
 
 #[derive(Debug, Clone, Serialize)]

@@ -146,6 +146,16 @@ pub fn variant_name(raw: &str) -> String {
     name
 }
 
+/// `UpperCamelCase` variant name of an integer enum value: `V1`,
+/// `VMinus1` (as a string enum names the text `"1"`).
+pub fn int_variant_name(value: i64) -> String {
+    if value < 0 {
+        format!("VMinus{}", value.unsigned_abs())
+    } else {
+        format!("V{value}")
+    }
+}
+
 /// `snake_case` field, function or parameter name.
 pub fn field_name(raw: &str) -> String {
     let mut name = words(raw).to_snake_case();

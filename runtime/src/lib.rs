@@ -193,5 +193,62 @@ macro_rules! __apigen_string_enum {
 #[doc(inline)]
 pub use crate::__apigen_string_enum as string_enum;
 
+/// The impls of an integer enum with a fallback variant holding an `i64`:
+/// `value`, `From<i64>`, `Display`, and serde through the numbers, so an
+/// unknown value decodes into the fallback and is written back unchanged.
+/// The enum lists its known values in `const VALUES: &[(i64, Self)]`,
+/// sorted by value, each variant once.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __apigen_int_enum {
+    ($name:ident, $fallback:ident) => {
+        impl $name {
+            /// The value as written on the wire.
+            pub fn value(&self) -> i64 {
+                match self {
+                    Self::$fallback(value) => *value,
+                    known => {
+                        let variant = std::mem::discriminant(known);
+                        Self::VALUES
+                            .iter()
+                            .find(|(_, v)| std::mem::discriminant(v) == variant)
+                            .map_or(0, |(wire, _)| *wire)
+                    }
+                }
+            }
+        }
+
+        impl From<i64> for $name {
+            fn from(value: i64) -> Self {
+                match Self::VALUES.binary_search_by(|(wire, _)| wire.cmp(&value)) {
+                    Ok(found) => Self::VALUES[found].1.clone(),
+                    Err(_) => Self::$fallback(value),
+                }
+            }
+        }
+
+        impl std::fmt::Display for $name {
+            fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                write!(f, "{}", self.value())
+            }
+        }
+
+        impl serde::Serialize for $name {
+            fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                serializer.serialize_i64(self.value())
+            }
+        }
+
+        impl<'de> serde::Deserialize<'de> for $name {
+            fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+                Ok(Self::from(i64::deserialize(deserializer)?))
+            }
+        }
+    };
+}
+
+#[doc(inline)]
+pub use crate::__apigen_int_enum as int_enum;
+
 #[cfg(test)]
 mod tests;

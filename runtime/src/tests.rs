@@ -1,4 +1,4 @@
-use super::string_enum;
+use super::{int_enum, string_enum};
 
 /// A string enum as the generator writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -39,4 +39,37 @@ fn string_enums_keep_values_they_do_not_list() {
         assert_eq!(json, serde_json::json!(other), "written back unchanged");
     }
     assert!(serde_json::from_str::<Status>("3").is_err(), "not a string");
+}
+
+/// An integer enum as the generator writes it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+enum Level {
+    ValueMinus1,
+    Value1,
+    Value20,
+    Unknown(i64),
+}
+
+impl Level {
+    const VALUES: &'static [(i64, Self)] = &[(-1, Self::ValueMinus1), (1, Self::Value1), (20, Self::Value20)];
+}
+
+int_enum!(Level, Unknown);
+
+#[test]
+fn integer_enums_read_and_write_their_numbers_and_keep_others() {
+    for (wire, variant) in Level::VALUES {
+        assert_eq!(Level::from(*wire), *variant);
+        assert_eq!(variant.value(), *wire);
+        assert_eq!(serde_json::to_value(variant).expect("encode"), serde_json::json!(wire));
+        assert_eq!(serde_json::from_value::<Level>(serde_json::json!(wire)).expect("decode"), *variant);
+        assert_eq!(variant.to_string(), wire.to_string());
+    }
+    for other in [0, 2, 19, 21, -2, i64::MIN, i64::MAX] {
+        let value: Level = serde_json::from_value(serde_json::json!(other)).expect("decode");
+        assert_eq!(value, Level::Unknown(other));
+        assert_eq!(serde_json::to_value(&value).expect("encode"), serde_json::json!(other), "written back unchanged");
+    }
+    assert!(serde_json::from_str::<Level>("\"1\"").is_err(), "not a number");
+    assert!(serde_json::from_str::<Level>("1.5").is_err(), "not an integer");
 }

@@ -533,18 +533,12 @@ async fn one_way_properties_travel_only_their_way() {
 
     let client = server_rules::client::Client::builder().base_url(&url).bearer("writer").build().expect("client");
     let trace: uuid::Uuid = TRACE.parse().expect("uuid");
-    let read = server_rules::models::Item {
-        id: Some("abc".into()),
-        secret: None,
-        name: "abc".into(),
-        count: 1,
-        kind: None,
-        priority: None,
-        weight: None,
-        labels: None,
-        digest: None,
-        revision: Some(7),
-    };
+    // The constructor takes the required properties (`&str` for a
+    // `String`); the optional ones start absent.
+    let mut read = server_rules::models::Item::new("abc", 1);
+    assert_eq!((read.id.as_ref(), read.kind.as_ref(), read.digest.as_ref()), (None, None, None));
+    read.id = Some("abc".into());
+    read.revision = Some(7);
     // Read, modify, write back: the id it read is not sent (the server
     // would refuse it), the secret it set is.
     let changed = server_rules::models::Item { count: 2, secret: Some("s3".into()), ..read };
@@ -555,6 +549,40 @@ async fn one_way_properties_travel_only_their_way() {
     let whole = serde_json::to_value(&changed).expect("json");
     assert_eq!((whole["id"].as_str(), whole["secret"].as_str()), (Some("abc"), Some("s3")));
     assert_eq!(rules.calls.load(Ordering::SeqCst), 2);
+}
+
+/// An integer enum is a Rust enum (named by `x-enum-varnames` where the spec
+/// gives names, by value otherwise): the client keeps a value the spec
+/// does not list and writes it back unchanged, the server refuses it.
+#[tokio::test]
+async fn integer_enums_are_typed_lenient_on_the_client_and_strict_on_the_server() {
+    use server_rules::models::{Item, ItemPriority};
+    let read: Item = serde_json::from_value(json!({"name": "abc", "count": 1, "priority": 9})).expect("decodes");
+    assert_eq!(read.priority, Some(ItemPriority::Unknown(9)));
+    assert_eq!(serde_json::to_value(&read).expect("json")["priority"], json!(9), "written back unchanged");
+    let listed: Item = serde_json::from_value(json!({"name": "abc", "count": 1, "priority": 3})).expect("decodes");
+    assert_eq!(
+        (listed.priority.as_ref().map(ItemPriority::value), listed.priority),
+        (Some(3), Some(ItemPriority::High))
+    );
+
+    let (url, rules) = rules_server(ServerConfig::default()).await;
+    let client = server_rules::client::Client::builder().base_url(&url).bearer("writer").build().expect("client");
+    let trace: uuid::Uuid = TRACE.parse().expect("uuid");
+    let params = server_rules::operations::PutItemParams { level: Some(2.into()), ..Default::default() };
+    let mut item = Item::new("abc", 1);
+    item.priority = Some(ItemPriority::Normal);
+    let server_rules::operations::PutItemResponse::Ok(back) =
+        client.put_item("abc", &trace, params.clone(), &item).await.expect("accepted");
+    assert_eq!(back.priority, Some(ItemPriority::Normal));
+    for (item, params) in [
+        (read, params),
+        (item, server_rules::operations::PutItemParams { level: Some(7.into()), ..Default::default() }),
+    ] {
+        let refused = client.put_item("abc", &trace, params, &item).await;
+        assert!(refused.is_err(), "{refused:?}");
+    }
+    assert_eq!(rules.calls.load(Ordering::SeqCst), 1);
 }
 
 /// `format: byte` is base64 in either alphabet, padded or not: the server

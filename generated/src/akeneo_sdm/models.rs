@@ -56,11 +56,33 @@ pub struct Job {
     pub step: Option<JobStep>,
 }
 
+impl Job {
+    /// The `Job` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(status: impl Into<JobStatus>) -> Self {
+        Self {
+            id: None,
+            name: None,
+            status: status.into(),
+            creation_date: None,
+            completion_date: None,
+            message: None,
+            step: None,
+        }
+    }
+}
+
 /// The step the job is at, while it is running.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobStep {
     /// Identifier of the current step.
     pub id: i64,
+}
+
+impl JobStep {
+    /// The `JobStep` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(id: impl Into<i64>) -> Self {
+        Self { id: id.into() }
+    }
 }
 
 /// One page of jobs.
@@ -78,6 +100,18 @@ pub struct JobList {
     pub results: Vec<Job>,
 }
 
+impl JobList {
+    /// The `JobList` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(count: impl Into<i64>, results: impl Into<Vec<Job>>) -> Self {
+        Self {
+            count: count.into(),
+            next: None,
+            previous: None,
+            results: results.into(),
+        }
+    }
+}
+
 /// One line of the output dataset: each column of the output is a key of the object (free-form; keys are the output's column names). Empty columns are ignored.
 pub type JobDataRow = serde_json::Map<String, serde_json::Value>;
 
@@ -86,4 +120,11 @@ pub type JobDataRow = serde_json::Map<String, serde_json::Value>;
 pub struct Error {
     /// Human-readable error message.
     pub detail: String,
+}
+
+impl Error {
+    /// The `Error` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(detail: impl Into<String>) -> Self {
+        Self { detail: detail.into() }
+    }
 }

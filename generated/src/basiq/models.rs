@@ -21,6 +21,27 @@ pub struct JobData {
     pub links: JobLinks,
 }
 
+impl JobData {
+    /// The `JobData` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        type_: impl Into<String>,
+        id: impl Into<String>,
+        created: impl Into<chrono::DateTime<chrono::FixedOffset>>,
+        updated: impl Into<chrono::DateTime<chrono::FixedOffset>>,
+        steps: impl Into<Vec<JobStep>>,
+        links: impl Into<JobLinks>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            id: id.into(),
+            created: created.into(),
+            updated: updated.into(),
+            steps: steps.into(),
+            links: links.into(),
+        }
+    }
+}
+
 /// A job as returned in a list of jobs. Same as `JobData`, plus the institution the job's connection belongs to.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobsData {
@@ -40,6 +61,28 @@ pub struct JobsData {
     pub institution: Option<JobInstitution>,
 }
 
+impl JobsData {
+    /// The `JobsData` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        type_: impl Into<String>,
+        id: impl Into<String>,
+        created: impl Into<chrono::DateTime<chrono::FixedOffset>>,
+        updated: impl Into<chrono::DateTime<chrono::FixedOffset>>,
+        steps: impl Into<Vec<JobStep>>,
+        links: impl Into<JobLinks>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            id: id.into(),
+            created: created.into(),
+            updated: updated.into(),
+            steps: steps.into(),
+            links: links.into(),
+            institution: None,
+        }
+    }
+}
+
 /// One step of a job. Every step has a status property that depicts its current state.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct JobStep {
@@ -48,6 +91,21 @@ pub struct JobStep {
     /// Current state of the step.
     pub status: JobStepStatus,
     pub result: Option<JobStepResult>,
+}
+
+impl JobStep {
+    /// The `JobStep` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        title: impl Into<JobStepTitle>,
+        status: impl Into<JobStepStatus>,
+        result: impl Into<Option<JobStepResult>>,
+    ) -> Self {
+        Self {
+            title: title.into(),
+            status: status.into(),
+            result: result.into(),
+        }
+    }
 }
 
 /// Name of the step.
@@ -218,12 +276,29 @@ pub struct JobLinks {
     pub source: Option<String>,
 }
 
+impl JobLinks {
+    /// The `JobLinks` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(self_: impl Into<String>) -> Self {
+        Self {
+            self_: self_.into(),
+            source: None,
+        }
+    }
+}
+
 /// Link to the resource itself.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SelfLink {
     /// URL of the resource itself.
     #[serde(rename = "self")]
     pub self_: String,
+}
+
+impl SelfLink {
+    /// The `SelfLink` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(self_: impl Into<String>) -> Self {
+        Self { self_: self_.into() }
+    }
 }
 
 /// The institution the job's connection belongs to.
@@ -235,6 +310,21 @@ pub struct JobInstitution {
     #[serde(rename = "type")]
     pub type_: String,
     pub links: SelfLink,
+}
+
+impl JobInstitution {
+    /// The `JobInstitution` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        id: impl Into<String>,
+        type_: impl Into<String>,
+        links: impl Into<SelfLink>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            type_: type_.into(),
+            links: links.into(),
+        }
+    }
 }
 
 /// A list of jobs.
@@ -250,6 +340,23 @@ pub struct JobsResponseResource {
     pub links: SelfLink,
 }
 
+impl JobsResponseResource {
+    /// The `JobsResponseResource` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        type_: impl Into<String>,
+        size: impl Into<i64>,
+        data: impl Into<Vec<JobsData>>,
+        links: impl Into<SelfLink>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            size: size.into(),
+            data: data.into(),
+            links: links.into(),
+        }
+    }
+}
+
 /// Error body returned for 400, 403, 404, 500 and 503 responses.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ErrorList {
@@ -261,6 +368,21 @@ pub struct ErrorList {
     pub correlation_id: String,
     /// The errors.
     pub data: Vec<ErrorItem>,
+}
+
+impl ErrorList {
+    /// The `ErrorList` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        type_: impl Into<String>,
+        correlation_id: impl Into<String>,
+        data: impl Into<Vec<ErrorItem>>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            correlation_id: correlation_id.into(),
+            data: data.into(),
+        }
+    }
 }
 
 /// One error.
@@ -277,6 +399,24 @@ pub struct ErrorItem {
     pub detail: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub source: Option<ErrorSource>,
+}
+
+impl ErrorItem {
+    /// The `ErrorItem` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        type_: impl Into<String>,
+        code: impl Into<String>,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            type_: type_.into(),
+            code: code.into(),
+            title: title.into(),
+            detail: detail.into(),
+            source: None,
+        }
+    }
 }
 
 /// What caused the error.

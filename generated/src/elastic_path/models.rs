@@ -36,6 +36,26 @@ pub struct Job {
     pub link: Option<DownloadLink>,
 }
 
+impl Job {
+    /// The `Job` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        id: impl Into<uuid::Uuid>,
+        type_: impl Into<String>,
+        status: impl Into<JobStatus>,
+    ) -> Self {
+        Self {
+            id: id.into(),
+            type_: type_.into(),
+            job_type: None,
+            status: status.into(),
+            error: None,
+            timestamps: None,
+            links: None,
+            link: None,
+        }
+    }
+}
+
 /// The status of the job.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum JobStatus {
@@ -97,6 +117,13 @@ pub struct ErrorResponse {
     pub errors: Vec<Error>,
 }
 
+impl ErrorResponse {
+    /// The `ErrorResponse` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(errors: impl Into<Vec<Error>>) -> Self {
+        Self { errors: errors.into() }
+    }
+}
+
 /// One error.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Error {
@@ -112,4 +139,21 @@ pub struct Error {
     /// Additional free-form information about the error, for example `missing_ids`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub meta: Option<serde_json::Map<String, serde_json::Value>>,
+}
+
+impl Error {
+    /// The `Error` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        status: impl Into<i64>,
+        title: impl Into<String>,
+        detail: impl Into<String>,
+    ) -> Self {
+        Self {
+            status: status.into(),
+            title: title.into(),
+            detail: detail.into(),
+            request_id: None,
+            meta: None,
+        }
+    }
 }

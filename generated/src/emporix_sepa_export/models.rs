@@ -43,10 +43,36 @@ pub struct ErrorMessage {
     pub resource_id: Option<String>,
 }
 
+impl ErrorMessage {
+    /// The `ErrorMessage` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        code: impl Into<i64>,
+        status: impl Into<String>,
+        message: impl Into<String>,
+    ) -> Self {
+        Self {
+            code: code.into(),
+            status: status.into(),
+            message: message.into(),
+            details: None,
+            resource_id: None,
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct CreateJob {
     #[serde(rename = "siteCode")]
     pub site_code: String,
+}
+
+impl CreateJob {
+    /// The `CreateJob` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(site_code: impl Into<String>) -> Self {
+        Self {
+            site_code: site_code.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -54,9 +80,23 @@ pub struct JobId {
     pub id: String,
 }
 
+impl JobId {
+    /// The `JobId` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(id: impl Into<String>) -> Self {
+        Self { id: id.into() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ResponseMessage {
     pub message: String,
+}
+
+impl ResponseMessage {
+    /// The `ResponseMessage` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(message: impl Into<String>) -> Self {
+        Self { message: message.into() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -16,9 +16,37 @@ pub struct GetJobApiResponse {
     pub data: GetJobData,
 }
 
+impl GetJobApiResponse {
+    /// The `GetJobApiResponse` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        app: impl Into<String>,
+        service: impl Into<String>,
+        warnings: impl Into<Vec<serde_json::Map<String, serde_json::Value>>>,
+        instance_id: impl Into<String>,
+        request_id: impl Into<String>,
+        data: impl Into<GetJobData>,
+    ) -> Self {
+        Self {
+            app: app.into(),
+            service: service.into(),
+            warnings: warnings.into(),
+            instance_id: instance_id.into(),
+            request_id: request_id.into(),
+            data: data.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct GetJobData {
     pub job: GetJobDataJob,
+}
+
+impl GetJobData {
+    /// The `GetJobData` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(job: impl Into<GetJobDataJob>) -> Self {
+        Self { job: job.into() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -37,6 +65,26 @@ pub struct GetJobDataJob {
     pub id: String,
     #[serde(rename = "downloadUrl", skip_serializing_if = "Option::is_none")]
     pub download_url: Option<String>,
+}
+
+impl GetJobDataJob {
+    /// The `GetJobDataJob` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        status: impl Into<GetJobDataJobStatus>,
+        submitted_at: impl Into<String>,
+        id: impl Into<String>,
+    ) -> Self {
+        Self {
+            status: status.into(),
+            log: None,
+            submitted_at: submitted_at.into(),
+            started_at: None,
+            output_mime_type: None,
+            output_file_name: None,
+            id: id.into(),
+            download_url: None,
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -73,6 +121,13 @@ pub struct SubmitJobApiRequest {
     pub params: SubmitJobParams,
 }
 
+impl SubmitJobApiRequest {
+    /// The `SubmitJobApiRequest` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(params: impl Into<SubmitJobParams>) -> Self {
+        Self { params: params.into() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubmitJobParams {
     pub uid: String,
@@ -84,6 +139,24 @@ pub struct SubmitJobParams {
     pub query: Option<ListQueryParams570588af>,
     pub lang: SubmitJobParamsLang,
     pub template: SubmitJobParamsTemplate,
+}
+
+impl SubmitJobParams {
+    /// The `SubmitJobParams` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        uid: impl Into<String>,
+        lang: impl Into<SubmitJobParamsLang>,
+        template: impl Into<SubmitJobParamsTemplate>,
+    ) -> Self {
+        Self {
+            uid: uid.into(),
+            organization_uid: None,
+            parameters: None,
+            query: None,
+            lang: lang.into(),
+            template: template.into(),
+        }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -129,6 +202,19 @@ pub struct SubmitJobParamsParametersItem {
     pub value: serde_json::Map<String, serde_json::Value>,
 }
 
+impl SubmitJobParamsParametersItem {
+    /// The `SubmitJobParamsParametersItem` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        key: impl Into<String>,
+        value: impl Into<serde_json::Map<String, serde_json::Value>>,
+    ) -> Self {
+        Self {
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
 pub type ListQueryParams570588af = serde_json::Map<String, serde_json::Value>;
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -143,10 +229,38 @@ pub struct SubmitJobApiResponse {
     pub data: SubmitJobData,
 }
 
+impl SubmitJobApiResponse {
+    /// The `SubmitJobApiResponse` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(
+        app: impl Into<String>,
+        service: impl Into<String>,
+        warnings: impl Into<Vec<serde_json::Map<String, serde_json::Value>>>,
+        instance_id: impl Into<String>,
+        request_id: impl Into<String>,
+        data: impl Into<SubmitJobData>,
+    ) -> Self {
+        Self {
+            app: app.into(),
+            service: service.into(),
+            warnings: warnings.into(),
+            instance_id: instance_id.into(),
+            request_id: request_id.into(),
+            data: data.into(),
+        }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubmitJobData {
     #[serde(rename = "jobId")]
     pub job_id: String,
+}
+
+impl SubmitJobData {
+    /// The `SubmitJobData` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(job_id: impl Into<String>) -> Self {
+        Self { job_id: job_id.into() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -154,9 +268,23 @@ pub struct SubmitJobApiError {
     pub error: SubmitJobError,
 }
 
+impl SubmitJobApiError {
+    /// The `SubmitJobApiError` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(error: impl Into<SubmitJobError>) -> Self {
+        Self { error: error.into() }
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SubmitJobError {
     pub code: SubmitJobErrorCodesEnum,
+}
+
+impl SubmitJobError {
+    /// The `SubmitJobError` with the given required properties; every optional one is absent (set it on the value returned).
+    pub fn new(code: impl Into<SubmitJobErrorCodesEnum>) -> Self {
+        Self { code: code.into() }
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

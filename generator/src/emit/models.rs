@@ -17,7 +17,7 @@
 //! ```
 
 use super::rust::{doc_attrs, ident, type_tokens};
-use crate::ir::{Api, Field, OneWay, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Api, Field, IntEnum, OneWay, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use serde_json::Value;
@@ -59,6 +59,7 @@ fn type_item(def: &TypeDef, api: &Api) -> TokenStream {
         }
         TypeKind::Struct(s) => struct_item(&name, doc, s, api),
         TypeKind::Enum(e) => enum_item(&name, doc, e),
+        TypeKind::IntEnum(e) => int_enum_item(&name, doc, e),
         TypeKind::Union(u) => union_item(&name, doc, u, api),
     }
 }
@@ -175,7 +176,16 @@ fn struct_item(name: &proc_macro2::Ident, doc: TokenStream, s: &Struct, api: &Ap
             pub additional_properties: #map,
         }
     });
-    let accessors = default_accessors(name, s, api);
+    let methods: Vec<TokenStream> = constructor(name, s).into_iter().chain(default_accessors(s, api)).collect();
+    let methods = if methods.is_empty() {
+        TokenStream::new()
+    } else {
+        quote! {
+            impl #name {
+                #(#methods)*
+            }
+        }
+    };
     quote! {
         #doc
         #[derive(Debug, Clone, PartialEq, Serialize, Deserialize #default)]
@@ -183,8 +193,43 @@ fn struct_item(name: &proc_macro2::Ident, doc: TokenStream, s: &Struct, api: &Ap
             #(#fields)*
             #additional
         }
-        #accessors
+        #methods
     }
+}
+
+/// `new` of a struct that cannot derive `Default`: one argument per
+/// required property (`impl Into<T>`, so `&str` passes for a `String`; a
+/// required nullable property takes its `Option`), in the spec's order, and
+/// every optional property absent. Generic, so it costs no code generation
+/// in a crate that never calls it.
+fn constructor(name: &proc_macro2::Ident, s: &Struct) -> Option<TokenStream> {
+    if s.derive_default {
+        return None;
+    }
+    let mut params = Vec::new();
+    let mut inits = Vec::new();
+    for field in &s.fields {
+        let field_name = ident(&field.name);
+        if field.required {
+            let ty = type_tokens(&field.ty);
+            params.push(quote!(#field_name: impl Into<#ty>));
+            inits.push(quote!(#field_name: #field_name.into()));
+        } else {
+            inits.push(quote!(#field_name: None));
+        }
+    }
+    if s.additional.is_some() {
+        inits.push(quote!(additional_properties: Default::default()));
+    }
+    let doc = doc_attrs(Some(&format!(
+        "The `{name}` with the given required properties; every optional one is absent (set it on the value returned)."
+    )));
+    Some(quote! {
+        #doc
+        pub fn new(#(#params),*) -> Self {
+            Self { #(#inits),* }
+        }
+    })
 }
 
 /// An optional, nullable property without a default is an
@@ -248,12 +293,10 @@ fn field_tokens(field: &Field) -> TokenStream {
     }
 }
 
-/// `impl` of a struct's accessors: one per defaulted field, returning the
-/// value sent or the spec's default (`&str` and slices borrowed, the rest
-/// by value).
-fn default_accessors(name: &proc_macro2::Ident, s: &Struct, api: &Api) -> TokenStream {
-    let methods: Vec<TokenStream> = s
-        .fields
+/// A struct's accessors: one per defaulted field, returning the value sent
+/// or the spec's default (`&str` and slices borrowed, the rest by value).
+fn default_accessors(s: &Struct, api: &Api) -> Vec<TokenStream> {
+    s.fields
         .iter()
         .filter_map(|f| {
             let default = f.default.as_ref()?;
@@ -286,15 +329,7 @@ fn default_accessors(name: &proc_macro2::Ident, s: &Struct, api: &Api) -> TokenS
                 }
             })
         })
-        .collect();
-    if methods.is_empty() {
-        return TokenStream::new();
-    }
-    quote! {
-        impl #name {
-            #(#methods)*
-        }
-    }
+        .collect()
 }
 
 /// Whether `wire` is one of the listed values of the string enum `ty`.
@@ -354,8 +389,63 @@ pub(super) fn default_expr(ty: &TypeRef, value: &Value, api: &Api) -> Option<Tok
                 }
             }
         }
+        (TypeRef::Named(name), Value::Number(n)) => {
+            let value = n.as_i64()?;
+            let TypeKind::IntEnum(e) = &api.type_named(name)?.kind else {
+                return None;
+            };
+            let ty = ident(name);
+            match e.variants.iter().find(|(_, v)| *v == value) {
+                Some((variant, _)) => {
+                    let variant = ident(variant);
+                    quote!(#ty::#variant)
+                }
+                None => {
+                    let fallback = ident(&e.fallback);
+                    let lit = Literal::i64_unsuffixed(value);
+                    quote!(#ty::#fallback(#lit))
+                }
+            }
+        }
         _ => return None,
     })
+}
+
+/// An integer enum with a fallback variant, serialized as its number.
+fn int_enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &IntEnum) -> TokenStream {
+    let fallback = ident(&e.fallback);
+    let variants = e.variants.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        let doc = format!(" `{value}`");
+        quote! {
+            #[doc = #doc]
+            #variant,
+        }
+    });
+    // Sorted by value, as the runtime's binary search needs.
+    let mut sorted: Vec<_> = e.variants.iter().collect();
+    sorted.sort_by_key(|(_, value)| *value);
+    let table = sorted.iter().map(|(variant, value)| {
+        let variant = ident(variant);
+        let value = Literal::i64_unsuffixed(*value);
+        quote!((#value, Self::#variant))
+    });
+    quote! {
+        #doc
+        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        pub enum #name {
+            #(#variants)*
+            /// A value the spec does not list, kept as received.
+            #fallback(i64),
+        }
+
+        impl #name {
+            /// Every value the spec lists, with its variant, sorted by value.
+            pub const VALUES: &'static [(i64, Self)] = &[#(#table),*];
+        }
+
+        crate::support::int_enum!(#name, #fallback);
+    }
 }
 
 /// A string enum with a fallback variant, serialized as its wire string.

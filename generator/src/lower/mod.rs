@@ -122,6 +122,8 @@ struct Lowerer<'a> {
     all_of_memo: HashMap<Pointer, std::rc::Rc<schema::Gathered>>,
     /// Names of the string enums defined so far.
     enum_names: std::collections::HashSet<String>,
+    /// Names of the integer enums defined so far.
+    int_enum_names: std::collections::HashSet<String>,
     examples: Vec<Example>,
     /// Pointers of the recorded examples, so each is recorded once.
     example_pointers: std::collections::HashSet<Pointer>,
@@ -142,6 +144,7 @@ impl<'a> Lowerer<'a> {
             checks_only: false,
             all_of_memo: HashMap::new(),
             enum_names: std::collections::HashSet::new(),
+            int_enum_names: std::collections::HashSet::new(),
             examples: Vec::new(),
             example_pointers: std::collections::HashSet::new(),
             depth: 0,

@@ -7,8 +7,8 @@ use super::{doc_of, Lowerer, NameHint, MAX_ALIAS_HOPS, MAX_ENUM_VARIANTS, MAX_ST
 use crate::error::Error;
 use crate::error::{ErrorKind, Pointer};
 use crate::ir::{
-    Additional, Check, Default, Discriminator, Field, OneWay, PropertyCheck, StringEnum, Struct, TypeDef, TypeKind,
-    TypeRef, Union, UnionVariant, Variant,
+    Additional, Check, Default, Discriminator, Field, IntEnum, OneWay, PropertyCheck, StringEnum, Struct, TypeDef,
+    TypeKind, TypeRef, Union, UnionVariant, Variant,
 };
 use crate::naming::{self, Scope};
 use openapiv3::{
@@ -319,17 +319,19 @@ impl Lowerer<'_> {
             // and i64 is what servers in the wild send.
             SchemaKind::Type(Type::Integer(i)) => {
                 let int32 = matches!(i.format, VariantOrUnknownOrEmpty::Item(IntegerFormat::Int32));
-                Ok(Lowered::new(
-                    if int32 { TypeRef::I32 } else { TypeRef::I64 },
-                    Check::Integer {
-                        minimum: i.minimum.map(|v| v as f64),
-                        maximum: i.maximum.map(|v| v as f64),
-                        exclusive_minimum: i.exclusive_minimum,
-                        exclusive_maximum: i.exclusive_maximum,
-                        int32,
-                        values: i.enumeration.iter().flatten().copied().collect(),
-                    },
-                ))
+                let values: Vec<i64> = i.enumeration.iter().flatten().copied().collect();
+                let check = Check::Integer {
+                    minimum: i.minimum.map(|v| v as f64),
+                    maximum: i.maximum.map(|v| v as f64),
+                    exclusive_minimum: i.exclusive_minimum,
+                    exclusive_maximum: i.exclusive_maximum,
+                    int32,
+                    values: values.clone(),
+                };
+                if !values.is_empty() && values.len() <= MAX_ENUM_VARIANTS && !self.checks_only {
+                    return Ok(self.define_int_enum(&values, var_names(schema, values.len()), at, hint, doc, check));
+                }
+                Ok(Lowered::new(if int32 { TypeRef::I32 } else { TypeRef::I64 }, check))
             }
             SchemaKind::Type(Type::Number(n)) => Ok(Lowered::new(
                 match n.format {
@@ -917,6 +919,44 @@ impl Lowerer<'_> {
         Ok(Lowered::named(name))
     }
 
+    /// Integer enums, like string ones, keep unknown values in a fallback
+    /// variant; variants are named by the spec's `x-enum-varnames` when it
+    /// gives them, else by value (`V1`, `VMinus1`).
+    fn define_int_enum(
+        &mut self,
+        values: &[i64],
+        names: Option<Vec<String>>,
+        at: &Pointer,
+        hint: &NameHint,
+        doc: Option<String>,
+        check: Check,
+    ) -> Lowered {
+        let name = self.claim_type_name(hint);
+        self.int_enum_names.insert(name.clone());
+        let mut scope = Scope::new();
+        let mut variants = Vec::new();
+        let mut seen = HashSet::new();
+        for (index, value) in values.iter().enumerate() {
+            if !seen.insert(*value) {
+                continue;
+            }
+            let variant = match &names {
+                Some(names) => naming::variant_name(&names[index]),
+                None => naming::int_variant_name(*value),
+            };
+            variants.push((scope.claim(variant), *value));
+        }
+        let fallback = fallback_name(&mut scope);
+        self.types.push(Some(TypeDef {
+            name: name.clone(),
+            doc,
+            pointer: at.to_string(),
+            check,
+            kind: TypeKind::IntEnum(IntEnum { variants, fallback }),
+        }));
+        Lowered::named(name)
+    }
+
     /// String enums keep unknown values in a fallback variant: vendors add
     /// values, and a client must not fail on one it does not know.
     fn define_enum(
@@ -945,10 +985,7 @@ impl Lowerer<'_> {
             }
             variants.push(Variant { name: scope.claim(naming::variant_name(value)), wire_value: (*value).to_owned() });
         }
-        let fallback = ["Unknown", "Other", "UnknownValue"]
-            .into_iter()
-            .find(|n| !scope.contains(n))
-            .map_or_else(|| scope.claim("Unknown".to_owned()), str::to_owned);
+        let fallback = fallback_name(&mut scope);
         self.types.push(Some(TypeDef {
             name: name.clone(),
             doc,
@@ -964,6 +1001,25 @@ impl Lowerer<'_> {
         }));
         Ok(Lowered::named(name))
     }
+}
+
+/// The name of an enum's fallback variant: the first of `Unknown`, `Other`
+/// and `UnknownValue` that no listed value took.
+fn fallback_name(scope: &mut Scope) -> String {
+    ["Unknown", "Other", "UnknownValue"]
+        .into_iter()
+        .find(|n| !scope.contains(n))
+        .map_or_else(|| scope.claim("Unknown".to_owned()), str::to_owned)
+}
+
+/// Variant names a schema gives its enum values (`x-enum-varnames`, or
+/// `x-enumNames`), when there is one string per value.
+fn var_names(schema: &Schema, count: usize) -> Option<Vec<String>> {
+    ["x-enum-varnames", "x-enumNames"].iter().find_map(|key| {
+        let names = schema.schema_data.extensions.get(*key)?.as_array()?;
+        let names: Vec<String> = names.iter().map(|n| n.as_str().map(str::to_owned)).collect::<Option<_>>()?;
+        (names.len() == count).then_some(names)
+    })
 }
 
 /// Whether a property travels one way: `readOnly` or `writeOnly` on the
@@ -1115,6 +1171,7 @@ fn default_fits(ty: &TypeRef, value: &Value, cx: &Lowerer<'_>) -> bool {
         (TypeRef::F32 | TypeRef::F64, Value::Number(_)) => true,
         (TypeRef::Vec(_), Value::Array(items)) => items.is_empty(),
         (TypeRef::Named(name), Value::String(_)) => cx.enum_names.contains(name),
+        (TypeRef::Named(name), Value::Number(n)) => cx.int_enum_names.contains(name) && n.as_i64().is_some(),
         _ => false,
     }
 }
