@@ -237,9 +237,9 @@ pub enum TypeKind {
     Struct(Struct),
     /// A string enum, with a fallback variant for values not in the spec.
     Enum(StringEnum),
-    /// An integer enum, with a fallback variant (holding an `i64`) for
-    /// values not in the spec.
-    IntEnum(IntEnum),
+    /// An integer or number enum, with a fallback variant (holding an
+    /// `i64` or the runtime's `Number`) for values not in the spec.
+    NumericEnum(NumericEnum),
     /// Another name for a type (`pub type X = Vec<Y>;`).
     Alias { target: TypeRef },
     /// One of several shapes (`oneOf`/`anyOf`), tried in order.
@@ -321,9 +321,13 @@ pub struct Default {
 }
 
 #[derive(Debug, Clone, Serialize)]
-pub struct IntEnum {
-    /// `(variant name, value)`, each value once, in the spec's order.
-    pub variants: Vec<(String, i64)>,
+pub struct NumericEnum {
+    /// `(variant name, value)`, each value once, in the spec's order; an
+    /// integral value of a number enum is written as an integer.
+    pub variants: Vec<(String, serde_json::Number)>,
+    /// `integer` (values and fallback `i64`) or `number` (the runtime's
+    /// `Number`).
+    pub integer: bool,
     /// Name of the variant that keeps a value the spec does not list.
     pub fallback: String,
 }

@@ -146,14 +146,21 @@ pub fn variant_name(raw: &str) -> String {
     name
 }
 
-/// `UpperCamelCase` variant name of an integer enum value: `V1`,
-/// `VMinus1` (as a string enum names the text `"1"`).
-pub fn int_variant_name(value: i64) -> String {
-    if value < 0 {
-        format!("VMinus{}", value.unsigned_abs())
-    } else {
-        format!("V{value}")
+/// `UpperCamelCase` variant name of a numeric enum value: `V1`, `VMinus1`,
+/// `V0_5`, `V1E300` (as a string enum names the text `"1"`).
+pub fn numeric_variant_name(value: &serde_json::Number) -> String {
+    let text = value.to_string();
+    let mut name = String::from("V");
+    for c in text.chars() {
+        match c {
+            '-' => name.push_str("Minus"),
+            '.' => name.push('_'),
+            'e' | 'E' => name.push('E'),
+            '+' => {}
+            c => name.push(c),
+        }
     }
+    name
 }
 
 /// `snake_case` field, function or parameter name.

@@ -193,18 +193,20 @@ macro_rules! __apigen_string_enum {
 #[doc(inline)]
 pub use crate::__apigen_string_enum as string_enum;
 
-/// The impls of an integer enum with a fallback variant holding an `i64`:
-/// `value`, `From<i64>`, `Display`, and serde through the numbers, so an
-/// unknown value decodes into the fallback and is written back unchanged.
-/// The enum lists its known values in `const VALUES: &[(i64, Self)]`,
-/// sorted by value, each variant once.
+/// The impls of an integer or number enum with a fallback variant holding
+/// its value type (`i64`, or the runtime's `Number`): `value`, `From`,
+/// `Display`, and serde through the numbers, so an unknown value decodes
+/// into the fallback and is written back unchanged. The enum lists its
+/// known values in `const VALUES: &[(T, Self)]`, sorted by value, each
+/// variant once; a value is found by binary search (`1` and `1.0` are the
+/// same value, and a listed one is written as the spec lists it).
 #[doc(hidden)]
 #[macro_export]
-macro_rules! __apigen_int_enum {
-    ($name:ident, $fallback:ident) => {
+macro_rules! __apigen_numeric_enum {
+    ($name:ident, $fallback:ident, $value:ty) => {
         impl $name {
             /// The value as written on the wire.
-            pub fn value(&self) -> i64 {
+            pub fn value(&self) -> $value {
                 match self {
                     Self::$fallback(value) => *value,
                     known => {
@@ -212,15 +214,17 @@ macro_rules! __apigen_int_enum {
                         Self::VALUES
                             .iter()
                             .find(|(_, v)| std::mem::discriminant(v) == variant)
-                            .map_or(0, |(wire, _)| *wire)
+                            .map_or_else(<$value>::default, |(wire, _)| *wire)
                     }
                 }
             }
         }
 
-        impl From<i64> for $name {
-            fn from(value: i64) -> Self {
-                match Self::VALUES.binary_search_by(|(wire, _)| wire.cmp(&value)) {
+        impl From<$value> for $name {
+            fn from(value: $value) -> Self {
+                let found = Self::VALUES
+                    .binary_search_by(|(wire, _)| wire.partial_cmp(&value).unwrap_or(std::cmp::Ordering::Less));
+                match found {
                     Ok(found) => Self::VALUES[found].1.clone(),
                     Err(_) => Self::$fallback(value),
                 }
@@ -229,26 +233,26 @@ macro_rules! __apigen_int_enum {
 
         impl std::fmt::Display for $name {
             fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-                write!(f, "{}", self.value())
+                std::fmt::Display::fmt(&self.value(), f)
             }
         }
 
         impl serde::Serialize for $name {
             fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                serializer.serialize_i64(self.value())
+                serde::Serialize::serialize(&self.value(), serializer)
             }
         }
 
         impl<'de> serde::Deserialize<'de> for $name {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-                Ok(Self::from(i64::deserialize(deserializer)?))
+                Ok(Self::from(<$value as serde::Deserialize<'de>>::deserialize(deserializer)?))
             }
         }
     };
 }
 
 #[doc(inline)]
-pub use crate::__apigen_int_enum as int_enum;
+pub use crate::__apigen_numeric_enum as numeric_enum;
 
 #[cfg(test)]
 mod tests;

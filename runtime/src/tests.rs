@@ -1,4 +1,4 @@
-use super::{int_enum, string_enum};
+use super::{numeric_enum, string_enum, Number};
 
 /// A string enum as the generator writes it.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -54,7 +54,7 @@ impl Level {
     const VALUES: &'static [(i64, Self)] = &[(-1, Self::ValueMinus1), (1, Self::Value1), (20, Self::Value20)];
 }
 
-int_enum!(Level, Unknown);
+numeric_enum!(Level, Unknown, i64);
 
 #[test]
 fn integer_enums_read_and_write_their_numbers_and_keep_others() {
@@ -72,4 +72,39 @@ fn integer_enums_read_and_write_their_numbers_and_keep_others() {
     }
     assert!(serde_json::from_str::<Level>("\"1\"").is_err(), "not a number");
     assert!(serde_json::from_str::<Level>("1.5").is_err(), "not an integer");
+}
+
+/// A number enum as the generator writes it.
+#[derive(Debug, Clone, PartialEq)]
+enum Weight {
+    VMinus1_5,
+    V0_5,
+    V2,
+    Unknown(Number),
+}
+
+impl Weight {
+    const VALUES: &'static [(Number, Self)] = &[
+        (Number::from_f64(-1.5), Self::VMinus1_5),
+        (Number::from_f64(0.5), Self::V0_5),
+        (Number::from_i64(2), Self::V2),
+    ];
+}
+
+numeric_enum!(Weight, Unknown, Number);
+
+#[test]
+fn number_enums_find_listed_values_by_value_and_keep_others_as_sent() {
+    for (text, variant) in [("-1.5", Weight::VMinus1_5), ("0.5", Weight::V0_5), ("2", Weight::V2), ("2.0", Weight::V2)]
+    {
+        assert_eq!(serde_json::from_str::<Weight>(text).expect("decode"), variant, "{text}");
+    }
+    assert_eq!(serde_json::to_string(&Weight::V2).expect("encode"), "2", "a listed value as the spec lists it");
+    for text in ["0.25", "3", "3.0", "-0.5", "12.75"] {
+        let value: Weight = serde_json::from_str(text).expect("decode");
+        assert!(matches!(value, Weight::Unknown(_)), "{text}");
+        assert_eq!(serde_json::to_string(&value).expect("encode"), text, "written back unchanged");
+    }
+    assert_eq!(Weight::V0_5.to_string(), "0.5");
+    assert!(serde_json::from_str::<Weight>("\"0.5\"").is_err(), "not a number");
 }

@@ -551,15 +551,20 @@ async fn one_way_properties_travel_only_their_way() {
     assert_eq!(rules.calls.load(Ordering::SeqCst), 2);
 }
 
-/// An integer enum is a Rust enum (named by `x-enum-varnames` where the spec
-/// gives names, by value otherwise): the client keeps a value the spec
-/// does not list and writes it back unchanged, the server refuses it.
+/// Integer and number enums are Rust enums (named by `x-enum-varnames`
+/// where the spec gives names, by value otherwise): the client keeps a value
+/// the spec does not list and writes it back unchanged, the server refuses
+/// it.
 #[tokio::test]
-async fn integer_enums_are_typed_lenient_on_the_client_and_strict_on_the_server() {
-    use server_rules::models::{Item, ItemPriority};
-    let read: Item = serde_json::from_value(json!({"name": "abc", "count": 1, "priority": 9})).expect("decodes");
+async fn numeric_enums_are_typed_lenient_on_the_client_and_strict_on_the_server() {
+    use server_rules::models::{Item, ItemPriority, ItemWeight};
+    let text = r#"{"name":"abc","count":1,"priority":9,"weight":2.25}"#;
+    let read: Item = serde_json::from_str(text).expect("decodes");
     assert_eq!(read.priority, Some(ItemPriority::Unknown(9)));
-    assert_eq!(serde_json::to_value(&read).expect("json")["priority"], json!(9), "written back unchanged");
+    assert!(matches!(read.weight, Some(ItemWeight::Unknown(_))), "{:?}", read.weight);
+    assert_eq!(serde_json::to_string(&read).expect("json"), text, "written back unchanged");
+    let listed: Item = serde_json::from_value(json!({"name": "abc", "count": 1, "weight": 1.5})).expect("decodes");
+    assert_eq!(listed.weight, Some(ItemWeight::V1_5));
     let listed: Item = serde_json::from_value(json!({"name": "abc", "count": 1, "priority": 3})).expect("decodes");
     assert_eq!(
         (listed.priority.as_ref().map(ItemPriority::value), listed.priority),

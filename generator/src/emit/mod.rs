@@ -453,7 +453,7 @@ fn api_uses(api: &Api, pred: &dyn Fn(&TypeRef) -> bool) -> bool {
         }
         TypeKind::Alias { target } => walk(target, pred),
         TypeKind::Union(u) => u.variants.iter().any(|v| walk(&v.ty, pred)),
-        TypeKind::Enum(_) | TypeKind::IntEnum(_) => false,
+        TypeKind::Enum(_) | TypeKind::NumericEnum(_) => false,
     }) || api.operations.iter().any(|op| {
         op.parameters.iter().any(|p| walk(&p.ty, pred))
             || op.request_body.iter().flat_map(|b| &b.variants).any(|b| walk(&b.ty, pred))

@@ -17,7 +17,7 @@
 //! ```
 
 use super::rust::{doc_attrs, ident, type_tokens};
-use crate::ir::{Api, Field, IntEnum, OneWay, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
+use crate::ir::{Api, Field, NumericEnum, OneWay, StringEnum, Struct, TypeDef, TypeKind, TypeRef};
 use proc_macro2::{Literal, TokenStream};
 use quote::quote;
 use serde_json::Value;
@@ -59,7 +59,7 @@ fn type_item(def: &TypeDef, api: &Api) -> TokenStream {
         }
         TypeKind::Struct(s) => struct_item(&name, doc, s, api),
         TypeKind::Enum(e) => enum_item(&name, doc, e),
-        TypeKind::IntEnum(e) => int_enum_item(&name, doc, e),
+        TypeKind::NumericEnum(e) => numeric_enum_item(&name, doc, e),
         TypeKind::Union(u) => union_item(&name, doc, u, api),
     }
 }
@@ -390,20 +390,20 @@ pub(super) fn default_expr(ty: &TypeRef, value: &Value, api: &Api) -> Option<Tok
             }
         }
         (TypeRef::Named(name), Value::Number(n)) => {
-            let value = n.as_i64()?;
-            let TypeKind::IntEnum(e) = &api.type_named(name)?.kind else {
+            let TypeKind::NumericEnum(e) = &api.type_named(name)?.kind else {
                 return None;
             };
             let ty = ident(name);
-            match e.variants.iter().find(|(_, v)| *v == value) {
+            let wanted = n.as_f64()?;
+            match e.variants.iter().find(|(_, v)| v.as_f64() == Some(wanted)) {
                 Some((variant, _)) => {
                     let variant = ident(variant);
                     quote!(#ty::#variant)
                 }
                 None => {
                     let fallback = ident(&e.fallback);
-                    let lit = Literal::i64_unsuffixed(value);
-                    quote!(#ty::#fallback(#lit))
+                    let value = numeric_literal(n, e.integer)?;
+                    quote!(#ty::#fallback(#value))
                 }
             }
         }
@@ -411,8 +411,29 @@ pub(super) fn default_expr(ty: &TypeRef, value: &Value, api: &Api) -> Option<Tok
     })
 }
 
-/// An integer enum with a fallback variant, serialized as its number.
-fn int_enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &IntEnum) -> TokenStream {
+/// A value of a numeric enum as a Rust constant: an `i64` literal, or the
+/// runtime's `Number` in the form the spec wrote it.
+fn numeric_literal(value: &serde_json::Number, integer: bool) -> Option<TokenStream> {
+    Some(match (integer, value.as_i64()) {
+        (true, Some(i)) => {
+            let lit = Literal::i64_unsuffixed(i);
+            quote!(#lit)
+        }
+        (true, None) => return None,
+        (false, Some(i)) => {
+            let lit = Literal::i64_unsuffixed(i);
+            quote!(crate::support::Number::from_i64(#lit))
+        }
+        (false, None) => {
+            let lit = Literal::f64_unsuffixed(value.as_f64()?);
+            quote!(crate::support::Number::from_f64(#lit))
+        }
+    })
+}
+
+/// An integer or number enum with a fallback variant, serialized as its
+/// number.
+fn numeric_enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &NumericEnum) -> TokenStream {
     let fallback = ident(&e.fallback);
     let variants = e.variants.iter().map(|(variant, value)| {
         let variant = ident(variant);
@@ -423,28 +444,34 @@ fn int_enum_item(name: &proc_macro2::Ident, doc: TokenStream, e: &IntEnum) -> To
         }
     });
     // Sorted by value, as the runtime's binary search needs.
-    let mut sorted: Vec<_> = e.variants.iter().collect();
-    sorted.sort_by_key(|(_, value)| *value);
-    let table = sorted.iter().map(|(variant, value)| {
+    let mut sorted: Vec<_> = e.variants.iter().filter_map(|(v, n)| Some((v, n, n.as_f64()?))).collect();
+    sorted.sort_by(|a, b| a.2.total_cmp(&b.2));
+    let table = sorted.iter().filter_map(|(variant, value, _)| {
         let variant = ident(variant);
-        let value = Literal::i64_unsuffixed(*value);
-        quote!((#value, Self::#variant))
+        let value = numeric_literal(value, e.integer)?;
+        Some(quote!((#value, Self::#variant)))
     });
+    // `Number` compares by value but is not `Eq`: an `f64` is inside.
+    let (value_ty, derives) = if e.integer {
+        (quote!(i64), quote!(Debug, Clone, PartialEq, Eq, Hash))
+    } else {
+        (quote!(crate::support::Number), quote!(Debug, Clone, PartialEq))
+    };
     quote! {
         #doc
-        #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+        #[derive(#derives)]
         pub enum #name {
             #(#variants)*
             /// A value the spec does not list, kept as received.
-            #fallback(i64),
+            #fallback(#value_ty),
         }
 
         impl #name {
             /// Every value the spec lists, with its variant, sorted by value.
-            pub const VALUES: &'static [(i64, Self)] = &[#(#table),*];
+            pub const VALUES: &'static [(#value_ty, Self)] = &[#(#table),*];
         }
 
-        crate::support::int_enum!(#name, #fallback);
+        crate::support::numeric_enum!(#name, #fallback, #value_ty);
     }
 }
 

@@ -120,6 +120,10 @@ fn layout(file: syn::File) -> String {
                 let with = |items| syn::Item::Trait(syn::ItemTrait { items, ..head.clone() });
                 spaced_block(items, with)
             }
+            // prettyplease writes a macro's arguments token by token, with a
+            // space after `crate`; the runtime's macros take only names and
+            // paths, so the path is closed up again.
+            item @ syn::Item::Macro(_) => unparse_item(item).replace("crate ::", "crate::"),
             item => unparse_item(item),
         });
     }

@@ -122,8 +122,9 @@ struct Lowerer<'a> {
     all_of_memo: HashMap<Pointer, std::rc::Rc<schema::Gathered>>,
     /// Names of the string enums defined so far.
     enum_names: std::collections::HashSet<String>,
-    /// Names of the integer enums defined so far.
-    int_enum_names: std::collections::HashSet<String>,
+    /// Names of the numeric enums defined so far, and whether each is an
+    /// integer enum.
+    numeric_enum_names: HashMap<String, bool>,
     examples: Vec<Example>,
     /// Pointers of the recorded examples, so each is recorded once.
     example_pointers: std::collections::HashSet<Pointer>,
@@ -144,7 +145,7 @@ impl<'a> Lowerer<'a> {
             checks_only: false,
             all_of_memo: HashMap::new(),
             enum_names: std::collections::HashSet::new(),
-            int_enum_names: std::collections::HashSet::new(),
+            numeric_enum_names: HashMap::new(),
             examples: Vec::new(),
             example_pointers: std::collections::HashSet::new(),
             depth: 0,

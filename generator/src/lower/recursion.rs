@@ -179,7 +179,7 @@ pub fn break_cycles(types: &mut [TypeDef]) -> Vec<(String, String)> {
                 TypeKind::Struct(s) => s.fields.iter().for_each(|f| direct_names(&f.ty, &mut names)),
                 TypeKind::Alias { target } => direct_names(target, &mut names),
                 TypeKind::Union(u) => u.variants.iter().for_each(|v| direct_names(&v.ty, &mut names)),
-                TypeKind::Enum(_) | TypeKind::IntEnum(_) => {}
+                TypeKind::Enum(_) | TypeKind::NumericEnum(_) => {}
             }
             ids(names)
         })

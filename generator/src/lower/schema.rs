@@ -7,7 +7,7 @@ use super::{doc_of, Lowerer, NameHint, MAX_ALIAS_HOPS, MAX_ENUM_VARIANTS, MAX_ST
 use crate::error::Error;
 use crate::error::{ErrorKind, Pointer};
 use crate::ir::{
-    Additional, Check, Default, Discriminator, Field, IntEnum, OneWay, PropertyCheck, StringEnum, Struct, TypeDef,
+    Additional, Check, Default, Discriminator, Field, NumericEnum, OneWay, PropertyCheck, StringEnum, Struct, TypeDef,
     TypeKind, TypeRef, Union, UnionVariant, Variant,
 };
 use crate::naming::{self, Scope};
@@ -329,23 +329,31 @@ impl Lowerer<'_> {
                     values: values.clone(),
                 };
                 if !values.is_empty() && values.len() <= MAX_ENUM_VARIANTS && !self.checks_only {
-                    return Ok(self.define_int_enum(&values, var_names(schema, values.len()), at, hint, doc, check));
+                    let numbers: Vec<serde_json::Number> = values.iter().map(|v| (*v).into()).collect();
+                    let names = var_names(schema, numbers.len());
+                    return Ok(self.define_numeric_enum(&numbers, true, names, at, hint, doc, check));
                 }
                 Ok(Lowered::new(if int32 { TypeRef::I32 } else { TypeRef::I64 }, check))
             }
-            SchemaKind::Type(Type::Number(n)) => Ok(Lowered::new(
-                match n.format {
-                    VariantOrUnknownOrEmpty::Item(NumberFormat::Float) => TypeRef::F32,
-                    _ => TypeRef::F64,
-                },
-                Check::Number {
+            SchemaKind::Type(Type::Number(n)) => {
+                let float = matches!(n.format, VariantOrUnknownOrEmpty::Item(NumberFormat::Float));
+                let values: Vec<f64> = n.enumeration.iter().flatten().copied().filter(|v| v.is_finite()).collect();
+                let check = Check::Number {
                     minimum: n.minimum,
                     maximum: n.maximum,
                     exclusive_minimum: n.exclusive_minimum,
                     exclusive_maximum: n.exclusive_maximum,
-                    values: n.enumeration.iter().flatten().copied().filter(|v| v.is_finite()).collect(),
-                },
-            )),
+                    values: values.clone(),
+                };
+                // `format: float` stays `f32`: its values are rounded to
+                // f32 on decode, so a table of exact values would not match.
+                if !float && !values.is_empty() && values.len() <= MAX_ENUM_VARIANTS && !self.checks_only {
+                    let numbers: Vec<serde_json::Number> = values.iter().filter_map(|v| json_number(*v)).collect();
+                    let names = var_names(schema, numbers.len());
+                    return Ok(self.define_numeric_enum(&numbers, false, names, at, hint, doc, check));
+                }
+                Ok(Lowered::new(if float { TypeRef::F32 } else { TypeRef::F64 }, check))
+            }
             SchemaKind::Type(Type::Boolean(_)) => Ok(Lowered::new(TypeRef::Bool, Check::Boolean)),
             SchemaKind::Type(Type::Array(a)) => {
                 let counts = (a.min_items.map(|n| n as u64), a.max_items.map(|n| n as u64), a.unique_items);
@@ -919,12 +927,14 @@ impl Lowerer<'_> {
         Ok(Lowered::named(name))
     }
 
-    /// Integer enums, like string ones, keep unknown values in a fallback
-    /// variant; variants are named by the spec's `x-enum-varnames` when it
-    /// gives them, else by value (`V1`, `VMinus1`).
-    fn define_int_enum(
+    /// Integer and number enums, like string ones, keep unknown values in a
+    /// fallback variant; variants are named by the spec's `x-enum-varnames`
+    /// when it gives them, else by value (`V1`, `VMinus1`, `V0_5`).
+    #[allow(clippy::too_many_arguments)]
+    fn define_numeric_enum(
         &mut self,
-        values: &[i64],
+        values: &[serde_json::Number],
+        integer: bool,
         names: Option<Vec<String>>,
         at: &Pointer,
         hint: &NameHint,
@@ -932,19 +942,20 @@ impl Lowerer<'_> {
         check: Check,
     ) -> Lowered {
         let name = self.claim_type_name(hint);
-        self.int_enum_names.insert(name.clone());
+        self.numeric_enum_names.insert(name.clone(), integer);
         let mut scope = Scope::new();
         let mut variants = Vec::new();
         let mut seen = HashSet::new();
         for (index, value) in values.iter().enumerate() {
-            if !seen.insert(*value) {
+            // `1` and `1.0` are one value.
+            if !seen.insert(value.as_f64().map(f64::to_bits)) {
                 continue;
             }
             let variant = match &names {
                 Some(names) => naming::variant_name(&names[index]),
-                None => naming::int_variant_name(*value),
+                None => naming::numeric_variant_name(value),
             };
-            variants.push((scope.claim(variant), *value));
+            variants.push((scope.claim(variant), value.clone()));
         }
         let fallback = fallback_name(&mut scope);
         self.types.push(Some(TypeDef {
@@ -952,7 +963,7 @@ impl Lowerer<'_> {
             doc,
             pointer: at.to_string(),
             check,
-            kind: TypeKind::IntEnum(IntEnum { variants, fallback }),
+            kind: TypeKind::NumericEnum(NumericEnum { variants, integer, fallback }),
         }));
         Lowered::named(name)
     }
@@ -1001,6 +1012,14 @@ impl Lowerer<'_> {
         }));
         Ok(Lowered::named(name))
     }
+}
+
+/// A finite number as JSON writes it: integral values as integers.
+fn json_number(value: f64) -> Option<serde_json::Number> {
+    if value.fract() == 0.0 && value.abs() < 9.0e15 {
+        return Some((value as i64).into());
+    }
+    serde_json::Number::from_f64(value)
 }
 
 /// The name of an enum's fallback variant: the first of `Unknown`, `Other`
@@ -1171,7 +1190,11 @@ fn default_fits(ty: &TypeRef, value: &Value, cx: &Lowerer<'_>) -> bool {
         (TypeRef::F32 | TypeRef::F64, Value::Number(_)) => true,
         (TypeRef::Vec(_), Value::Array(items)) => items.is_empty(),
         (TypeRef::Named(name), Value::String(_)) => cx.enum_names.contains(name),
-        (TypeRef::Named(name), Value::Number(n)) => cx.int_enum_names.contains(name) && n.as_i64().is_some(),
+        (TypeRef::Named(name), Value::Number(n)) => match cx.numeric_enum_names.get(name) {
+            Some(true) => n.as_i64().is_some(),
+            Some(false) => n.as_f64().is_some_and(f64::is_finite),
+            None => false,
+        },
         _ => false,
     }
 }
